@@ -1,0 +1,397 @@
+package io.lineinspect.camera.ingest;
+
+import static io.lineinspect.camera.protocol.ProtocolV1.HEADER_BYTES;
+
+import io.lineinspect.camera.protocol.ErrorCode;
+import io.lineinspect.camera.protocol.FrameFlyweight;
+import io.lineinspect.camera.protocol.Messages;
+import io.lineinspect.camera.protocol.ProtocolV1;
+import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.core.pipeline.FrameEvent;
+import io.lineinspect.core.pipeline.FrameTranslator;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Decodes one camera connection's byte stream (protocol v1) and publishes its frames straight from
+ * the receive buffer into ring entries: no message objects, no payload copies beyond the one into
+ * the entry. Also the {@link FrameTranslator} for those publishes.
+ *
+ * <p>Bad input never reaches the pipeline as an exception: a frame that is well framed but unusable
+ * (payload length, image size, pixel format) gets a non-fatal ERROR and still enters the ring, so
+ * it gets its fail-safe verdict in order; anything that breaks the framing or the handshake gets a
+ * fatal ERROR and the connection is closed. Other cameras are never affected.
+ *
+ * <p>Owned by the channel's event loop.
+ */
+final class CameraConnection extends ByteToMessageDecoder implements FrameTranslator {
+  private static final System.Logger LOG = System.getLogger(CameraConnection.class.getName());
+
+  private enum State {
+    AWAIT_HELLO,
+    READY,
+    CLOSING
+  }
+
+  private final CameraServer server;
+  private final FrameFlyweight frame = new FrameFlyweight();
+  private State state = State.AWAIT_HELLO;
+  private CameraSession session;
+  private ChannelHandlerContext ctx;
+  private long frameErrors;
+
+  // The frame being published (read by writeTo during ring.tryPublishEvent).
+  private ByteBuf current;
+  private int currentBodyLength;
+  private long currentReceivedNs;
+  private PixelFormat currentFormat;
+  private String currentProblem;
+
+  CameraConnection(CameraServer server) {
+    this.server = server;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) throws Exception {
+    server.metrics().onConnect();
+    super.channelActive(ctx);
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    while (state != State.CLOSING && in.readableBytes() >= HEADER_BYTES) {
+      int start = in.readerIndex();
+      int magic = in.getUnsignedShort(start + ProtocolV1.MAGIC_OFFSET);
+      if (magic != ProtocolV1.MAGIC) {
+        fatal(ErrorCode.BAD_MAGIC, String.format("expected magic 0x4C49 ('LI'), got 0x%04X", magic));
+        break;
+      }
+      int version = in.getUnsignedByte(start + ProtocolV1.VERSION_OFFSET);
+      if (version != ProtocolV1.VERSION) {
+        fatal(
+            ErrorCode.UNSUPPORTED_VERSION,
+            "protocol version " + version + " is not supported; this service speaks version 1");
+        break;
+      }
+      int type = in.getUnsignedByte(start + ProtocolV1.TYPE_OFFSET);
+      long bodyLength = in.getUnsignedInt(start + ProtocolV1.BODY_LENGTH_OFFSET);
+      if (bodyLength > server.maxMessageBytes()) {
+        fatal(
+            ErrorCode.MESSAGE_TOO_LARGE,
+            "message body of "
+                + bodyLength
+                + " bytes exceeds the limit of "
+                + server.maxMessageBytes()
+                + " bytes (ingest.maxMessageBytes)");
+        break;
+      }
+      if (in.readableBytes() < HEADER_BYTES + bodyLength) {
+        return; // wait for the rest of the message
+      }
+      int body = start + HEADER_BYTES;
+      in.readerIndex(body + (int) bodyLength);
+      handle(type, in, body, (int) bodyLength);
+    }
+    if (state == State.CLOSING) {
+      in.skipBytes(in.readableBytes());
+    }
+  }
+
+  private void handle(int type, ByteBuf in, int body, int length) {
+    switch (type) {
+      case ProtocolV1.TYPE_HELLO -> onHello(in, body, length);
+      case ProtocolV1.TYPE_FRAME -> onFrame(in, body, length);
+      case ProtocolV1.TYPE_HEARTBEAT -> onHeartbeat(in, body, length);
+      case ProtocolV1.TYPE_HELLO_ACK, ProtocolV1.TYPE_VERDICT, ProtocolV1.TYPE_ERROR ->
+          fatal(
+              ErrorCode.UNKNOWN_MESSAGE_TYPE,
+              "message type " + type + " is sent by the service only, never by a camera");
+      default -> fatal(ErrorCode.UNKNOWN_MESSAGE_TYPE, "unknown message type " + type);
+    }
+  }
+
+  private void onHello(ByteBuf in, int body, int length) {
+    if (state == State.READY) {
+      fatal(ErrorCode.DUPLICATE_HELLO, "HELLO was already received on this connection");
+      return;
+    }
+    int end = body + length;
+    if (length < 4) {
+      fatal(ErrorCode.MALFORMED_MESSAGE, "HELLO body of " + length + " bytes is too short");
+      return;
+    }
+    int idLength = in.getUnsignedShort(body);
+    int tokenIndex = body + 2 + idLength;
+    if (tokenIndex + 2 > end || tokenIndex + 2 + in.getUnsignedShort(tokenIndex) != end) {
+      fatal(
+          ErrorCode.MALFORMED_MESSAGE,
+          "HELLO body of " + length + " bytes does not match its camera id and token lengths");
+      return;
+    }
+    int tokenLength = in.getUnsignedShort(tokenIndex);
+    if (tokenLength > ProtocolV1.MAX_TOKEN_BYTES) {
+      fatal(
+          ErrorCode.MALFORMED_MESSAGE,
+          "HELLO token of " + tokenLength + " bytes exceeds " + ProtocolV1.MAX_TOKEN_BYTES);
+      return;
+    }
+    String cameraId = in.toString(body + 2, idLength, StandardCharsets.UTF_8);
+    if (!ProtocolV1.isValidCameraId(cameraId)) {
+      fatal(
+          ErrorCode.INVALID_CAMERA_ID,
+          "camera id must be 1-64 characters of A-Z a-z 0-9 . _ : - (got '"
+              + printable(cameraId)
+              + "')");
+      return;
+    }
+    CameraSession s = new CameraSession(cameraId, ctx.channel(), server.metrics());
+    if (!server.register(s)) {
+      fatal(ErrorCode.CAMERA_ID_IN_USE, "camera id '" + cameraId + "' is already connected");
+      return;
+    }
+    session = s;
+    state = State.READY;
+    ByteBuf ack = ctx.alloc().ioBuffer(64);
+    Messages.writeHelloAck(
+        ack, server.maxMessageBytes(), server.budgetMs(), server.idleTimeoutMs(), server.lineName());
+    ctx.writeAndFlush(ack, ctx.voidPromise());
+    LOG.log(Level.INFO, "camera {0} connected from {1}", cameraId, ctx.channel().remoteAddress());
+  }
+
+  private void onFrame(ByteBuf in, int body, int length) {
+    if (state != State.READY) {
+      fatal(ErrorCode.HELLO_REQUIRED, "FRAME received before HELLO");
+      return;
+    }
+    if (length < FrameFlyweight.FIXED_BYTES) {
+      fatal(
+          ErrorCode.MALFORMED_MESSAGE,
+          "FRAME body of "
+              + length
+              + " bytes is shorter than its "
+              + FrameFlyweight.FIXED_BYTES
+              + "-byte fixed part");
+      return;
+    }
+    long now = server.clock().nanoTime();
+    server.metrics().onFrame();
+    frame.wrap(in, body);
+    current = in;
+    currentBodyLength = length;
+    currentReceivedNs = now;
+    currentFormat = PixelFormat.fromCode(frame.pixelFormatCode());
+    currentProblem = null;
+    validateFrame(length);
+    server.pipeline().publish(session, this);
+    current = null;
+  }
+
+  /** Sets {@code currentProblem} and tells the camera when the frame cannot be judged. */
+  private void validateFrame(int length) {
+    long declared = frame.payloadLength();
+    int carried = length - FrameFlyweight.FIXED_BYTES;
+    int w = frame.width();
+    int h = frame.height();
+    if (declared != carried) {
+      frameError(
+          ErrorCode.PAYLOAD_LENGTH_MISMATCH,
+          "payloadLength says " + declared + " bytes but the message carries " + carried);
+    } else if (currentFormat == null) {
+      frameError(
+          ErrorCode.UNKNOWN_PIXEL_FORMAT,
+          "unknown pixel format code "
+              + frame.pixelFormatCode()
+              + " (known: 1 MONO8, 2 BGR8, 3 RGB8, 16 JPEG, 17 PNG)");
+    } else if (w == 0 || h == 0) {
+      frameError(ErrorCode.IMAGE_SIZE_MISMATCH, "width and height must be at least 1, got " + w + "x" + h);
+    } else if (!currentFormat.isEncoded() && currentFormat.rawPayloadBytes(w, h) != carried) {
+      frameError(
+          ErrorCode.IMAGE_SIZE_MISMATCH,
+          w
+              + "x"
+              + h
+              + " "
+              + currentFormat
+              + " needs "
+              + currentFormat.rawPayloadBytes(w, h)
+              + " payload bytes, got "
+              + carried);
+    } else if (currentFormat.isEncoded() && carried == 0) {
+      frameError(ErrorCode.BAD_IMAGE, "empty " + currentFormat + " payload");
+    }
+  }
+
+  private void frameError(ErrorCode code, String message) {
+    currentProblem = message;
+    server.metrics().onError(code);
+    frameErrors++;
+    if (frameErrors == 1 || Long.bitCount(frameErrors) == 1) {
+      LOG.log(
+          Level.WARNING,
+          "camera {0} frame {1}: {2}: {3} ({4} bad frames on this connection)",
+          session.cameraId(),
+          Long.toUnsignedString(frame.sequence()),
+          code,
+          message,
+          frameErrors);
+    }
+    ByteBuf err = ctx.alloc().ioBuffer(64 + message.length());
+    Messages.writeError(err, code, frame.sequence(), message);
+    ctx.writeAndFlush(err, ctx.voidPromise());
+  }
+
+  private void onHeartbeat(ByteBuf in, int body, int length) {
+    if (length != 0 && length != 8) {
+      fatal(
+          ErrorCode.MALFORMED_MESSAGE,
+          "HEARTBEAT body must be 0 or 8 bytes, got " + length);
+      return;
+    }
+    ByteBuf echo = ctx.alloc().ioBuffer(HEADER_BYTES + length);
+    Messages.writeHeader(echo, ProtocolV1.TYPE_HEARTBEAT, length);
+    echo.writeBytes(in, body, length);
+    ctx.writeAndFlush(echo, ctx.voidPromise());
+  }
+
+  private void fatal(ErrorCode code, String message) {
+    server.metrics().onError(code);
+    state = State.CLOSING;
+    LOG.log(
+        Level.WARNING,
+        "closing connection {0} ({1}): {2}: {3}",
+        ctx.channel().remoteAddress(),
+        session == null ? "before HELLO" : "camera " + session.cameraId(),
+        code,
+        message);
+    ByteBuf err = ctx.alloc().ioBuffer(64 + message.length());
+    Messages.writeError(err, code, ProtocolV1.NO_SEQUENCE, message);
+    ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Sends SERVICE_SHUTTING_DOWN and closes; called on this channel's event loop. */
+  void shutdown() {
+    if (state != State.CLOSING) {
+      fatal(ErrorCode.SERVICE_SHUTTING_DOWN, "the service is shutting down");
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof IdleStateEvent idle) {
+      if (idle.state() == IdleState.READER_IDLE && state != State.CLOSING) {
+        fatal(
+            ErrorCode.IDLE_TIMEOUT,
+            "nothing received for "
+                + server.idleTimeoutMs()
+                + " ms (ingest.idleTimeoutMs); send HEARTBEAT messages when idle");
+      } else if (idle.state() == IdleState.WRITER_IDLE && state == State.READY) {
+        ByteBuf hb = ctx.alloc().ioBuffer(HEADER_BYTES + 8);
+        Messages.writeHeartbeat(hb, System.currentTimeMillis() * 1000);
+        ctx.writeAndFlush(hb, ctx.voidPromise());
+      }
+      return;
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
+  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (in.isReadable() && state != State.CLOSING) {
+      server.metrics().onTruncated();
+      LOG.log(
+          Level.WARNING,
+          "{0} disconnected in the middle of a message ({1} bytes unread); that frame was not received",
+          session == null ? "connection " + ctx.channel().remoteAddress() : "camera " + session.cameraId(),
+          in.readableBytes());
+      in.skipBytes(in.readableBytes());
+      return;
+    }
+    decode(ctx, in, out);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    server.metrics().onDisconnect();
+    if (session != null) {
+      server.unregister(session);
+      LOG.log(Level.INFO, "camera {0} disconnected", session.cameraId());
+    }
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.log(
+        Level.WARNING,
+        "connection {0} failed: {1}", ctx.channel().remoteAddress(), String.valueOf(cause));
+    ctx.close();
+  }
+
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length() && i < 80; i++) {
+      char c = s.charAt(i);
+      b.append(c >= 0x20 && c < 0x7F ? c : '?');
+    }
+    return b.toString();
+  }
+
+  // ---- FrameTranslator: called inside pipeline.publish on this event loop ----
+
+  @Override
+  public long sequence() {
+    return frame.sequence();
+  }
+
+  @Override
+  public long receivedNs() {
+    return currentReceivedNs;
+  }
+
+  @Override
+  public long captureTimeUs() {
+    return frame.captureTimeUs();
+  }
+
+  @Override
+  public boolean hasEncoderCount() {
+    return frame.encoderValid();
+  }
+
+  @Override
+  public long encoderCount() {
+    return frame.encoderCount();
+  }
+
+  @Override
+  public void writeTo(FrameEvent event) {
+    event.setFrame(
+        frame.sequence(),
+        frame.captureTimeUs(),
+        frame.encoderValid(),
+        frame.encoderCount(),
+        frame.width(),
+        frame.height(),
+        currentFormat,
+        currentReceivedNs);
+    if (currentProblem != null) {
+      event.rejectBadImage(currentProblem);
+      event.markPeerNotified();
+      return;
+    }
+    int n = currentBodyLength - FrameFlyweight.FIXED_BYTES;
+    current.getBytes(frame.payloadIndex(), event.payloadBuffer(n), 0, n);
+  }
+}

@@ -1,0 +1,205 @@
+package io.lineinspect.camera.ingest;
+
+import io.lineinspect.core.config.IngestConfig;
+import io.lineinspect.core.config.LineConfig;
+import io.lineinspect.core.pipeline.InspectionPipeline;
+import io.lineinspect.core.time.NanoClock;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The camera-facing TCP server (protocol v1): accepts any number of camera connections and feeds
+ * their frames into the {@link InspectionPipeline}. Uses epoll when available (Linux), NIO
+ * otherwise, on {@code ingest.ioThreads} event loops named {@code ingest-io-N}.
+ *
+ * <p>Lifecycle: {@link #start()} once, {@link #close()} once, by the owner's thread.
+ */
+public final class CameraServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(CameraServer.class.getName());
+
+  private final IngestConfig config;
+  private final LineConfig line;
+  private final InspectionPipeline pipeline;
+  private final NanoClock clock;
+  private final IngestMetrics metrics = new IngestMetrics();
+  private final ConcurrentHashMap<String, CameraSession> cameras = new ConcurrentHashMap<>();
+  private EventLoopGroup group;
+  private Channel serverChannel;
+  private String transport;
+
+  public CameraServer(
+      IngestConfig config, LineConfig line, InspectionPipeline pipeline, NanoClock clock) {
+    this.config = config;
+    this.line = line;
+    this.pipeline = pipeline;
+    this.clock = clock;
+  }
+
+  /**
+   * Binds and starts accepting cameras.
+   *
+   * @return the bound port (useful with {@code ingest.port: 0})
+   */
+  public int start() throws InterruptedException {
+    boolean epoll =
+        switch (config.transport()) {
+          case "nio" -> false;
+          case "epoll" -> {
+            if (!Epoll.isAvailable()) {
+              throw new IllegalStateException(
+                  "ingest.transport is epoll but epoll is not available: " + Epoll.unavailabilityCause());
+            }
+            yield true;
+          }
+          default -> Epoll.isAvailable();
+        };
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerChannel> channelClass =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    transport = epoll ? "epoll" : "nio";
+    group = new MultiThreadIoEventLoopGroup(config.ioThreads(), threadFactory(), io);
+    int idleMs = config.idleTimeoutMs();
+    ServerBootstrap b =
+        new ServerBootstrap()
+            .group(group)
+            .channel(channelClass)
+            .option(ChannelOption.SO_BACKLOG, 128)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.SO_KEEPALIVE, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    ch.pipeline()
+                        .addLast(
+                            "idle",
+                            new IdleStateHandler(idleMs, Math.max(1, idleMs / 2), 0, TimeUnit.MILLISECONDS))
+                        .addLast("camera", new CameraConnection(CameraServer.this));
+                  }
+                });
+    serverChannel = b.bind(config.host(), config.port()).sync().channel();
+    int port = port();
+    LOG.log(
+        Level.INFO,
+        "camera server listening on {0}:{1} ({2}, {3} I/O thread(s))",
+        config.host(),
+        String.valueOf(port),
+        transport,
+        config.ioThreads());
+    return port;
+  }
+
+  private static ThreadFactory threadFactory() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new FastThreadLocalThread(r, "ingest-io-" + n.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** The bound port; valid after {@link #start()}. */
+  public int port() {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /** {@code epoll} or {@code nio}; valid after {@link #start()}. */
+  public String transport() {
+    return transport;
+  }
+
+  public IngestMetrics metrics() {
+    return metrics;
+  }
+
+  /** Cameras connected now (HELLO done). */
+  public int connectedCameras() {
+    return cameras.size();
+  }
+
+  /**
+   * Stops accepting and reading, waits (bounded) until every frame already received has its
+   * verdict on the wire, tells the cameras the service is shutting down, and closes.
+   */
+  @Override
+  public void close() {
+    if (serverChannel == null) {
+      return;
+    }
+    serverChannel.close().syncUninterruptibly();
+    cameras.values().forEach(s -> s.channel().config().setAutoRead(false));
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (pipeline.inFlight() > 0 && System.nanoTime() - until < 0) {
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+    for (CameraSession s : cameras.values()) {
+      s.channel()
+          .eventLoop()
+          .execute(
+              () -> {
+                CameraConnection c = s.channel().pipeline().get(CameraConnection.class);
+                if (c != null) {
+                  c.shutdown();
+                }
+              });
+    }
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    serverChannel = null;
+  }
+
+  // ---- used by CameraConnection ----
+
+  boolean register(CameraSession session) {
+    return cameras.putIfAbsent(session.cameraId(), session) == null;
+  }
+
+  void unregister(CameraSession session) {
+    cameras.remove(session.cameraId(), session);
+  }
+
+  InspectionPipeline pipeline() {
+    return pipeline;
+  }
+
+  NanoClock clock() {
+    return clock;
+  }
+
+  int maxMessageBytes() {
+    return config.maxMessageBytes();
+  }
+
+  int idleTimeoutMs() {
+    return config.idleTimeoutMs();
+  }
+
+  int budgetMs() {
+    return line.budgetMs();
+  }
+
+  String lineName() {
+    return line.name();
+  }
+}

@@ -1,0 +1,228 @@
+package io.lineinspect.core.batching;
+
+import com.lmax.disruptor.AlertException;
+import com.lmax.disruptor.DataProvider;
+import com.lmax.disruptor.EventProcessor;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.Sequencer;
+import com.lmax.disruptor.TimeoutException;
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.inference.InferenceSession;
+import io.lineinspect.core.inference.ModelInfo;
+import io.lineinspect.core.metrics.PipelineMetrics;
+import io.lineinspect.core.pipeline.FrameEvent;
+import io.lineinspect.core.pipeline.VerdictEmitter;
+import io.lineinspect.core.time.NanoClock;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The batcher and inference stage: forms dynamic batches from preprocessed ring entries, runs them
+ * through the backend, and emits every entry's verdict in ring order.
+ *
+ * <p>Why a custom {@link EventProcessor} rather than an {@code EventHandler}: a batch may be held
+ * open for up to {@code maxDelay} to gather more frames, and the entries in it must not be reused
+ * by producers meanwhile. This processor advances its own sequence (which gates the producers) only
+ * after every entry of the batch has been emitted, so held entries stay valid.
+ *
+ * <p>Batching rule (STYLE 8: batch on what is there): take what is available up to {@code
+ * maxBatch} inferable frames; if the batch is not full, wait for more only while (a) the oldest
+ * frame is younger than {@code maxDelay} and (b) its remaining slack still covers the predicted
+ * inference time of a batch one frame larger. Frames already failed (bad image, past saving, no
+ * model) are emitted at once when nothing earlier is pending, and never sent to the backend.
+ *
+ * <p>Owned by its thread ({@code infer-0}); the {@link InferenceSession} is created on it.
+ */
+public final class BatchingInferenceProcessor implements EventProcessor {
+  private static final System.Logger LOG =
+      System.getLogger(BatchingInferenceProcessor.class.getName());
+  private static final int IDLE = 0;
+  private static final int HALTED = 1;
+  private static final int RUNNING = 2;
+
+  private final Sequence sequence = new Sequence(Sequencer.INITIAL_CURSOR_VALUE);
+  private final AtomicInteger state = new AtomicInteger(IDLE);
+  private final DataProvider<FrameEvent> ring;
+  private final SequenceBarrier barrier;
+  private final InferenceBackend backend;
+  private final VerdictEmitter emitter;
+  private final PipelineMetrics metrics;
+  private final NanoClock clock;
+  private final BatchTimingModel timing;
+  private final int maxBatch;
+  private final long maxDelayNs;
+  private final FrameEvent[] window;
+  private final FrameEvent[] batch;
+  private InferenceSession session;
+  private int windowSize;
+  private int emitted;
+  private int batchSize;
+  private long inferenceErrors;
+
+  /**
+   * @param windowCapacity the ring size: the most entries one batch window can span
+   */
+  public BatchingInferenceProcessor(
+      DataProvider<FrameEvent> ring,
+      SequenceBarrier barrier,
+      InferenceBackend backend,
+      VerdictEmitter emitter,
+      PipelineMetrics metrics,
+      NanoClock clock,
+      BatchTimingModel timing,
+      long maxDelayNs,
+      int windowCapacity) {
+    this.ring = ring;
+    this.barrier = barrier;
+    this.backend = backend;
+    this.emitter = emitter;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.timing = timing;
+    this.maxBatch = timing.maxBatch();
+    this.maxDelayNs = maxDelayNs;
+    this.window = new FrameEvent[windowCapacity];
+    this.batch = new FrameEvent[maxBatch];
+  }
+
+  @Override
+  public Sequence getSequence() {
+    return sequence;
+  }
+
+  @Override
+  public void halt() {
+    state.set(HALTED);
+    barrier.alert();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return state.get() != IDLE;
+  }
+
+  @Override
+  public void run() {
+    if (!state.compareAndSet(IDLE, RUNNING)) {
+      throw new IllegalStateException("already running or halted");
+    }
+    barrier.clearAlert();
+    session = backend.newSession();
+    try {
+      long next = sequence.get() + 1;
+      while (state.get() == RUNNING) {
+        long available;
+        try {
+          available = barrier.waitFor(next);
+        } catch (TimeoutException | AlertException | InterruptedException e) {
+          continue; // the loop condition decides whether to stop
+        }
+        if (available >= next) {
+          next = processBatch(next, available);
+          sequence.set(next - 1);
+        }
+      }
+    } finally {
+      session.close();
+      state.set(IDLE);
+    }
+  }
+
+  /** Forms, runs and emits one batch starting at {@code next}; returns the next unread sequence. */
+  private long processBatch(long next, long available) {
+    windowSize = 0;
+    emitted = 0;
+    batchSize = 0;
+    ModelInfo model = backend.model();
+    long hi = available;
+    while (true) {
+      long now = clock.nanoTime();
+      while (next <= hi && batchSize < maxBatch && windowSize < window.length) {
+        admit(ring.get(next++), model, now);
+      }
+      emitFailedPrefix();
+      if (batchSize == 0 && emitted == windowSize) {
+        break;
+      }
+      if (batchSize == maxBatch || windowSize == window.length || !worthWaiting(now)) {
+        break;
+      }
+      try {
+        hi = barrier.waitFor(next);
+      } catch (TimeoutException e) {
+        hi = next - 1;
+      } catch (AlertException | InterruptedException e) {
+        break;
+      }
+    }
+    if (batchSize > 0) {
+      infer(model);
+    }
+    while (emitted < windowSize) {
+      emitter.emit(window[emitted]);
+      window[emitted++] = null;
+    }
+    emitter.endBatch();
+    return next;
+  }
+
+  private void admit(FrameEvent event, ModelInfo model, long now) {
+    window[windowSize++] = event;
+    if (event.reason() != ReasonCode.NONE) {
+      return;
+    }
+    if (model == null) {
+      event.failSafe(ReasonCode.NO_MODEL, "no model loaded");
+    } else if (event.deadlineNs() - now - timing.predictNs(1) < 0) {
+      event.failSafe(ReasonCode.DEADLINE, null);
+    } else {
+      batch[batchSize++] = event;
+    }
+  }
+
+  /** Emits failed entries at the head of the window: nothing earlier is waiting for inference. */
+  private void emitFailedPrefix() {
+    while (emitted < windowSize && window[emitted].reason() != ReasonCode.NONE) {
+      emitter.emit(window[emitted]);
+      window[emitted++] = null;
+    }
+  }
+
+  private boolean worthWaiting(long now) {
+    if (batchSize == 0) {
+      return false;
+    }
+    FrameEvent oldest = batch[0];
+    if (now - oldest.receivedNs() >= maxDelayNs) {
+      return false;
+    }
+    return oldest.deadlineNs() - now - timing.predictNs(batchSize + 1) > 0;
+  }
+
+  private void infer(ModelInfo model) {
+    long start = clock.nanoTime();
+    try {
+      session.infer(batch, batchSize);
+    } catch (Exception | LinkageError e) {
+      inferenceErrors++;
+      if (inferenceErrors == 1 || Long.bitCount(inferenceErrors) == 1) {
+        LOG.log(Level.WARNING, "inference failed (" + inferenceErrors + " batches so far): " + e, e);
+      }
+      String detail = "inference failed: " + e.getClass().getSimpleName();
+      for (int i = 0; i < batchSize; i++) {
+        batch[i].failSafe(ReasonCode.INFERENCE_ERROR, detail);
+      }
+    }
+    long end = clock.nanoTime();
+    timing.record(batchSize, end - start);
+    metrics.onBatch(batchSize);
+    for (int i = 0; i < batchSize; i++) {
+      FrameEvent e = batch[i];
+      e.setInferNs(start, end);
+      e.setModel(model);
+      batch[i] = null;
+    }
+  }
+}

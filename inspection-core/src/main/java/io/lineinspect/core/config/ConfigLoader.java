@@ -1,0 +1,117 @@
+package io.lineinspect.core.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+
+/**
+ * Loads and validates a line configuration from YAML. Every problem is a {@link ConfigException}
+ * whose message starts with the file name and the dotted key: an unknown key (with the known
+ * ones), a wrong type, a value out of range, a missing required value.
+ */
+public final class ConfigLoader {
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+  private ConfigLoader() {}
+
+  public static ServiceConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": configuration file not found");
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read configuration: " + e.getMessage(), e);
+    }
+    return parse(text, file.toString());
+  }
+
+  /** Parses YAML text; {@code origin} names it in messages. */
+  public static ServiceConfig parse(String yaml, String origin) {
+    try {
+      ServiceConfig config = YAML.readValue(yaml, ServiceConfig.class);
+      if (config == null) {
+        throw new ConfigException(origin + ": configuration is empty");
+      }
+      return config;
+    } catch (ConfigException e) {
+      throw new ConfigException(origin + ": " + e.getMessage(), e);
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(origin + ": " + describe(e), e);
+    }
+  }
+
+  private static String describe(JsonProcessingException e) {
+    if (e instanceof ValueInstantiationException && e.getCause() instanceof ConfigException c) {
+      return c.getMessage();
+    }
+    if (e instanceof UnrecognizedPropertyException u) {
+      String known =
+          u.getKnownPropertyIds() == null
+              ? ""
+              : u.getKnownPropertyIds().stream()
+                  .map(String::valueOf)
+                  .sorted()
+                  .collect(Collectors.joining(", ", " (known keys here: ", ")"));
+      return path(u) + ": unknown key" + known;
+    }
+    if (e instanceof InvalidFormatException f) {
+      String expected =
+          f.getTargetType() != null && f.getTargetType().isEnum()
+              ? "one of " + java.util.Arrays.toString(f.getTargetType().getEnumConstants())
+              : typeName(f.getTargetType());
+      return path(f) + ": expected " + expected + ", got '" + f.getValue() + "'";
+    }
+    if (e instanceof MismatchedInputException m) {
+      return path(m) + ": expected " + typeName(m.getTargetType()) + ": " + m.getOriginalMessage();
+    }
+    if (e instanceof JsonMappingException m) {
+      return path(m) + ": " + m.getOriginalMessage();
+    }
+    String where =
+        e.getLocation() == null
+            ? ""
+            : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    return "not valid YAML" + where + ": " + e.getOriginalMessage();
+  }
+
+  private static String typeName(Class<?> type) {
+    if (type == null) {
+      return "a value";
+    }
+    if (type == Integer.class || type == int.class || type == Long.class) {
+      return "an integer";
+    }
+    if (type == Double.class || type == Float.class) {
+      return "a number";
+    }
+    if (type == String.class) {
+      return "a text";
+    }
+    return "a " + type.getSimpleName() + " section";
+  }
+
+  private static String path(JsonMappingException e) {
+    String p =
+        e.getPath().stream()
+            .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+            .collect(Collectors.joining("."));
+    return p.isEmpty() ? "(top level)" : p;
+  }
+}

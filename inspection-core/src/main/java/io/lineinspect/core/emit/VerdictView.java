@@ -1,0 +1,49 @@
+package io.lineinspect.core.emit;
+
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.inference.ModelInfo;
+
+/**
+ * A read-only view of one verdict while it is being emitted. Views are reused (a ring entry, or a
+ * source's holder for verdicts decided at ingest): a listener that keeps anything beyond the call
+ * must copy it.
+ */
+public interface VerdictView {
+  /** The camera that sent the frame. */
+  String cameraId();
+
+  /** The camera's sequence number of the frame. */
+  long sequence();
+
+  /** Capture time the camera put in the frame (epoch microseconds, camera clock; 0 = unknown). */
+  long captureTimeUs();
+
+  /** Encoder count the camera put in the frame, valid when {@link #hasEncoderCount()}. */
+  long encoderCount();
+
+  boolean hasEncoderCount();
+
+  Verdict verdict();
+
+  /** {@link ReasonCode#NONE} when the model judged the frame; otherwise why it failed safe. */
+  ReasonCode reason();
+
+  /** Defect score in 0..1, or NaN when the model did not score the frame. */
+  float score();
+
+  /** The model's label for the frame ("good", "defect", a class name), or "" when none. */
+  String label();
+
+  /** The model that judged the frame, or null when none did. */
+  ModelInfo model();
+
+  /** Service monotonic time at frame receipt. */
+  long receivedNs();
+
+  /** Service monotonic time at which the verdict was handed to the source. */
+  long emittedNs();
+
+  /** Human-readable detail for fail-safe verdicts (sent to the camera as an ERROR), or null. */
+  String detail();
+}

@@ -1,0 +1,29 @@
+package io.lineinspect.core.inference;
+
+/**
+ * The seam between the pipeline and a model runtime (DJL/PyTorch, or the built-in heuristic used
+ * by tests). A backend hands out one {@link Preprocessor} per preprocess worker and one {@link
+ * InferenceSession} per inference thread, so implementations keep per-thread state (OpenCV
+ * matrices, DJL predictors) without locks.
+ *
+ * <p>Threading: {@link #newPreprocessor()} and {@link #newSession()} are called once by the thread
+ * that will use the result; {@link #model()} may be called from any thread.
+ */
+public interface InferenceBackend extends AutoCloseable {
+
+  /** The model currently served, or {@code null} when none is loaded (frames fail safe NO_MODEL). */
+  ModelInfo model();
+
+  /** The largest batch {@link InferenceSession#infer} accepts. */
+  int maxBatch();
+
+  /** A preprocessor owned by the calling preprocess worker. */
+  Preprocessor newPreprocessor();
+
+  /** A session owned by the calling inference thread. */
+  InferenceSession newSession();
+
+  /** Releases models and native memory. Called once after every worker has stopped. */
+  @Override
+  void close();
+}

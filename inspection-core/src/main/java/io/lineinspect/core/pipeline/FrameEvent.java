@@ -1,0 +1,300 @@
+package io.lineinspect.core.pipeline;
+
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.core.inference.ModelInfo;
+
+/**
+ * One ring entry: a received frame, its pixels, its model input and its verdict. Entries are
+ * preallocated when the ring is built and reused forever (cleared, never recreated), so the ingest
+ * and batching path allocates nothing per frame. The payload and input buffers grow to the largest
+ * frame seen and then stay.
+ *
+ * <p>Ownership follows the ring sequence: the ingest thread that claimed the slot writes the frame,
+ * then preprocess worker {@code sequence % n}, then the inference thread; each stage only touches an
+ * entry after the previous stage has released it through the Disruptor barrier.
+ */
+public final class FrameEvent implements VerdictView {
+  private FrameSource source;
+  private long arrival;
+  private long sequence;
+  private long captureTimeUs;
+  private long encoderCount;
+  private boolean hasEncoderCount;
+  private int width;
+  private int height;
+  private PixelFormat format;
+  private byte[] payload;
+  private int payloadLength;
+  private long receivedNs;
+  private long deadlineNs;
+
+  private float[] input = new float[0];
+
+  private long preprocessedNs;
+  private long inferStartNs;
+  private long inferEndNs;
+  private long emittedNs;
+
+  private ReasonCode reason;
+  private String detail;
+  private Verdict verdict;
+  private float score;
+  private String label;
+  private ModelInfo model;
+  private boolean scored;
+  private boolean peerNotified;
+
+  FrameEvent(int initialPayloadBytes) {
+    payload = new byte[initialPayloadBytes];
+    clear();
+  }
+
+  /** Resets every per-frame field; buffers are kept. Called by the ingest thread before writing. */
+  public void clear() {
+    source = null;
+    arrival = 0;
+    sequence = 0;
+    captureTimeUs = 0;
+    encoderCount = 0;
+    hasEncoderCount = false;
+    width = 0;
+    height = 0;
+    format = null;
+    payloadLength = 0;
+    receivedNs = 0;
+    deadlineNs = 0;
+    preprocessedNs = 0;
+    inferStartNs = 0;
+    inferEndNs = 0;
+    emittedNs = 0;
+    reason = ReasonCode.NONE;
+    detail = null;
+    verdict = null;
+    score = Float.NaN;
+    label = "";
+    model = null;
+    scored = false;
+    peerNotified = false;
+  }
+
+  /** Ingest: identity and geometry of the frame. */
+  public void setFrame(
+      long sequence,
+      long captureTimeUs,
+      boolean hasEncoderCount,
+      long encoderCount,
+      int width,
+      int height,
+      PixelFormat format,
+      long receivedNs) {
+    this.sequence = sequence;
+    this.captureTimeUs = captureTimeUs;
+    this.hasEncoderCount = hasEncoderCount;
+    this.encoderCount = encoderCount;
+    this.width = width;
+    this.height = height;
+    this.format = format;
+    this.receivedNs = receivedNs;
+  }
+
+  /** Pipeline: where the frame came from and when it must be judged by. */
+  void bind(FrameSource source, long arrival, long deadlineNs) {
+    this.source = source;
+    this.arrival = arrival;
+    this.deadlineNs = deadlineNs;
+  }
+
+  /**
+   * Ingest: a buffer of at least {@code length} bytes to copy the payload into. Grows (allocates)
+   * only when a frame is larger than any before it.
+   */
+  public byte[] payloadBuffer(int length) {
+    if (payload.length < length) {
+      payload = new byte[Math.max(length, payload.length + (payload.length >> 1))];
+    }
+    payloadLength = length;
+    return payload;
+  }
+
+  /** Ingest: the frame was accepted on the wire but cannot be judged (fails safe BAD_IMAGE). */
+  public void rejectBadImage(String detail) {
+    this.reason = ReasonCode.BAD_IMAGE;
+    this.detail = detail;
+  }
+
+  /**
+   * Ingest: the camera was already told why this frame is bad (an adapter-specific error message),
+   * so emission need not repeat it.
+   */
+  public void markPeerNotified() {
+    this.peerNotified = true;
+  }
+
+  public boolean peerNotified() {
+    return peerNotified;
+  }
+
+  /** Any stage before emission: the frame fails safe for {@code reason}. */
+  public void failSafe(ReasonCode reason, String detail) {
+    this.reason = reason;
+    this.detail = detail;
+  }
+
+  /** Preprocess: a model-input buffer of at least {@code floats} elements, owned by this entry. */
+  public float[] input(int floats) {
+    if (input.length < floats) {
+      input = new float[floats];
+    }
+    return input;
+  }
+
+  /** The model-input buffer as last sized by {@link #input(int)}. */
+  public float[] input() {
+    return input;
+  }
+
+  /** Inference: the model's defect score (0..1) and label for this frame. */
+  public void setResult(float score, String label) {
+    this.score = score;
+    this.label = label == null ? "" : label;
+    this.scored = true;
+  }
+
+  public void setModel(ModelInfo model) {
+    this.model = model;
+  }
+
+  public void setVerdict(Verdict verdict) {
+    this.verdict = verdict;
+  }
+
+  public void setPreprocessedNs(long ns) {
+    this.preprocessedNs = ns;
+  }
+
+  public void setInferNs(long startNs, long endNs) {
+    this.inferStartNs = startNs;
+    this.inferEndNs = endNs;
+  }
+
+  public void setEmittedNs(long ns) {
+    this.emittedNs = ns;
+  }
+
+  public FrameSource source() {
+    return source;
+  }
+
+  public long arrival() {
+    return arrival;
+  }
+
+  public int width() {
+    return width;
+  }
+
+  public int height() {
+    return height;
+  }
+
+  public PixelFormat format() {
+    return format;
+  }
+
+  public byte[] payload() {
+    return payload;
+  }
+
+  public int payloadLength() {
+    return payloadLength;
+  }
+
+  public long deadlineNs() {
+    return deadlineNs;
+  }
+
+  public long preprocessedNs() {
+    return preprocessedNs;
+  }
+
+  public long inferStartNs() {
+    return inferStartNs;
+  }
+
+  public long inferEndNs() {
+    return inferEndNs;
+  }
+
+  /** True once the backend produced a score for this frame. */
+  public boolean scored() {
+    return scored;
+  }
+
+  @Override
+  public String cameraId() {
+    return source == null ? "" : source.cameraId();
+  }
+
+  @Override
+  public long sequence() {
+    return sequence;
+  }
+
+  @Override
+  public long captureTimeUs() {
+    return captureTimeUs;
+  }
+
+  @Override
+  public long encoderCount() {
+    return encoderCount;
+  }
+
+  @Override
+  public boolean hasEncoderCount() {
+    return hasEncoderCount;
+  }
+
+  @Override
+  public Verdict verdict() {
+    return verdict;
+  }
+
+  @Override
+  public ReasonCode reason() {
+    return reason;
+  }
+
+  @Override
+  public float score() {
+    return score;
+  }
+
+  @Override
+  public String label() {
+    return label;
+  }
+
+  @Override
+  public ModelInfo model() {
+    return model;
+  }
+
+  @Override
+  public long receivedNs() {
+    return receivedNs;
+  }
+
+  @Override
+  public long emittedNs() {
+    return emittedNs;
+  }
+
+  @Override
+  public String detail() {
+    return detail;
+  }
+}

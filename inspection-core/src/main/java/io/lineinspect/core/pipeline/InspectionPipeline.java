@@ -1,0 +1,236 @@
+package io.lineinspect.core.pipeline;
+
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.EventTranslatorThreeArg;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.SequenceBarrier;
+import io.lineinspect.core.batching.BatchTimingModel;
+import io.lineinspect.core.batching.BatchingInferenceProcessor;
+import io.lineinspect.core.batching.ParkingTimeoutWaitStrategy;
+import io.lineinspect.core.config.PipelineConfig;
+import io.lineinspect.core.decide.Decider;
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.metrics.PipelineMetrics;
+import io.lineinspect.core.time.NanoClock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The line path inside the service: a multi-producer Disruptor ring of preallocated {@link
+ * FrameEvent}s, {@code preprocessWorkers} parallel preprocess handlers, then one {@link
+ * BatchingInferenceProcessor} that batches, infers, decides and emits.
+ *
+ * <pre>
+ *  ingest threads ──tryPublish──▶ ring ──▶ preprocess-0..n-1 ──▶ infer-0 (batch → backend → decide → emit)
+ *        │ ring full                                                     │
+ *        └──────────── OVERLOAD verdict (in per-camera order) ◀──────────┘ verdicts to FrameSource
+ * </pre>
+ *
+ * <p>Threading: {@link #publish} may be called from any number of ingest threads, each source from
+ * one thread only. Worker threads come from the injected {@link ThreadFactory} and are named by
+ * role. {@link #start()} and {@link #close()} are called once, by the owner.
+ */
+public final class InspectionPipeline implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(InspectionPipeline.class.getName());
+
+  private static final EventTranslatorThreeArg<
+          FrameEvent, FrameTranslator, FrameSource, InspectionPipeline>
+      TRANSLATOR =
+          (event, seq, frame, source, pipeline) -> {
+            event.clear();
+            frame.writeTo(event);
+            event.bind(
+                source, source.currentArrival(), event.receivedNs() + pipeline.budgetNs);
+          };
+
+  private final PipelineConfig config;
+  private final long budgetNs;
+  private final InferenceBackend backend;
+  private final NanoClock clock;
+  private final ThreadFactory threadFactory;
+  private final PipelineMetrics metrics;
+  private final VerdictListener listener;
+  private final Decider decider;
+  private final RingBuffer<FrameEvent> ring;
+  private final List<BatchEventProcessor<FrameEvent>> preprocessors = new ArrayList<>();
+  private final BatchingInferenceProcessor inference;
+  private final BatchTimingModel timing;
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile boolean started;
+
+  /**
+   * @param config ring and batching settings
+   * @param budgetNs time from frame receipt to verdict, on {@code clock}
+   * @param failSafeVerdict verdict for every frame that could not be judged
+   * @param backend the model runtime; owned by the caller, not closed here
+   * @param listener extra verdict observer (actuators, audit) or null; metrics are always kept
+   */
+  public InspectionPipeline(
+      PipelineConfig config,
+      long budgetNs,
+      Verdict failSafeVerdict,
+      InferenceBackend backend,
+      VerdictListener listener,
+      NanoClock clock,
+      ThreadFactory threadFactory) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.budgetNs = budgetNs;
+    this.backend = Objects.requireNonNull(backend, "backend");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+    this.metrics = new PipelineMetrics();
+    this.listener = listener == null ? metrics : chain(metrics, listener);
+    this.decider = new Decider(Objects.requireNonNull(failSafeVerdict, "failSafeVerdict"));
+    int maxBatch = Math.min(config.maxBatch(), backend.maxBatch());
+    this.timing = new BatchTimingModel(maxBatch);
+
+    int initialBytes = config.initialFrameBytes();
+    ring =
+        RingBuffer.createMultiProducer(
+            () -> new FrameEvent(initialBytes),
+            config.ringSize(),
+            new ParkingTimeoutWaitStrategy(2_000, 20_000, 200_000));
+    SequenceBarrier ingestBarrier = ring.newBarrier();
+    int workers = config.preprocessWorkers();
+    Sequence[] preprocessed = new Sequence[workers];
+    for (int i = 0; i < workers; i++) {
+      BatchEventProcessor<FrameEvent> p =
+          new BatchEventProcessorBuilder()
+              .build(ring, ingestBarrier, new PreprocessHandler(i, workers, backend, clock));
+      preprocessors.add(p);
+      preprocessed[i] = p.getSequence();
+    }
+    VerdictEmitter emitter = new VerdictEmitter(decider, this.listener, metrics, clock, 256);
+    inference =
+        new BatchingInferenceProcessor(
+            ring,
+            ring.newBarrier(preprocessed),
+            backend,
+            emitter,
+            metrics,
+            clock,
+            timing,
+            TimeUnit.MICROSECONDS.toNanos(Math.round(config.maxDelayMs() * 1000)),
+            config.ringSize());
+    ring.addGatingSequences(inference.getSequence());
+  }
+
+  private static VerdictListener chain(VerdictListener a, VerdictListener b) {
+    return v -> {
+      a.onVerdict(v);
+      b.onVerdict(v);
+    };
+  }
+
+  /** Starts the worker threads. */
+  public synchronized void start() {
+    if (started) {
+      throw new IllegalStateException("pipeline already started");
+    }
+    for (int i = 0; i < preprocessors.size(); i++) {
+      threads.add(newThread(preprocessors.get(i), "preprocess-" + i));
+    }
+    threads.add(newThread(inference, "infer-0"));
+    threads.forEach(Thread::start);
+    started = true;
+    LOG.log(
+        System.Logger.Level.INFO,
+        "pipeline started: ring {0}, {1} preprocess worker(s), maxBatch {2}, maxDelay {3} ms, budget {4} ms",
+        config.ringSize(),
+        preprocessors.size(),
+        timing.maxBatch(),
+        config.maxDelayMs(),
+        budgetNs / 1e6);
+  }
+
+  private Thread newThread(Runnable r, String name) {
+    Thread t = threadFactory.newThread(r);
+    t.setName(name);
+    return t;
+  }
+
+  /**
+   * Publishes one frame from {@code source}. Never blocks: when the ring is full the frame gets the
+   * fail-safe verdict with reason OVERLOAD right here (or as soon as the camera's earlier frames
+   * have their verdicts), and this returns false.
+   *
+   * <p>Called on the source's ingest thread.
+   */
+  public boolean publish(FrameSource source, FrameTranslator frame) {
+    long arrival = source.claimArrival();
+    if (ring.tryPublishEvent(TRANSLATOR, frame, source, this)) {
+      metrics.onPublished();
+      return true;
+    }
+    source.deliverAtIngest(
+        arrival,
+        frame,
+        decider.failSafe(),
+        ReasonCode.OVERLOAD,
+        null,
+        clock.nanoTime(),
+        listener);
+    return false;
+  }
+
+  /** The budget from frame receipt to verdict. */
+  public long budgetNs() {
+    return budgetNs;
+  }
+
+  public PipelineMetrics metrics() {
+    return metrics;
+  }
+
+  /** Batch timing as measured so far (for display; owned by the inference thread). */
+  public BatchTimingModel timing() {
+    return timing;
+  }
+
+  /** Frames published but not yet emitted. */
+  public long inFlight() {
+    return ring.getCursor() - inference.getSequence().get();
+  }
+
+  /**
+   * Stops the workers after the ring has drained (at most {@code drainTimeoutMs}), so every
+   * published frame still gets its verdict.
+   */
+  public void close(long drainTimeoutMs) {
+    if (!started) {
+      return;
+    }
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainTimeoutMs);
+    while (inFlight() > 0 && System.nanoTime() - until < 0) {
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+    if (inFlight() > 0) {
+      LOG.log(System.Logger.Level.WARNING, "pipeline closed with {0} frames in flight", inFlight());
+    }
+    preprocessors.forEach(BatchEventProcessor::halt);
+    inference.halt();
+    for (Thread t : threads) {
+      try {
+        t.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    started = false;
+  }
+
+  @Override
+  public void close() {
+    close(2_000);
+  }
+}
