@@ -1,6 +1,7 @@
 package io.lineinspect.core.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,6 +45,9 @@ public final class ConfigLoader {
 
   /** Parses YAML text; {@code origin} names it in messages. */
   public static ServiceConfig parse(String yaml, String origin) {
+    if (yaml.isBlank()) {
+      throw new ConfigException(origin + ": configuration is empty");
+    }
     try {
       ServiceConfig config = YAML.readValue(yaml, ServiceConfig.class);
       if (config == null) {
@@ -58,6 +62,16 @@ public final class ConfigLoader {
   }
 
   private static String describe(JsonProcessingException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StreamReadException r) {
+        String where =
+            r.getLocation() == null
+                ? ""
+                : " at line " + r.getLocation().getLineNr() + ", column " + r.getLocation().getColumnNr();
+        String first = String.valueOf(r.getOriginalMessage()).lines().findFirst().orElse("");
+        return "not valid YAML" + where + ": " + first;
+      }
+    }
     if (e instanceof ValueInstantiationException && e.getCause() instanceof ConfigException c) {
       return c.getMessage();
     }
@@ -84,11 +98,7 @@ public final class ConfigLoader {
     if (e instanceof JsonMappingException m) {
       return path(m) + ": " + m.getOriginalMessage();
     }
-    String where =
-        e.getLocation() == null
-            ? ""
-            : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-    return "not valid YAML" + where + ": " + e.getOriginalMessage();
+    return e.getOriginalMessage();
   }
 
   private static String typeName(Class<?> type) {

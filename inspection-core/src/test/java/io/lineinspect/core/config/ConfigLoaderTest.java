@@ -1,0 +1,96 @@
+package io.lineinspect.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lineinspect.core.decide.Verdict;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  private static final String MINIMAL = "line:\n  name: l1\n  budgetMs: 40\n";
+
+  private static String error(String yaml) {
+    return assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test.yaml"))
+        .getMessage();
+  }
+
+  @Test
+  void shouldApplyDefaultsToAMinimalConfig() {
+    ServiceConfig c = ConfigLoader.parse(MINIMAL, "test.yaml");
+    assertEquals("l1", c.line().name());
+    assertEquals(40, c.line().budgetMs());
+    assertEquals(Verdict.FAIL, c.line().failSafeVerdict());
+    assertEquals(7600, c.ingest().port());
+    assertEquals(1024, c.pipeline().ringSize());
+    assertEquals("builtin", c.inference().backend());
+  }
+
+  @Test
+  void shouldLoadTheShippedDemoConfig() {
+    Path demo = Path.of("..", "configs", "demo-line.yaml");
+    ServiceConfig c = ConfigLoader.load(demo);
+    assertEquals("demo-line", c.line().name());
+  }
+
+  @Test
+  void shouldNameAnUnknownKeyAndListTheKnownOnes() {
+    String m = error(MINIMAL + "pipeline:\n  maxBtch: 4\n");
+    assertTrue(m.startsWith("test.yaml: pipeline.maxBtch: unknown key"), m);
+    assertTrue(m.contains("maxBatch"), m);
+  }
+
+  @Test
+  void shouldNameAKeyWithAWrongType() {
+    String m = error(MINIMAL + "pipeline:\n  maxBatch: lots\n");
+    assertTrue(m.startsWith("test.yaml: pipeline.maxBatch: expected an integer"), m);
+  }
+
+  @Test
+  void shouldNameAMissingRequiredValue() {
+    String m = error("line:\n  name: l1\n");
+    assertEquals("test.yaml: line.budgetMs: required value is missing", m);
+  }
+
+  @Test
+  void shouldNameAMissingRequiredSection() {
+    assertEquals("test.yaml: line: required section is missing", error("pipeline:\n  maxBatch: 4\n"));
+  }
+
+  @Test
+  void shouldNameAValueOutOfRange() {
+    String m = error(MINIMAL + "pipeline:\n  ringSize: 1000\n");
+    assertEquals("test.yaml: pipeline.ringSize: must be a power of two, got 1000", m);
+    m = error(MINIMAL + "pipeline:\n  maxBatch: 0\n");
+    assertEquals("test.yaml: pipeline.maxBatch: must be between 1 and 1024, got 0", m);
+  }
+
+  @Test
+  void shouldListTheAllowedValuesOfAnEnum() {
+    String m = error("line:\n  name: l1\n  budgetMs: 40\n  failSafeVerdict: MAYBE\n");
+    assertTrue(m.contains("line.failSafeVerdict: expected one of [PASS, FAIL], got 'MAYBE'"), m);
+  }
+
+  @Test
+  void shouldReportInvalidYamlWithItsPosition() {
+    String m = error("line:\n  name: 'unclosed\n");
+    assertTrue(m.startsWith("test.yaml: not valid YAML at line"), m);
+  }
+
+  @Test
+  void shouldNameAMissingFile(@TempDir Path dir) {
+    Path missing = dir.resolve("nope.yaml");
+    String m = assertThrows(ConfigException.class, () -> ConfigLoader.load(missing)).getMessage();
+    assertEquals(missing + ": configuration file not found", m);
+  }
+
+  @Test
+  void shouldRejectAnEmptyFile(@TempDir Path dir) throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty.yaml"), "");
+    String m = assertThrows(ConfigException.class, () -> ConfigLoader.load(empty)).getMessage();
+    assertTrue(m.contains("configuration is empty"), m);
+  }
+}

@@ -1,0 +1,251 @@
+package io.lineinspect.core.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lineinspect.core.config.PipelineConfig;
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.testing.ScriptedBackend;
+import io.lineinspect.core.time.NanoClock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class InspectionPipelineTest {
+  private static final long LONG_BUDGET_NS = TimeUnit.SECONDS.toNanos(30);
+
+  private InspectionPipeline pipeline;
+
+  @AfterEach
+  void stop() {
+    if (pipeline != null) {
+      pipeline.close(5_000);
+    }
+  }
+
+  private InspectionPipeline start(
+      ScriptedBackend backend, int ringSize, int maxBatch, long budgetNs, NanoClock clock) {
+    // A frozen fake clock never lets maxDelay expire, so fake-clock tests batch on what is there.
+    double maxDelayMs = clock == NanoClock.SYSTEM ? 1.0 : 0.0;
+    pipeline =
+        new InspectionPipeline(
+            new PipelineConfig(ringSize, 2, maxBatch, maxDelayMs, 16),
+            budgetNs,
+            Verdict.FAIL,
+            backend,
+            null,
+            clock,
+            Thread::new);
+    pipeline.start();
+    return pipeline;
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - until > 0) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  @Test
+  void shouldEmitExactlyOneVerdictPerFrameInArrivalOrderForEverySource() throws Exception {
+    start(new ScriptedBackend(8), 64, 8, LONG_BUDGET_NS, NanoClock.SYSTEM);
+    int sources = 3;
+    int frames = 3_000;
+    List<RecordingSource> recorders = new ArrayList<>();
+    List<Thread> producers = new ArrayList<>();
+    for (int s = 0; s < sources; s++) {
+      RecordingSource src = new RecordingSource("cam-" + s);
+      recorders.add(src);
+      producers.add(
+          new Thread(
+              () -> {
+                TestFrame f = new TestFrame();
+                for (int i = 1; i <= frames; i++) {
+                  pipeline.publish(src, f.set(i, System.nanoTime(), i % 256));
+                }
+              }));
+    }
+    producers.forEach(Thread::start);
+    for (Thread t : producers) {
+      t.join();
+    }
+    await(() -> recorders.stream().allMatch(r -> r.count() >= frames), "all verdicts");
+    Thread.sleep(50);
+    for (RecordingSource r : recorders) {
+      List<RecordingSource.Written> w = r.written();
+      assertEquals(frames, w.size(), r.cameraId() + " verdict count");
+      for (int i = 0; i < frames; i++) {
+        assertEquals(i + 1, w.get(i).sequence(), r.cameraId() + " order at " + i);
+        if (w.get(i).reason() == ReasonCode.NONE) {
+          Verdict expected = ((i + 1) % 256) / 255f >= 0.5f ? Verdict.FAIL : Verdict.PASS;
+          assertEquals(expected, w.get(i).verdict(), "verdict follows the score");
+        } else {
+          assertEquals(ReasonCode.OVERLOAD, w.get(i).reason());
+          assertEquals(Verdict.FAIL, w.get(i).verdict());
+        }
+      }
+    }
+    assertEquals((long) sources * frames, pipeline.metrics().snapshot().verdicts());
+  }
+
+  @Test
+  void shouldFailSafeOverloadWhenRingIsFullAndStillKeepCameraOrder() throws Exception {
+    ScriptedBackend backend = new ScriptedBackend(4).gated(true);
+    start(backend, 8, 4, LONG_BUDGET_NS, NanoClock.SYSTEM);
+    RecordingSource src = new RecordingSource("cam");
+    TestFrame f = new TestFrame();
+    int accepted = 0;
+    int rejected = 0;
+    for (int i = 1; i <= 40; i++) {
+      if (pipeline.publish(src, f.set(i, System.nanoTime(), 0))) {
+        accepted++;
+      } else {
+        rejected++;
+      }
+    }
+    assertTrue(rejected > 0, "a full ring must reject");
+    assertEquals(0, src.count(), "overload verdicts wait for the earlier, pending frames");
+    backend.gated(false);
+    await(() -> src.count() == 40, "40 verdicts");
+    List<RecordingSource.Written> w = src.written();
+    long overloads = w.stream().filter(x -> x.reason() == ReasonCode.OVERLOAD).count();
+    assertEquals(rejected, overloads);
+    assertEquals(accepted, 40 - overloads);
+    for (int i = 0; i < 40; i++) {
+      assertEquals(i + 1, w.get(i).sequence(), "order at " + i);
+    }
+    w.stream()
+        .filter(x -> x.reason() == ReasonCode.OVERLOAD)
+        .forEach(x -> assertEquals(Verdict.FAIL, x.verdict()));
+  }
+
+  @Test
+  void shouldWriteOverloadVerdictAtOnceWhenNothingEarlierIsPending() throws Exception {
+    ScriptedBackend backend = new ScriptedBackend(4).gated(true);
+    start(backend, 8, 4, LONG_BUDGET_NS, NanoClock.SYSTEM);
+    RecordingSource busy = new RecordingSource("busy");
+    TestFrame f = new TestFrame();
+    for (int i = 1; i <= 8; i++) {
+      pipeline.publish(busy, f.set(i, System.nanoTime(), 0));
+    }
+    RecordingSource idle = new RecordingSource("idle");
+    assertFalse(pipeline.publish(idle, f.set(1, System.nanoTime(), 0)));
+    assertEquals(1, idle.count(), "nothing earlier from this camera: written immediately");
+    assertEquals(ReasonCode.OVERLOAD, idle.written().get(0).reason());
+    backend.gated(false);
+    await(() -> busy.count() == 8, "busy verdicts");
+  }
+
+  @Test
+  void shouldFailSafeBadImageWithoutCallingTheBackend() throws Exception {
+    ScriptedBackend backend = new ScriptedBackend(8);
+    start(backend, 64, 8, LONG_BUDGET_NS, NanoClock.SYSTEM);
+    RecordingSource src = new RecordingSource("cam");
+    TestFrame f = new TestFrame();
+    pipeline.publish(src, f.set(1, System.nanoTime(), 0).bad("payload too short"));
+    await(() -> src.count() == 1, "verdict");
+    assertEquals(ReasonCode.BAD_IMAGE, src.written().get(0).reason());
+    assertEquals(Verdict.FAIL, src.written().get(0).verdict());
+    assertEquals(0, backend.batchesStarted());
+  }
+
+  @Test
+  void shouldFailSafeInferenceErrorAndRecoverWhenTheBackendRecovers() throws Exception {
+    ScriptedBackend backend = new ScriptedBackend(8).failing(true);
+    start(backend, 64, 8, LONG_BUDGET_NS, NanoClock.SYSTEM);
+    RecordingSource src = new RecordingSource("cam");
+    TestFrame f = new TestFrame();
+    pipeline.publish(src, f.set(1, System.nanoTime(), 0));
+    await(() -> src.count() == 1, "first verdict");
+    assertEquals(ReasonCode.INFERENCE_ERROR, src.written().get(0).reason());
+    backend.failing(false);
+    pipeline.publish(src, f.set(2, System.nanoTime(), 0));
+    await(() -> src.count() == 2, "second verdict");
+    assertEquals(ReasonCode.NONE, src.written().get(1).reason());
+    assertEquals(Verdict.PASS, src.written().get(1).verdict());
+  }
+
+  @Test
+  void shouldFailSafeNoModelWhenNoneIsLoaded() throws Exception {
+    ScriptedBackend backend = new ScriptedBackend(8).model(null);
+    start(backend, 64, 8, LONG_BUDGET_NS, NanoClock.SYSTEM);
+    RecordingSource src = new RecordingSource("cam");
+    pipeline.publish(src, new TestFrame().set(1, System.nanoTime(), 0));
+    await(() -> src.count() == 1, "verdict");
+    assertEquals(ReasonCode.NO_MODEL, src.written().get(0).reason());
+    assertEquals(0, backend.batchesStarted());
+  }
+
+  @Test
+  void shouldUseTheConfiguredFailSafeVerdict() throws Exception {
+    ScriptedBackend backend = new ScriptedBackend(8).model(null);
+    pipeline =
+        new InspectionPipeline(
+            new PipelineConfig(64, 1, 8, 1.0, 16),
+            LONG_BUDGET_NS,
+            Verdict.PASS,
+            backend,
+            null,
+            NanoClock.SYSTEM,
+            Thread::new);
+    pipeline.start();
+    RecordingSource src = new RecordingSource("cam");
+    pipeline.publish(src, new TestFrame().set(1, System.nanoTime(), 255));
+    await(() -> src.count() == 1, "verdict");
+    assertEquals(Verdict.PASS, src.written().get(0).verdict());
+    assertEquals(ReasonCode.NO_MODEL, src.written().get(0).reason());
+  }
+
+  @Test
+  void shouldFailSafeDeadlineForAFrameAlreadyPastItsBudget() throws Exception {
+    AtomicLong now = new AtomicLong(1_000_000_000L);
+    ScriptedBackend backend = new ScriptedBackend(8);
+    start(backend, 64, 8, TimeUnit.MILLISECONDS.toNanos(50), now::get);
+    RecordingSource src = new RecordingSource("cam");
+    // Received 60 ms ago on the service clock: past saving before it is even queued.
+    pipeline.publish(src, new TestFrame().set(1, now.get() - TimeUnit.MILLISECONDS.toNanos(60), 0));
+    await(() -> src.count() == 1, "verdict");
+    assertEquals(ReasonCode.DEADLINE, src.written().get(0).reason());
+    assertEquals(Verdict.FAIL, src.written().get(0).verdict());
+    assertEquals(0, backend.batchesStarted(), "no inference spent on a frame past saving");
+  }
+
+  @Test
+  void shouldReplaceAResultThatArrivesAfterTheDeadlineByTheFailSafeVerdict() throws Exception {
+    AtomicLong now = new AtomicLong(1_000_000_000L);
+    ScriptedBackend backend = new ScriptedBackend(8).gated(true);
+    start(backend, 64, 8, TimeUnit.MILLISECONDS.toNanos(50), now::get);
+    RecordingSource src = new RecordingSource("cam");
+    pipeline.publish(src, new TestFrame().set(1, now.get(), 0));
+    await(() -> backend.batchesStarted() == 1, "inference started");
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(70)); // inference "takes" 70 ms
+    backend.release(1);
+    await(() -> src.count() == 1, "verdict");
+    assertEquals(ReasonCode.DEADLINE, src.written().get(0).reason());
+    assertEquals(1, pipeline.metrics().snapshot().late());
+  }
+
+  @Test
+  void shouldFormBatchesNoLargerThanMaxBatch() throws Exception {
+    ScriptedBackend backend = new ScriptedBackend(64).batchNanos(TimeUnit.MILLISECONDS.toNanos(2));
+    start(backend, 256, 4, LONG_BUDGET_NS, NanoClock.SYSTEM);
+    RecordingSource src = new RecordingSource("cam");
+    TestFrame f = new TestFrame();
+    for (int i = 1; i <= 200; i++) {
+      pipeline.publish(src, f.set(i, System.nanoTime(), 0));
+    }
+    await(() -> src.count() == 200, "verdicts");
+    assertTrue(backend.batchSizes().stream().allMatch(n -> n >= 1 && n <= 4), backend.batchSizes().toString());
+    assertTrue(backend.batchSizes().stream().anyMatch(n -> n > 1), "a backlog must be batched");
+  }
+}
