@@ -1,0 +1,373 @@
+package io.lineinspect.camera.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lineinspect.camera.protocol.ErrorCode;
+import io.lineinspect.camera.protocol.ProtocolV1;
+import io.lineinspect.camera.protocol.VerdictFlyweight;
+import io.lineinspect.core.config.BuiltinBackendConfig;
+import io.lineinspect.core.config.IngestConfig;
+import io.lineinspect.core.config.LineConfig;
+import io.lineinspect.core.config.PipelineConfig;
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.inference.builtin.BuiltinBackend;
+import io.lineinspect.core.pipeline.InspectionPipeline;
+import io.lineinspect.core.testing.ScriptedBackend;
+import io.lineinspect.core.time.NanoClock;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The real server on loopback, real TCP clients, the whole line path. */
+class CameraServerTest {
+  private static final int MAX_MESSAGE = 64 * 1024;
+
+  private InspectionPipeline pipeline;
+  private CameraServer server;
+  private int port;
+
+  private void start(InferenceBackend backend, int idleTimeoutMs) throws Exception {
+    pipeline =
+        new InspectionPipeline(
+            new PipelineConfig(256, 1, 8, 1.0, 1024),
+            TimeUnit.SECONDS.toNanos(10),
+            Verdict.FAIL,
+            backend,
+            null,
+            NanoClock.SYSTEM,
+            Thread::new);
+    pipeline.start();
+    server =
+        new CameraServer(
+            new IngestConfig("127.0.0.1", 0, MAX_MESSAGE, idleTimeoutMs, 2, "auto"),
+            new LineConfig("test-line", 10_000, Verdict.FAIL),
+            pipeline,
+            NanoClock.SYSTEM);
+    port = server.start();
+  }
+
+  private void start() throws Exception {
+    start(new ScriptedBackend(8), 10_000);
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    if (pipeline != null) {
+      pipeline.close();
+    }
+  }
+
+  @Test
+  void shouldGiveEveryFrameExactlyOneVerdictInOrderForSeveralCameras() throws Exception {
+    start();
+    int cameras = 4;
+    int frames = 500;
+    ExecutorService pool = Executors.newFixedThreadPool(cameras * 2);
+    try {
+      List<Future<List<Long>>> results = new ArrayList<>();
+      for (int c = 0; c < cameras; c++) {
+        TestCamera cam = TestCamera.connected(port, "cam-" + c);
+        pool.submit(
+            () -> {
+              for (int i = 1; i <= frames; i++) {
+                cam.mono8(i, i % 2 == 0 ? 255 : 0);
+              }
+              return null;
+            });
+        results.add(
+            pool.submit(
+                () -> {
+                  List<Long> seqs = new ArrayList<>();
+                  try (cam) {
+                    for (int i = 1; i <= frames; i++) {
+                      TestCamera.Message m = cam.read();
+                      assertEquals(ProtocolV1.TYPE_VERDICT, m.type(), m.toString());
+                      VerdictFlyweight v = m.verdict();
+                      seqs.add(v.sequence());
+                      if (v.reason() == ReasonCode.NONE) {
+                        assertEquals(v.sequence() % 2 == 0 ? Verdict.FAIL : Verdict.PASS, v.verdict());
+                        assertEquals("scripted", v.strings()[1]);
+                        assertEquals("7", v.strings()[2]);
+                      }
+                    }
+                    assertFalse(cam.closedByService(500), "no extra message, connection stays open");
+                  }
+                  return seqs;
+                }));
+      }
+      for (Future<List<Long>> r : results) {
+        List<Long> seqs = r.get(60, TimeUnit.SECONDS);
+        assertEquals(frames, seqs.size());
+        for (int i = 0; i < frames; i++) {
+          assertEquals(i + 1, seqs.get(i), "order");
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals((long) cameras * frames, server.metrics().frames());
+  }
+
+  private static byte[] header(int magic, int version, int type, long bodyLength) {
+    ByteBuf b = Unpooled.buffer();
+    b.writeShort(magic);
+    b.writeByte(version);
+    b.writeByte(type);
+    b.writeInt((int) bodyLength);
+    return b.array().clone();
+  }
+
+  private void expectFatal(TestCamera cam, ErrorCode code) throws Exception {
+    TestCamera.Message m = cam.read();
+    assertEquals(ProtocolV1.TYPE_ERROR, m.type(), m.toString());
+    assertEquals(code, m.errorCode(), m.toString());
+    assertTrue(m.fatal());
+    assertEquals(ProtocolV1.NO_SEQUENCE, m.errorSequence());
+    assertFalse(m.errorMessage().isBlank());
+    assertTrue(cam.closedByService(), "fatal error must close the connection");
+    assertEquals(1, server.metrics().errors(code));
+  }
+
+  /** A frame error: non-fatal ERROR naming the frame, then its fail-safe verdict; stream goes on. */
+  private void expectFrameError(TestCamera cam, long seq, ErrorCode code, String inMessage)
+      throws Exception {
+    TestCamera.Message err = cam.read();
+    assertEquals(ProtocolV1.TYPE_ERROR, err.type(), err.toString());
+    assertEquals(code, err.errorCode());
+    assertFalse(err.fatal());
+    assertEquals(seq, err.errorSequence());
+    assertTrue(err.errorMessage().contains(inMessage), err.errorMessage());
+    TestCamera.Message v = cam.read();
+    assertEquals(ProtocolV1.TYPE_VERDICT, v.type(), v.toString());
+    assertEquals(seq, v.verdict().sequence());
+    assertEquals(Verdict.FAIL, v.verdict().verdict());
+    assertTrue(v.verdict().failSafe());
+    assertEquals(ReasonCode.BAD_IMAGE, v.verdict().reason());
+    assertTrue(Float.isNaN(v.verdict().score()));
+    cam.mono8(seq + 1, 0);
+    TestCamera.Message next = cam.read();
+    assertEquals(ProtocolV1.TYPE_VERDICT, next.type(), "the connection survives a frame error");
+    assertEquals(ReasonCode.NONE, next.verdict().reason());
+    assertEquals(1, server.metrics().errors(code));
+  }
+
+  @Test
+  void shouldCloseOnWrongMagic() throws Exception {
+    start();
+    try (TestCamera cam = new TestCamera(port)) {
+      cam.raw(header(0x4242, 1, ProtocolV1.TYPE_HELLO, 0));
+      expectFatal(cam, ErrorCode.BAD_MAGIC);
+    }
+  }
+
+  @Test
+  void shouldCloseOnUnsupportedVersion() throws Exception {
+    start();
+    try (TestCamera cam = new TestCamera(port)) {
+      cam.raw(header(ProtocolV1.MAGIC, 9, ProtocolV1.TYPE_HELLO, 0));
+      expectFatal(cam, ErrorCode.UNSUPPORTED_VERSION);
+    }
+  }
+
+  @Test
+  void shouldCloseWhenTheLengthFieldExceedsTheLimit() throws Exception {
+    start();
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      cam.raw(header(ProtocolV1.MAGIC, 1, ProtocolV1.TYPE_FRAME, MAX_MESSAGE + 1L));
+      expectFatal(cam, ErrorCode.MESSAGE_TOO_LARGE);
+    }
+  }
+
+  @Test
+  void shouldCloseOnAnUnknownMessageType() throws Exception {
+    start();
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      cam.raw(header(ProtocolV1.MAGIC, 1, 0x7F, 0));
+      expectFatal(cam, ErrorCode.UNKNOWN_MESSAGE_TYPE);
+    }
+  }
+
+  @Test
+  void shouldCloseOnAFrameBeforeHello() throws Exception {
+    start();
+    try (TestCamera cam = new TestCamera(port)) {
+      cam.mono8(1, 0);
+      expectFatal(cam, ErrorCode.HELLO_REQUIRED);
+    }
+    assertEquals(0, pipeline.metrics().snapshot().published());
+  }
+
+  @Test
+  void shouldCloseOnAnInvalidCameraId() throws Exception {
+    start();
+    try (TestCamera cam = new TestCamera(port)) {
+      cam.hello("cam 1/../etc");
+      expectFatal(cam, ErrorCode.INVALID_CAMERA_ID);
+    }
+  }
+
+  @Test
+  void shouldRefuseASecondConnectionWithTheSameCameraId() throws Exception {
+    start();
+    try (TestCamera first = TestCamera.connected(port, "cam");
+        TestCamera second = new TestCamera(port)) {
+      second.hello("cam");
+      expectFatal(second, ErrorCode.CAMERA_ID_IN_USE);
+      first.mono8(1, 0);
+      assertEquals(ProtocolV1.TYPE_VERDICT, first.read().type(), "the first camera is unaffected");
+    }
+  }
+
+  @Test
+  void shouldCloseOnADuplicateHello() throws Exception {
+    start();
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      cam.hello("cam");
+      expectFatal(cam, ErrorCode.DUPLICATE_HELLO);
+    }
+  }
+
+  @Test
+  void shouldCloseOnAFrameShorterThanItsFixedPart() throws Exception {
+    start();
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      byte[] h = header(ProtocolV1.MAGIC, 1, ProtocolV1.TYPE_FRAME, 10);
+      byte[] msg = new byte[h.length + 10];
+      System.arraycopy(h, 0, msg, 0, h.length);
+      cam.raw(msg);
+      expectFatal(cam, ErrorCode.MALFORMED_MESSAGE);
+    }
+  }
+
+  @Test
+  void shouldFailSafeAFrameWhosePayloadIsShorterThanDeclared() throws Exception {
+    start();
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      ByteBuf b = Unpooled.buffer();
+      io.lineinspect.camera.protocol.FrameFlyweight.writeMessage(
+          b, 5, 0, false, 0, 16, 16, 1, new byte[256], 0, 256);
+      b.setInt(8 + io.lineinspect.camera.protocol.FrameFlyweight.PAYLOAD_LENGTH_OFFSET, 4096);
+      cam.send(b);
+      expectFrameError(cam, 5, ErrorCode.PAYLOAD_LENGTH_MISMATCH, "4096");
+    }
+  }
+
+  @Test
+  void shouldFailSafeAFrameWhoseSizeDoesNotMatchItsPayload() throws Exception {
+    start();
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      cam.frame(7, 16, 16, 2, new byte[256]); // BGR8 needs 768 bytes
+      expectFrameError(cam, 7, ErrorCode.IMAGE_SIZE_MISMATCH, "needs 768");
+    }
+  }
+
+  @Test
+  void shouldFailSafeAFrameWithAnUnknownPixelFormat() throws Exception {
+    start();
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      cam.frame(3, 16, 16, 99, new byte[256]);
+      expectFrameError(cam, 3, ErrorCode.UNKNOWN_PIXEL_FORMAT, "99");
+    }
+  }
+
+  @Test
+  void shouldFailSafeAnUndecodableJpeg() throws Exception {
+    start(new BuiltinBackend(BuiltinBackendConfig.defaults()), 10_000);
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      byte[] garbage = "this is not a jpeg at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      cam.frame(11, 64, 64, 16, garbage);
+      expectFrameError(cam, 11, ErrorCode.BAD_IMAGE, "JPEG");
+    }
+  }
+
+  @Test
+  void shouldCountAClientThatDisconnectsMidFrameAndKeepServingOthers() throws Exception {
+    start();
+    try (TestCamera other = TestCamera.connected(port, "other")) {
+      TestCamera cam = TestCamera.connected(port, "cam");
+      byte[] h = header(ProtocolV1.MAGIC, 1, ProtocolV1.TYPE_FRAME, 1000);
+      cam.raw(h);
+      cam.raw(new byte[100]);
+      cam.close();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (server.metrics().truncatedAtDisconnect() == 0 && System.nanoTime() - until < 0) {
+        Thread.sleep(5);
+      }
+      assertEquals(1, server.metrics().truncatedAtDisconnect());
+      other.mono8(1, 0);
+      assertEquals(ProtocolV1.TYPE_VERDICT, other.read().type());
+    }
+  }
+
+  @Test
+  void shouldCountATruncatedHeaderAtDisconnect() throws Exception {
+    start();
+    TestCamera cam = new TestCamera(port);
+    cam.raw(new byte[] {0x4C, 0x49, 0x01});
+    cam.close();
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (server.metrics().truncatedAtDisconnect() == 0 && System.nanoTime() - until < 0) {
+      Thread.sleep(5);
+    }
+    assertEquals(1, server.metrics().truncatedAtDisconnect());
+  }
+
+  @Test
+  void shouldDisconnectACameraThatStaysSilentPastTheIdleTimeout() throws Exception {
+    start(new ScriptedBackend(8), 300);
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      expectFatal(cam, ErrorCode.IDLE_TIMEOUT);
+    }
+  }
+
+  @Test
+  void shouldEchoAHeartbeat() throws Exception {
+    start();
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      ByteBuf b = Unpooled.buffer();
+      io.lineinspect.camera.protocol.Messages.writeHeartbeat(b, 123456789L);
+      cam.send(b);
+      cam.mono8(1, 0); // heartbeats are skipped by read(): the verdict proves the stream is intact
+      assertEquals(ProtocolV1.TYPE_VERDICT, cam.read().type());
+    }
+  }
+
+  @Test
+  void shouldStillVerdictFramesInFlightWhenTheCameraDisconnects() throws Exception {
+    ScriptedBackend backend = new ScriptedBackend(8).gated(true);
+    start(backend, 10_000);
+    TestCamera cam = TestCamera.connected(port, "cam");
+    for (int i = 1; i <= 5; i++) {
+      cam.mono8(i, 0);
+    }
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (server.metrics().frames() < 5 && System.nanoTime() - until < 0) {
+      Thread.sleep(5);
+    }
+    cam.close();
+    while (server.metrics().connectionsOpen() > 0 && System.nanoTime() - until < 0) {
+      Thread.sleep(5);
+    }
+    backend.gated(false);
+    until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (pipeline.metrics().snapshot().verdicts() < 5 && System.nanoTime() - until < 0) {
+      Thread.sleep(5);
+    }
+    assertEquals(5, pipeline.metrics().snapshot().verdicts(), "every received frame is judged");
+    assertEquals(5, server.metrics().verdictsUndeliverable(), "and counted as undeliverable");
+  }
+}

@@ -1,0 +1,144 @@
+package io.lineinspect.camera.ingest;
+
+import io.lineinspect.camera.protocol.ErrorCode;
+import io.lineinspect.camera.protocol.FrameFlyweight;
+import io.lineinspect.camera.protocol.Messages;
+import io.lineinspect.camera.protocol.ProtocolV1;
+import io.lineinspect.camera.protocol.VerdictFlyweight;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+
+/** A blocking protocol v1 client for tests: sends exactly the bytes a test wants, reads replies. */
+final class TestCamera implements AutoCloseable {
+  /** One received message. */
+  record Message(int type, ByteBuf body) {
+    ErrorCode errorCode() {
+      return ErrorCode.fromCode(body.getUnsignedShort(Messages.ERROR_CODE_OFFSET));
+    }
+
+    boolean fatal() {
+      return (body.getUnsignedByte(Messages.ERROR_FLAGS_OFFSET) & Messages.ERROR_FLAG_FATAL) != 0;
+    }
+
+    long errorSequence() {
+      return body.getLong(Messages.ERROR_SEQUENCE_OFFSET);
+    }
+
+    String errorMessage() {
+      return Messages.readString(body, Messages.ERROR_MESSAGE_OFFSET, body.writerIndex());
+    }
+
+    VerdictFlyweight verdict() {
+      return new VerdictFlyweight().wrap(body, 0, body.writerIndex());
+    }
+
+    @Override
+    public String toString() {
+      return type == ProtocolV1.TYPE_ERROR
+          ? "ERROR " + errorCode() + " " + errorMessage()
+          : "message type " + type;
+    }
+  }
+
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  TestCamera(int port) throws IOException {
+    socket = new Socket("127.0.0.1", port);
+    socket.setTcpNoDelay(true);
+    socket.setSoTimeout(5_000);
+    in = new DataInputStream(socket.getInputStream());
+    out = socket.getOutputStream();
+  }
+
+  static TestCamera connected(int port, String cameraId) throws IOException {
+    TestCamera c = new TestCamera(port);
+    c.hello(cameraId);
+    Message ack = c.read();
+    if (ack.type() != ProtocolV1.TYPE_HELLO_ACK) {
+      throw new IOException("expected HELLO_ACK, got " + ack);
+    }
+    return c;
+  }
+
+  void hello(String cameraId) throws IOException {
+    ByteBuf b = Unpooled.buffer();
+    Messages.writeHello(b, cameraId, new byte[0]);
+    send(b);
+  }
+
+  void frame(long seq, int w, int h, int formatCode, byte[] payload) throws IOException {
+    ByteBuf b = Unpooled.buffer();
+    FrameFlyweight.writeMessage(b, seq, 0, false, 0, w, h, formatCode, payload, 0, payload.length);
+    send(b);
+  }
+
+  /** A MONO8 frame whose first pixel carries the score the scripted backend will return. */
+  void mono8(long seq, int scoreByte) throws IOException {
+    byte[] p = new byte[16 * 16];
+    p[0] = (byte) scoreByte;
+    frame(seq, 16, 16, 1, p);
+  }
+
+  void send(ByteBuf b) throws IOException {
+    byte[] bytes = new byte[b.readableBytes()];
+    b.readBytes(bytes);
+    raw(bytes);
+  }
+
+  void raw(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  /** The next message other than a heartbeat. */
+  Message read() throws IOException {
+    while (true) {
+      byte[] header = new byte[ProtocolV1.HEADER_BYTES];
+      in.readFully(header);
+      ByteBuf h = Unpooled.wrappedBuffer(header);
+      if (h.getUnsignedShort(0) != ProtocolV1.MAGIC) {
+        throw new IOException("bad magic from service");
+      }
+      byte[] body = new byte[(int) h.getUnsignedInt(ProtocolV1.BODY_LENGTH_OFFSET)];
+      in.readFully(body);
+      int type = h.getUnsignedByte(ProtocolV1.TYPE_OFFSET);
+      if (type != ProtocolV1.TYPE_HEARTBEAT) {
+        return new Message(type, Unpooled.wrappedBuffer(body));
+      }
+    }
+  }
+
+  /** True when the service closes the connection (EOF) within 3 s; false when it stays open. */
+  boolean closedByService() throws IOException {
+    return closedByService(3_000);
+  }
+
+  /** True when the service closes the connection (EOF) within {@code waitMs}. */
+  boolean closedByService(int waitMs) throws IOException {
+    socket.setSoTimeout(waitMs);
+    try {
+      while (true) {
+        read(); // returns at most after waitMs: the service sends nothing but heartbeats now
+      }
+    } catch (EOFException e) {
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return "Connection reset".equals(e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
