@@ -16,7 +16,8 @@ import io.netty.channel.Channel;
  * batch costs one event-loop task per camera, not one per frame.
  *
  * <p>Threading: {@link #writeVerdict} and {@link #flush} run under this object's monitor (see
- * {@link FrameSource}), on the inference thread or this channel's event loop.
+ * {@link FrameSource}), on the inference thread or this channel's event loop. Flushes are queued
+ * as event-loop tasks in the order they happen, so verdict bytes reach the socket in order.
  */
 final class CameraSession extends FrameSource {
   private final Channel channel;
@@ -63,7 +64,10 @@ final class CameraSession extends FrameSource {
       metrics.onUndeliverable(n);
       return;
     }
-    channel.writeAndFlush(out, channel.voidPromise());
+    // Always through the event loop's task queue, even when called on the event loop: a direct
+    // write there would overtake verdicts the inference thread queued earlier, breaking the
+    // per-camera order (an OVERLOAD verdict would overtake its predecessors).
+    channel.eventLoop().execute(() -> channel.writeAndFlush(out, channel.voidPromise()));
   }
 
   Channel channel() {

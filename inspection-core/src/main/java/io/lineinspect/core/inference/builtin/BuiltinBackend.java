@@ -17,7 +17,7 @@ import io.lineinspect.core.pipeline.FrameEvent;
  */
 public final class BuiltinBackend implements InferenceBackend {
   /** Side of the square grey image the heuristic works on. */
-  public static final int SIDE = 64;
+  public static final int SIDE = 128;
 
   private final ModelInfo model;
   private final int maxBatch;

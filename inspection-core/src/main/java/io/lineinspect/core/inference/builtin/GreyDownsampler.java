@@ -25,6 +25,24 @@ final class GreyDownsampler implements Preprocessor {
     this.side = side;
     this.sums = new float[side * side];
     this.counts = new int[side * side];
+    warmUpDecoders();
+  }
+
+  /**
+   * The first JPEG/PNG decode loads and initialises {@code javax.imageio} (tens to hundreds of
+   * milliseconds): pay that before the first frame arrives, not out of a frame's budget.
+   */
+  private static void warmUpDecoders() {
+    BufferedImage tiny = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+    for (String format : new String[] {"jpeg", "png"}) {
+      try {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(tiny, format, out);
+        ImageIO.read(new ByteArrayInputStream(out.toByteArray()));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("cannot initialise the " + format + " decoder", e);
+      }
+    }
   }
 
   @Override

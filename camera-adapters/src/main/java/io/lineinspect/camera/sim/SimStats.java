@@ -1,0 +1,185 @@
+package io.lineinspect.camera.sim;
+
+import io.lineinspect.camera.protocol.ErrorCode;
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.Verdict;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * What simulated cameras saw, scored against the renderer's ground truth: frames sent, verdicts
+ * received (and any duplicate, unknown or out-of-order ones), PASS/FAIL, fail-safe reasons, a
+ * confusion matrix (positive = defective part / FAIL verdict), and latency histograms measured by
+ * the camera (send to verdict received) and reported by the service. Thread-safe; shared by the
+ * cameras of one run.
+ */
+public final class SimStats {
+  private static final long MAX_US = 60_000_000L;
+
+  private final LongAdder sent = new LongAdder();
+  private final LongAdder verdicts = new LongAdder();
+  private final LongAdder duplicate = new LongAdder();
+  private final LongAdder unknown = new LongAdder();
+  private final LongAdder outOfOrder = new LongAdder();
+  private final LongAdder pass = new LongAdder();
+  private final LongAdder fail = new LongAdder();
+  private final LongAdder truePositive = new LongAdder();
+  private final LongAdder falsePositive = new LongAdder();
+  private final LongAdder trueNegative = new LongAdder();
+  private final LongAdder falseNegative = new LongAdder();
+  private final LongAdder judged = new LongAdder();
+  private final LongAdder judgedCorrect = new LongAdder();
+  private final LongAdder defectiveSent = new LongAdder();
+  private final LongAdder[] reasons = new LongAdder[ReasonCode.all().length];
+  private final Map<ErrorCode, LongAdder> errors = new EnumMap<>(ErrorCode.class);
+  private final Recorder roundTripUs = new Recorder(1, MAX_US, 3);
+  private final Recorder serviceUs = new Recorder(1, MAX_US, 3);
+  private final Histogram roundTripTotal = new Histogram(1, MAX_US, 3);
+  private final Histogram serviceTotal = new Histogram(1, MAX_US, 3);
+
+  public SimStats() {
+    for (int i = 0; i < reasons.length; i++) {
+      reasons[i] = new LongAdder();
+    }
+    for (ErrorCode c : ErrorCode.values()) {
+      errors.put(c, new LongAdder());
+    }
+  }
+
+  void onSent(boolean defective) {
+    sent.increment();
+    if (defective) {
+      defectiveSent.increment();
+    }
+  }
+
+  void onVerdict(
+      Verdict verdict, ReasonCode reason, boolean defective, long roundTripNs, long serviceLatencyUs) {
+    verdicts.increment();
+    boolean rejected = verdict == Verdict.FAIL;
+    (rejected ? fail : pass).increment();
+    reasons[reason.ordinal()].increment();
+    if (rejected) {
+      (defective ? truePositive : falsePositive).increment();
+    } else {
+      (defective ? falseNegative : trueNegative).increment();
+    }
+    if (!reason.isFailSafe()) {
+      judged.increment();
+      if (rejected == defective) {
+        judgedCorrect.increment();
+      }
+    }
+    roundTripUs.recordValue(Math.min(MAX_US, Math.max(1, roundTripNs / 1_000)));
+    serviceUs.recordValue(Math.min(MAX_US, Math.max(1, serviceLatencyUs)));
+  }
+
+  void onDuplicate() {
+    duplicate.increment();
+  }
+
+  void onUnknown() {
+    unknown.increment();
+  }
+
+  void onOutOfOrder() {
+    outOfOrder.increment();
+  }
+
+  void onError(ErrorCode code) {
+    if (code != null) {
+      errors.get(code).increment();
+    }
+  }
+
+  /** Aggregated figures so far. Call from one reader thread at a time. */
+  public synchronized Snapshot snapshot() {
+    roundTripTotal.add(roundTripUs.getIntervalHistogram());
+    serviceTotal.add(serviceUs.getIntervalHistogram());
+    Map<ReasonCode, Long> byReason = new EnumMap<>(ReasonCode.class);
+    for (ReasonCode r : ReasonCode.all()) {
+      byReason.put(r, reasons[r.ordinal()].sum());
+    }
+    Map<ErrorCode, Long> errorCounts = new EnumMap<>(ErrorCode.class);
+    errors.forEach((c, n) -> {
+      if (n.sum() > 0) {
+        errorCounts.put(c, n.sum());
+      }
+    });
+    return new Snapshot(
+        sent.sum(),
+        defectiveSent.sum(),
+        verdicts.sum(),
+        duplicate.sum(),
+        unknown.sum(),
+        outOfOrder.sum(),
+        pass.sum(),
+        fail.sum(),
+        Map.copyOf(byReason),
+        Map.copyOf(errorCounts),
+        truePositive.sum(),
+        falsePositive.sum(),
+        trueNegative.sum(),
+        falseNegative.sum(),
+        judged.sum(),
+        judgedCorrect.sum(),
+        roundTripTotal.getValueAtPercentile(50),
+        roundTripTotal.getValueAtPercentile(99),
+        roundTripTotal.getMaxValue(),
+        serviceTotal.getValueAtPercentile(50),
+        serviceTotal.getValueAtPercentile(99),
+        serviceTotal.getMaxValue());
+  }
+
+  /** Figures of a run; latencies in microseconds. */
+  public record Snapshot(
+      long sent,
+      long defectiveSent,
+      long verdicts,
+      long duplicateVerdicts,
+      long unknownVerdicts,
+      long outOfOrderVerdicts,
+      long pass,
+      long fail,
+      Map<ReasonCode, Long> byReason,
+      Map<ErrorCode, Long> errors,
+      long truePositive,
+      long falsePositive,
+      long trueNegative,
+      long falseNegative,
+      long judged,
+      long judgedCorrect,
+      long roundTripP50Us,
+      long roundTripP99Us,
+      long roundTripMaxUs,
+      long serviceP50Us,
+      long serviceP99Us,
+      long serviceMaxUs) {
+
+    /** Frames sent that never got a verdict. */
+    public long withoutVerdict() {
+      return sent - (verdicts - duplicateVerdicts - unknownVerdicts);
+    }
+
+    public long failSafe() {
+      return byReason.entrySet().stream()
+          .filter(e -> e.getKey().isFailSafe())
+          .mapToLong(Map.Entry::getValue)
+          .sum();
+    }
+
+    /** Share of all verdicts that match the ground truth (fail-safe verdicts included). */
+    public double accuracy() {
+      long n = truePositive + falsePositive + trueNegative + falseNegative;
+      return n == 0 ? Double.NaN : (double) (truePositive + trueNegative) / n;
+    }
+
+    /** Share of model-judged verdicts (not fail-safe) that match the ground truth. */
+    public double modelAccuracy() {
+      return judged == 0 ? Double.NaN : (double) judgedCorrect / judged;
+    }
+  }
+}

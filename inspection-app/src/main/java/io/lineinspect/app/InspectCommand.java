@@ -1,0 +1,245 @@
+package io.lineinspect.app;
+
+import io.lineinspect.camera.sim.SimulatedCamera;
+import io.lineinspect.core.config.ConfigException;
+import io.lineinspect.core.config.ConfigLoader;
+import io.lineinspect.core.config.IngestConfig;
+import io.lineinspect.core.config.ServiceConfig;
+import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.core.metrics.PipelineMetrics;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code inspect} command line: {@code serve}, {@code camera-sim}, {@code demo}. */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    version = "line inspection service 0.1.0",
+    description = "Visual quality inspection service for factory lines.",
+    subcommands = {
+      InspectCommand.Serve.class,
+      InspectCommand.CameraSim.class,
+      InspectCommand.Demo.class
+    })
+public final class InspectCommand implements Runnable {
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty(
+          "java.util.logging.SimpleFormatter.format", "%1$tT.%1$tL %4$-7s %3$s: %5$s%6$s%n");
+    }
+    CommandLine cl = new CommandLine(new InspectCommand());
+    cl.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof ConfigException) {
+            cmd.getErr().println("configuration error: " + e.getMessage());
+            return 2;
+          }
+          if (e instanceof IllegalArgumentException) {
+            cmd.getErr().println("error: " + e.getMessage());
+            return 2;
+          }
+          if (e instanceof java.io.IOException) {
+            cmd.getErr().println("error: " + e.getMessage());
+            return 1;
+          }
+          throw e;
+        });
+    System.exit(cl.execute(args));
+  }
+
+  /** Where the install lives; bin/inspect passes it. */
+  static Path home() {
+    return Path.of(System.getProperty("inspect.home", "."));
+  }
+
+  /** Options shared by the commands that run simulated cameras. */
+  static final class CameraOptions {
+    @Option(names = "--cameras", defaultValue = "2", description = "Simulated cameras (default ${DEFAULT-VALUE}).")
+    int cameras;
+
+    @Option(names = "--fps", defaultValue = "30", description = "Frames per second per camera (default ${DEFAULT-VALUE}).")
+    double fps;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "How long to send frames (default ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--width", defaultValue = "256", description = "Frame width in pixels (default ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--height", defaultValue = "256", description = "Frame height in pixels (default ${DEFAULT-VALUE}).")
+    int height;
+
+    @Option(names = "--format", defaultValue = "MONO8", description = "Pixel format: MONO8, BGR8, RGB8, JPEG, PNG (default ${DEFAULT-VALUE}).")
+    PixelFormat format;
+
+    @Option(names = "--defect-rate", defaultValue = "0.3", description = "Share of defective parts (default ${DEFAULT-VALUE}).")
+    double defectRate;
+
+    @Option(names = "--seed", defaultValue = "20261124", description = "Renderer seed; the same seed renders the same parts (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print the summary as one JSON object on the last line.")
+    boolean json;
+
+    SimulatedCamera.Settings settings() {
+      if (cameras < 1 || cameras > 256) {
+        throw new IllegalArgumentException("--cameras must be 1..256, got " + cameras);
+      }
+      if (seconds < 1) {
+        throw new IllegalArgumentException("--seconds must be at least 1, got " + seconds);
+      }
+      if (width < 32 || height < 32 || width > 4096 || height > 4096) {
+        throw new IllegalArgumentException("--width and --height must be 32..4096");
+      }
+      if (!(defectRate >= 0 && defectRate <= 1)) {
+        throw new IllegalArgumentException("--defect-rate must be 0..1, got " + defectRate);
+      }
+      return new SimulatedCamera.Settings(width, height, format, fps, defectRate, seed);
+    }
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the service for a line until stopped (Ctrl-C / SIGTERM).")
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "Line configuration (YAML).")
+    Path config;
+
+    @Option(names = "--status-every", defaultValue = "10", description = "Seconds between status lines, 0 for none (default ${DEFAULT-VALUE}).")
+    int statusEvery;
+
+    @Override
+    public Integer call() throws Exception {
+      ServiceConfig cfg = ConfigLoader.load(config);
+      InspectionService service = new InspectionService(cfg);
+      int port = service.start();
+      System.out.printf(
+          Locale.ROOT,
+          "ready: line %s, model %s, cameras on %s:%d (%s), budget %d ms%n",
+          cfg.line().name(),
+          service.backend().model() == null ? "none" : service.backend().model().id(),
+          cfg.ingest().host(),
+          port,
+          service.server().transport(),
+          cfg.line().budgetMs());
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    System.out.println("stopping: draining frames in flight");
+                    service.close();
+                    stopped.countDown();
+                  },
+                  "shutdown"));
+      while (!stopped.await(Math.max(1, statusEvery) * 1000L, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        if (statusEvery > 0) {
+          System.out.println(status(service));
+        }
+      }
+      return 0;
+    }
+  }
+
+  static String status(InspectionService service) {
+    PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
+    return String.format(
+        Locale.ROOT,
+        "status: cameras %d, frames %d, verdicts %d (pass %d, fail %d, fail-safe %d), mean batch %.1f, service p99 %.2f ms",
+        service.server().connectedCameras(),
+        service.server().metrics().frames(),
+        m.verdicts(),
+        m.pass(),
+        m.fail(),
+        m.failSafe(),
+        m.meanBatchSize(),
+        m.latencyP99Us() / 1000.0);
+  }
+
+  @Command(name = "camera-sim", mixinStandardHelpOptions = true, description = "Simulated line cameras sending rendered parts to a running service.")
+  static final class CameraSim implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Service host (default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "7600", description = "Service port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @CommandLine.Mixin CameraOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      CameraOptions o = options;
+      SimRun.Result r = new SimRun(host, port, o.cameras, o.settings(), o.seconds, System.out).run(() -> "");
+      return report(r, o.json);
+    }
+  }
+
+  @Command(name = "demo", mixinStandardHelpOptions = true, description = "The demo line: the service and simulated cameras in one process, then a summary.")
+  static final class Demo implements Callable<Integer> {
+    @Option(names = "--config", description = "Line configuration (default: configs/demo-line.yaml of the install).")
+    Path config;
+
+    @CommandLine.Mixin CameraOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      CameraOptions o = options;
+      SimulatedCamera.Settings settings = o.settings();
+      Path file = config != null ? config : home().resolve("configs/demo-line.yaml");
+      ServiceConfig loaded = ConfigLoader.load(file);
+      IngestConfig i = loaded.ingest();
+      ServiceConfig cfg =
+          new ServiceConfig(
+              loaded.line(),
+              new IngestConfig("127.0.0.1", 0, i.maxMessageBytes(), i.idleTimeoutMs(), i.ioThreads(), i.transport()),
+              loaded.pipeline(),
+              loaded.inference());
+      try (InspectionService service = new InspectionService(cfg)) {
+        int port = service.start();
+        System.out.printf(
+            Locale.ROOT,
+            "demo line %s: model %s, budget %d ms, %d camera(s) x %.0f fps for %d s on 127.0.0.1:%d (%s)%n",
+            cfg.line().name(),
+            service.backend().model() == null ? "none" : service.backend().model().id(),
+            cfg.line().budgetMs(),
+            o.cameras,
+            o.fps,
+            o.seconds,
+            port,
+            service.server().transport());
+        SimRun.Result r =
+            new SimRun("127.0.0.1", port, o.cameras, settings, o.seconds, System.out)
+                .run(
+                    () -> {
+                      PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
+                      return String.format(Locale.ROOT, "  mean batch %.1f", m.meanBatchSize());
+                    });
+        // Let the server log the cameras' disconnects before the summary, not in the middle of it.
+        long until = System.nanoTime() + 1_000_000_000L;
+        while (service.server().connectedCameras() > 0 && System.nanoTime() - until < 0) {
+          Thread.sleep(5);
+        }
+        return report(r, o.json);
+      }
+    }
+  }
+
+  private static int report(SimRun.Result r, boolean json) throws Exception {
+    r.printText(System.out);
+    if (json) {
+      Map<String, Object> m = r.toMap();
+      System.out.println(SimRun.Result.toJson(m));
+    }
+    return r.promisesKept() ? 0 : 3;
+  }
+}

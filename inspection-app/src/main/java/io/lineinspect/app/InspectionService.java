@@ -1,0 +1,83 @@
+package io.lineinspect.app;
+
+import io.lineinspect.camera.ingest.CameraServer;
+import io.lineinspect.core.config.ServiceConfig;
+import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.inference.builtin.BuiltinBackend;
+import io.lineinspect.core.pipeline.InspectionPipeline;
+import io.lineinspect.core.time.NanoClock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The runnable service, assembled from a validated {@link ServiceConfig}: inference backend,
+ * pipeline, camera server. This is the one place that knows every module.
+ *
+ * <p>Lifecycle: {@link #start()} and {@link #close()} once each, from the owner's thread.
+ */
+public final class InspectionService implements AutoCloseable {
+  private final ServiceConfig config;
+  private final InferenceBackend backend;
+  private final InspectionPipeline pipeline;
+  private final CameraServer server;
+  private int port;
+
+  public InspectionService(ServiceConfig config) {
+    this.config = config;
+    this.backend = createBackend(config);
+    NanoClock clock = NanoClock.SYSTEM;
+    this.pipeline =
+        new InspectionPipeline(
+            config.pipeline(),
+            TimeUnit.MILLISECONDS.toNanos(config.line().budgetMs()),
+            config.line().failSafeVerdict(),
+            backend,
+            null,
+            clock,
+            Thread::new);
+    this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
+  }
+
+  private static InferenceBackend createBackend(ServiceConfig config) {
+    return switch (config.inference().backend()) {
+      case "builtin" -> new BuiltinBackend(config.inference().builtin());
+      default ->
+          throw new IllegalStateException(
+              "inference.backend " + config.inference().backend() + " is not available");
+    };
+  }
+
+  /** Starts the pipeline, then accepts cameras; returns the bound port. */
+  public int start() throws InterruptedException {
+    pipeline.start();
+    port = server.start();
+    return port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public ServiceConfig config() {
+    return config;
+  }
+
+  public InspectionPipeline pipeline() {
+    return pipeline;
+  }
+
+  public CameraServer server() {
+    return server;
+  }
+
+  public InferenceBackend backend() {
+    return backend;
+  }
+
+  /** Stops accepting, drains what was received, closes cameras, stops the pipeline. */
+  @Override
+  public void close() {
+    server.close();
+    pipeline.close();
+    backend.close();
+  }
+}

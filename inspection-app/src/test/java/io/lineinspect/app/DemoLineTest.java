@@ -1,0 +1,80 @@
+package io.lineinspect.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lineinspect.camera.sim.SimStats;
+import io.lineinspect.camera.sim.SimulatedCamera;
+import io.lineinspect.core.config.ConfigLoader;
+import io.lineinspect.core.config.IngestConfig;
+import io.lineinspect.core.config.ServiceConfig;
+import io.lineinspect.core.frame.PixelFormat;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The assembled service with simulated cameras over loopback: what {@code inspect demo} runs. */
+class DemoLineTest {
+
+  private static ServiceConfig demoConfig() {
+    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
+    IngestConfig i = c.ingest();
+    return new ServiceConfig(
+        c.line(),
+        new IngestConfig("127.0.0.1", 0, i.maxMessageBytes(), i.idleTimeoutMs(), i.ioThreads(), i.transport()),
+        c.pipeline(),
+        c.inference());
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = PixelFormat.class, names = {"MONO8", "BGR8", "JPEG", "PNG"})
+  void shouldGiveEveryFrameOfEveryCameraExactlyOneVerdictInOrder(PixelFormat format) throws Exception {
+    ByteArrayOutputStream progress = new ByteArrayOutputStream();
+    try (InspectionService service = new InspectionService(demoConfig())) {
+      int port = service.start();
+      SimRun.Result r =
+          new SimRun(
+                  "127.0.0.1",
+                  port,
+                  2,
+                  new SimulatedCamera.Settings(160, 120, format, 40, 0.3, 77),
+                  2,
+                  new PrintStream(progress, true, StandardCharsets.UTF_8))
+              .run(() -> "");
+      SimStats.Snapshot s = r.stats();
+      assertTrue(s.sent() >= 100, "frames sent " + s.sent());
+      assertEquals(0, s.withoutVerdict(), "frames without verdict");
+      assertTrue(r.promisesKept(), s.toString());
+      assertEquals(s.sent(), s.pass() + s.fail());
+      // A light load is judged, not failed safe; a noisy shared 2-core machine may stall one frame.
+      assertTrue(s.failSafe() <= s.sent() / 100, "fail-safe verdicts " + s.byReason());
+      assertTrue(s.errors().isEmpty(), "protocol errors " + s.errors());
+      assertEquals(s.sent(), service.pipeline().metrics().snapshot().verdicts());
+    }
+    assertTrue(progress.toString(StandardCharsets.UTF_8).contains("[  1s] sent"), progress.toString());
+  }
+
+  @Test
+  void shouldPrintTheSummaryAsOneJsonObject() throws Exception {
+    try (InspectionService service = new InspectionService(demoConfig())) {
+      int port = service.start();
+      SimRun.Result r =
+          new SimRun(
+                  "127.0.0.1",
+                  port,
+                  1,
+                  new SimulatedCamera.Settings(64, 64, PixelFormat.MONO8, 20, 0.3, 1),
+                  1,
+                  new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))
+              .run(() -> "");
+      String json = SimRun.Result.toJson(r.toMap());
+      assertTrue(json.startsWith("{\"cameras\":1,"), json);
+      assertTrue(json.contains("\"framesWithoutVerdict\":0,"), json);
+      assertTrue(!json.contains("\n"), "one line");
+    }
+  }
+}
