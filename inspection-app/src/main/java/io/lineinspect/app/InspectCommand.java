@@ -66,31 +66,58 @@ public final class InspectCommand implements Runnable {
 
   /** Options shared by the commands that run simulated cameras. */
   static final class CameraOptions {
-    @Option(names = "--cameras", defaultValue = "2", description = "Simulated cameras (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--cameras",
+        defaultValue = "2",
+        description = "Simulated cameras (default ${DEFAULT-VALUE}).")
     int cameras;
 
-    @Option(names = "--fps", defaultValue = "30", description = "Frames per second per camera (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--fps",
+        defaultValue = "30",
+        description = "Frames per second per camera (default ${DEFAULT-VALUE}).")
     double fps;
 
-    @Option(names = "--seconds", defaultValue = "10", description = "How long to send frames (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--seconds",
+        defaultValue = "10",
+        description = "How long to send frames (default ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--width", defaultValue = "256", description = "Frame width in pixels (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--width",
+        defaultValue = "256",
+        description = "Frame width in pixels (default ${DEFAULT-VALUE}).")
     int width;
 
-    @Option(names = "--height", defaultValue = "256", description = "Frame height in pixels (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--height",
+        defaultValue = "256",
+        description = "Frame height in pixels (default ${DEFAULT-VALUE}).")
     int height;
 
-    @Option(names = "--format", defaultValue = "MONO8", description = "Pixel format: MONO8, BGR8, RGB8, JPEG, PNG (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--format",
+        defaultValue = "MONO8",
+        description = "Pixel format: MONO8, BGR8, RGB8, JPEG, PNG (default ${DEFAULT-VALUE}).")
     PixelFormat format;
 
-    @Option(names = "--defect-rate", defaultValue = "0.3", description = "Share of defective parts (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--defect-rate",
+        defaultValue = "0.3",
+        description = "Share of defective parts (default ${DEFAULT-VALUE}).")
     double defectRate;
 
-    @Option(names = "--seed", defaultValue = "20261124", description = "Renderer seed; the same seed renders the same parts (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--seed",
+        defaultValue = "20261124",
+        description =
+            "Renderer seed; the same seed renders the same parts (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--json", description = "Print the summary as one JSON object on the last line.")
+    @Option(
+        names = "--json",
+        description = "Print the summary as one JSON object on the last line.")
     boolean json;
 
     SimulatedCamera.Settings settings() {
@@ -110,12 +137,18 @@ public final class InspectCommand implements Runnable {
     }
   }
 
-  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the service for a line until stopped (Ctrl-C / SIGTERM).")
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
+      description = "Run the service for a line until stopped (Ctrl-C / SIGTERM).")
   static final class Serve implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "Line configuration (YAML).")
     Path config;
 
-    @Option(names = "--status-every", defaultValue = "10", description = "Seconds between status lines, 0 for none (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--status-every",
+        defaultValue = "10",
+        description = "Seconds between status lines, 0 for none (default ${DEFAULT-VALUE}).")
     int statusEvery;
 
     @Override
@@ -142,7 +175,8 @@ public final class InspectCommand implements Runnable {
                     stopped.countDown();
                   },
                   "shutdown"));
-      while (!stopped.await(Math.max(1, statusEvery) * 1000L, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      while (!stopped.await(
+          Math.max(1, statusEvery) * 1000L, java.util.concurrent.TimeUnit.MILLISECONDS)) {
         if (statusEvery > 0) {
           System.out.println(status(service));
         }
@@ -166,12 +200,21 @@ public final class InspectCommand implements Runnable {
         m.latencyP99Us() / 1000.0);
   }
 
-  @Command(name = "camera-sim", mixinStandardHelpOptions = true, description = "Simulated line cameras sending rendered parts to a running service.")
+  @Command(
+      name = "camera-sim",
+      mixinStandardHelpOptions = true,
+      description = "Simulated line cameras sending rendered parts to a running service.")
   static final class CameraSim implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Service host (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--host",
+        defaultValue = "127.0.0.1",
+        description = "Service host (default ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "7600", description = "Service port (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--port",
+        defaultValue = "7600",
+        description = "Service port (default ${DEFAULT-VALUE}).")
     int port;
 
     @CommandLine.Mixin CameraOptions options;
@@ -179,14 +222,21 @@ public final class InspectCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       CameraOptions o = options;
-      SimRun.Result r = new SimRun(host, port, o.cameras, o.settings(), o.seconds, System.out).run(() -> "");
+      SimRun.Result r =
+          new SimRun(host, port, o.cameras, o.settings(), o.seconds, System.out).run(() -> "");
       return report(r, o.json);
     }
   }
 
-  @Command(name = "demo", mixinStandardHelpOptions = true, description = "The demo line: the service and simulated cameras in one process, then a summary.")
+  @Command(
+      name = "demo",
+      mixinStandardHelpOptions = true,
+      description =
+          "The demo line: the service and simulated cameras in one process, then a summary.")
   static final class Demo implements Callable<Integer> {
-    @Option(names = "--config", description = "Line configuration (default: configs/demo-line.yaml of the install).")
+    @Option(
+        names = "--config",
+        description = "Line configuration (default: configs/demo-line.yaml of the install).")
     Path config;
 
     @CommandLine.Mixin CameraOptions options;
@@ -201,7 +251,13 @@ public final class InspectCommand implements Runnable {
       ServiceConfig cfg =
           new ServiceConfig(
               loaded.line(),
-              new IngestConfig("127.0.0.1", 0, i.maxMessageBytes(), i.idleTimeoutMs(), i.ioThreads(), i.transport()),
+              new IngestConfig(
+                  "127.0.0.1",
+                  0,
+                  i.maxMessageBytes(),
+                  i.idleTimeoutMs(),
+                  i.ioThreads(),
+                  i.transport()),
               loaded.pipeline(),
               loaded.inference());
       try (InspectionService service = new InspectionService(cfg)) {

@@ -99,7 +99,8 @@ final class SimRun {
   }
 
   /** The figures of one run. */
-  record Result(SimStats.Snapshot stats, int cameras, int seconds, SimulatedCamera.Settings settings) {
+  record Result(
+      SimStats.Snapshot stats, int cameras, int seconds, SimulatedCamera.Settings settings) {
 
     /** True when every frame got exactly one verdict, in order. */
     boolean promisesKept() {
@@ -135,7 +136,13 @@ final class SimRun {
           s.duplicateVerdicts(),
           s.unknownVerdicts(),
           s.outOfOrderVerdicts());
-      out.printf(Locale.ROOT, "PASS %d, FAIL %d, fail-safe %d %s%n", s.pass(), s.fail(), s.failSafe(), failSafeBreakdown(s));
+      out.printf(
+          Locale.ROOT,
+          "PASS %d, FAIL %d, fail-safe %d %s%n",
+          s.pass(),
+          s.fail(),
+          s.failSafe(),
+          failSafeBreakdown(s));
       out.printf(
           Locale.ROOT,
           "accuracy vs ground truth %.2f%% (model-judged only: %.2f%%); defects caught %d, escaped %d, good parts rejected %d%n",
@@ -163,11 +170,13 @@ final class SimRun {
 
     private static String failSafeBreakdown(SimStats.Snapshot s) {
       StringBuilder b = new StringBuilder();
-      s.byReason().forEach((r, n) -> {
-        if (r.isFailSafe() && n > 0) {
-          b.append(b.length() == 0 ? "(" : ", ").append(r).append(' ').append(n);
-        }
-      });
+      s.byReason()
+          .forEach(
+              (r, n) -> {
+                if (r.isFailSafe() && n > 0) {
+                  b.append(b.length() == 0 ? "(" : ", ").append(r).append(' ').append(n);
+                }
+              });
       return b.length() == 0 ? "" : b.append(')').toString();
     }
 

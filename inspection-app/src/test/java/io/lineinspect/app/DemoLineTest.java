@@ -25,14 +25,18 @@ class DemoLineTest {
     IngestConfig i = c.ingest();
     return new ServiceConfig(
         c.line(),
-        new IngestConfig("127.0.0.1", 0, i.maxMessageBytes(), i.idleTimeoutMs(), i.ioThreads(), i.transport()),
+        new IngestConfig(
+            "127.0.0.1", 0, i.maxMessageBytes(), i.idleTimeoutMs(), i.ioThreads(), i.transport()),
         c.pipeline(),
         c.inference());
   }
 
   @ParameterizedTest
-  @EnumSource(value = PixelFormat.class, names = {"MONO8", "BGR8", "JPEG", "PNG"})
-  void shouldGiveEveryFrameOfEveryCameraExactlyOneVerdictInOrder(PixelFormat format) throws Exception {
+  @EnumSource(
+      value = PixelFormat.class,
+      names = {"MONO8", "BGR8", "JPEG", "PNG"})
+  void shouldGiveEveryFrameOfEveryCameraExactlyOneVerdictInOrder(PixelFormat format)
+      throws Exception {
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     try (InspectionService service = new InspectionService(demoConfig())) {
       int port = service.start();
@@ -55,7 +59,8 @@ class DemoLineTest {
       assertTrue(s.errors().isEmpty(), "protocol errors " + s.errors());
       assertEquals(s.sent(), service.pipeline().metrics().snapshot().verdicts());
     }
-    assertTrue(progress.toString(StandardCharsets.UTF_8).contains("[  1s] sent"), progress.toString());
+    assertTrue(
+        progress.toString(StandardCharsets.UTF_8).contains("[  1s] sent"), progress.toString());
   }
 
   @Test

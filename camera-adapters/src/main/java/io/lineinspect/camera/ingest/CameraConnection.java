@@ -75,7 +75,8 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
       int start = in.readerIndex();
       int magic = in.getUnsignedShort(start + ProtocolV1.MAGIC_OFFSET);
       if (magic != ProtocolV1.MAGIC) {
-        fatal(ErrorCode.BAD_MAGIC, String.format("expected magic 0x4C49 ('LI'), got 0x%04X", magic));
+        fatal(
+            ErrorCode.BAD_MAGIC, String.format("expected magic 0x4C49 ('LI'), got 0x%04X", magic));
         break;
       }
       int version = in.getUnsignedByte(start + ProtocolV1.VERSION_OFFSET);
@@ -165,7 +166,11 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     state = State.READY;
     ByteBuf ack = ctx.alloc().ioBuffer(64);
     Messages.writeHelloAck(
-        ack, server.maxMessageBytes(), server.budgetMs(), server.idleTimeoutMs(), server.lineName());
+        ack,
+        server.maxMessageBytes(),
+        server.budgetMs(),
+        server.idleTimeoutMs(),
+        server.lineName());
     ctx.writeAndFlush(ack, ctx.voidPromise());
     LOG.log(Level.INFO, "camera {0} connected from {1}", cameraId, ctx.channel().remoteAddress());
   }
@@ -215,7 +220,8 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
               + frame.pixelFormatCode()
               + " (known: 1 MONO8, 2 BGR8, 3 RGB8, 16 JPEG, 17 PNG)");
     } else if (w == 0 || h == 0) {
-      frameError(ErrorCode.IMAGE_SIZE_MISMATCH, "width and height must be at least 1, got " + w + "x" + h);
+      frameError(
+          ErrorCode.IMAGE_SIZE_MISMATCH, "width and height must be at least 1, got " + w + "x" + h);
     } else if (!currentFormat.isEncoded() && currentFormat.rawPayloadBytes(w, h) != carried) {
       frameError(
           ErrorCode.IMAGE_SIZE_MISMATCH,
@@ -254,9 +260,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
 
   private void onHeartbeat(ByteBuf in, int body, int length) {
     if (length != 0 && length != 8) {
-      fatal(
-          ErrorCode.MALFORMED_MESSAGE,
-          "HEARTBEAT body must be 0 or 8 bytes, got " + length);
+      fatal(ErrorCode.MALFORMED_MESSAGE, "HEARTBEAT body must be 0 or 8 bytes, got " + length);
       return;
     }
     ByteBuf echo = ctx.alloc().ioBuffer(HEADER_BYTES + length);
@@ -313,7 +317,9 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
       LOG.log(
           Level.WARNING,
           "{0} disconnected in the middle of a message ({1} bytes unread); that frame was not received",
-          session == null ? "connection " + ctx.channel().remoteAddress() : "camera " + session.cameraId(),
+          session == null
+              ? "connection " + ctx.channel().remoteAddress()
+              : "camera " + session.cameraId(),
           in.readableBytes());
       in.skipBytes(in.readableBytes());
       return;
@@ -335,7 +341,9 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     LOG.log(
         Level.WARNING,
-        "connection {0} failed: {1}", ctx.channel().remoteAddress(), String.valueOf(cause));
+        "connection {0} failed: {1}",
+        ctx.channel().remoteAddress(),
+        String.valueOf(cause));
     ctx.close();
   }
 

@@ -67,7 +67,8 @@ public final class CameraServer implements AutoCloseable {
           case "epoll" -> {
             if (!Epoll.isAvailable()) {
               throw new IllegalStateException(
-                  "ingest.transport is epoll but epoll is not available: " + Epoll.unavailabilityCause());
+                  "ingest.transport is epoll but epoll is not available: "
+                      + Epoll.unavailabilityCause());
             }
             yield true;
           }
@@ -94,7 +95,8 @@ public final class CameraServer implements AutoCloseable {
                     ch.pipeline()
                         .addLast(
                             "idle",
-                            new IdleStateHandler(idleMs, Math.max(1, idleMs / 2), 0, TimeUnit.MILLISECONDS))
+                            new IdleStateHandler(
+                                idleMs, Math.max(1, idleMs / 2), 0, TimeUnit.MILLISECONDS))
                         .addLast("camera", new CameraConnection(CameraServer.this));
                   }
                 });
@@ -106,7 +108,7 @@ public final class CameraServer implements AutoCloseable {
         config.host(),
         String.valueOf(port),
         transport,
-        config.ioThreads());
+        String.valueOf(config.ioThreads()));
     return port;
   }
 
@@ -139,8 +141,8 @@ public final class CameraServer implements AutoCloseable {
   }
 
   /**
-   * Stops accepting and reading, waits (bounded) until every frame already received has its
-   * verdict on the wire, tells the cameras the service is shutting down, and closes.
+   * Stops accepting and reading, waits (bounded) until every frame already received has its verdict
+   * on the wire, tells the cameras the service is shutting down, and closes.
    */
   @Override
   public void close() {

@@ -16,8 +16,8 @@ import io.netty.channel.Channel;
  * batch costs one event-loop task per camera, not one per frame.
  *
  * <p>Threading: {@link #writeVerdict} and {@link #flush} run under this object's monitor (see
- * {@link FrameSource}), on the inference thread or this channel's event loop. Flushes are queued
- * as event-loop tasks in the order they happen, so verdict bytes reach the socket in order.
+ * {@link FrameSource}), on the inference thread or this channel's event loop. Flushes are queued as
+ * event-loop tasks in the order they happen, so verdict bytes reach the socket in order.
  */
 final class CameraSession extends FrameSource {
   private final Channel channel;

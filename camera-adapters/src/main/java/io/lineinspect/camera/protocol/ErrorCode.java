@@ -2,8 +2,8 @@ package io.lineinspect.camera.protocol;
 
 /**
  * Error codes of protocol v1, sent in ERROR messages. A fatal error is followed by the service
- * closing the connection (the byte stream can no longer be trusted or the camera is not allowed);
- * a non-fatal one concerns one frame, which still gets its (fail-safe) verdict.
+ * closing the connection (the byte stream can no longer be trusted or the camera is not allowed); a
+ * non-fatal one concerns one frame, which still gets its (fail-safe) verdict.
  */
 public enum ErrorCode {
   BAD_MAGIC(1, true),

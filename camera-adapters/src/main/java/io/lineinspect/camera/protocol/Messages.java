@@ -54,8 +54,7 @@ public final class Messages {
   }
 
   /**
-   * Reads a string at absolute {@code index}; returns null when it does not fit before {@code
-   * end}.
+   * Reads a string at absolute {@code index}; returns null when it does not fit before {@code end}.
    */
   public static String readString(ByteBuf buf, int index, int end) {
     if (index + 2 > end) {

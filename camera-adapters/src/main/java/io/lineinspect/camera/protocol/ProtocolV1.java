@@ -1,8 +1,8 @@
 package io.lineinspect.camera.protocol;
 
 /**
- * Constants of the line-camera wire protocol, version 1 ({@code docs/protocol.md} is the
- * normative description; this class and that file must agree).
+ * Constants of the line-camera wire protocol, version 1 ({@code docs/protocol.md} is the normative
+ * description; this class and that file must agree).
  *
  * <p>Every message starts with the same 8-byte header; all integers are big-endian (network byte
  * order):
@@ -31,14 +31,19 @@ public final class ProtocolV1 {
 
   /** Camera → service: first message on a connection. */
   public static final int TYPE_HELLO = 0x01;
+
   /** Service → camera: answer to HELLO. */
   public static final int TYPE_HELLO_ACK = 0x02;
+
   /** Camera → service: one image of one part. */
   public static final int TYPE_FRAME = 0x03;
+
   /** Service → camera: the verdict for one frame. */
   public static final int TYPE_VERDICT = 0x04;
+
   /** Service → camera: something was wrong with what the camera sent. */
   public static final int TYPE_ERROR = 0x05;
+
   /** Either direction: liveness; the service echoes a camera's heartbeat. */
   public static final int TYPE_HEARTBEAT = 0x06;
 

@@ -76,7 +76,16 @@ public final class PartRenderer {
     long needed = format.rawPayloadBytes(width, height);
     if (dst.length < needed) {
       throw new IllegalArgumentException(
-          "dst holds " + dst.length + " bytes, " + width + "x" + height + " " + format + " needs " + needed);
+          "dst holds "
+              + dst.length
+              + " bytes, "
+              + width
+              + "x"
+              + height
+              + " "
+              + format
+              + " needs "
+              + needed);
     }
     long index = partIndex++;
     DefectKind defect =
@@ -95,7 +104,8 @@ public final class PartRenderer {
   }
 
   /** The plate's pose, in pixels and radians. */
-  private record Plate(double cx, double cy, double halfW, double halfH, double angle, double scale) {
+  private record Plate(
+      double cx, double cy, double halfW, double halfH, double angle, double scale) {
     double cos() {
       return Math.cos(angle);
     }
@@ -121,7 +131,8 @@ public final class PartRenderer {
       double wy = Math.sin(2 * Math.PI * y / period);
       for (int x = 0; x < width; x++) {
         double wx = Math.sin(2 * Math.PI * (x + shift) / period);
-        grey[y * width + x] = (float) (58 + 7 * wx * wy + 4 * Math.sin(2 * Math.PI * (x + shift) / (period * 7.3)));
+        grey[y * width + x] =
+            (float) (58 + 7 * wx * wy + 4 * Math.sin(2 * Math.PI * (x + shift) / (period * 7.3)));
       }
     }
   }
@@ -198,7 +209,13 @@ public final class PartRenderer {
     double dv = Math.sin(a) * len / 2;
     double delta = (random.nextBoolean() ? -1 : 1) * (45 + 35 * random.nextDouble());
     double thickness = Math.max(1.0, (0.8 + 0.8 * random.nextDouble()) * p.scale());
-    line(p.x(u0 - du, v0 - dv), p.y(u0 - du, v0 - dv), p.x(u0 + du, v0 + dv), p.y(u0 + du, v0 + dv), thickness, delta);
+    line(
+        p.x(u0 - du, v0 - dv),
+        p.y(u0 - du, v0 - dv),
+        p.x(u0 + du, v0 + dv),
+        p.y(u0 + du, v0 + dv),
+        thickness,
+        delta);
   }
 
   private void drawSpot(Plate p) {

@@ -57,7 +57,11 @@ public final class SimStats {
   }
 
   void onVerdict(
-      Verdict verdict, ReasonCode reason, boolean defective, long roundTripNs, long serviceLatencyUs) {
+      Verdict verdict,
+      ReasonCode reason,
+      boolean defective,
+      long roundTripNs,
+      long serviceLatencyUs) {
     verdicts.increment();
     boolean rejected = verdict == Verdict.FAIL;
     (rejected ? fail : pass).increment();
@@ -104,11 +108,12 @@ public final class SimStats {
       byReason.put(r, reasons[r.ordinal()].sum());
     }
     Map<ErrorCode, Long> errorCounts = new EnumMap<>(ErrorCode.class);
-    errors.forEach((c, n) -> {
-      if (n.sum() > 0) {
-        errorCounts.put(c, n.sum());
-      }
-    });
+    errors.forEach(
+        (c, n) -> {
+          if (n.sum() > 0) {
+            errorCounts.put(c, n.sum());
+          }
+        });
     return new Snapshot(
         sent.sum(),
         defectiveSent.sum(),

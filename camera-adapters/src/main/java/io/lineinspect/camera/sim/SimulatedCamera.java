@@ -73,8 +73,8 @@ public final class SimulatedCamera implements AutoCloseable {
   /**
    * Connects and completes the handshake.
    *
-   * @throws IOException when the service cannot be reached or refuses the camera (the message
-   *     says why)
+   * @throws IOException when the service cannot be reached or refuses the camera (the message says
+   *     why)
    */
   public SimulatedCamera(String host, int port, String cameraId, Settings settings, SimStats stats)
       throws IOException {
@@ -143,7 +143,8 @@ public final class SimulatedCamera implements AutoCloseable {
 
   private void sendLoop() {
     PartRenderer renderer =
-        new PartRenderer(settings.width(), settings.height(), settings.seed(), settings.defectRate());
+        new PartRenderer(
+            settings.width(), settings.height(), settings.seed(), settings.defectRate());
     PixelFormat raw = settings.format().isEncoded() ? PixelFormat.BGR8 : settings.format();
     byte[] pixels = new byte[(int) raw.rawPayloadBytes(settings.width(), settings.height())];
     ByteBuf frame = Unpooled.buffer(pixels.length + 64);
@@ -172,7 +173,8 @@ public final class SimulatedCamera implements AutoCloseable {
         byte[] payload = pixels;
         int payloadLength = pixels.length;
         if (settings.format().isEncoded()) {
-          payload = encodeImage(pixels, settings.width(), settings.height(), raw, settings.format());
+          payload =
+              encodeImage(pixels, settings.width(), settings.height(), raw, settings.format());
           payloadLength = payload.length;
         }
         int slot = (int) (seq & (WINDOW - 1));
@@ -274,8 +276,7 @@ public final class SimulatedCamera implements AutoCloseable {
     ErrorCode code = ErrorCode.fromCode(b.getUnsignedShort(Messages.ERROR_CODE_OFFSET));
     stats.onError(code);
     if (code == null || code.fatal()) {
-      fatalError =
-          code + ": " + Messages.readString(b, Messages.ERROR_MESSAGE_OFFSET, length);
+      fatalError = code + ": " + Messages.readString(b, Messages.ERROR_MESSAGE_OFFSET, length);
       LOG.log(Level.WARNING, "camera {0}: service sent fatal error {1}", cameraId, fatalError);
     }
   }
@@ -330,7 +331,8 @@ public final class SimulatedCamera implements AutoCloseable {
     }
   }
 
-  static byte[] encodeImage(byte[] pixels, int width, int height, PixelFormat raw, PixelFormat format)
+  static byte[] encodeImage(
+      byte[] pixels, int width, int height, PixelFormat raw, PixelFormat format)
       throws IOException {
     BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
     int bpp = raw.bytesPerPixel();

@@ -99,12 +99,14 @@ class CameraServerTest {
                       VerdictFlyweight v = m.verdict();
                       seqs.add(v.sequence());
                       if (v.reason() == ReasonCode.NONE) {
-                        assertEquals(v.sequence() % 2 == 0 ? Verdict.FAIL : Verdict.PASS, v.verdict());
+                        assertEquals(
+                            v.sequence() % 2 == 0 ? Verdict.FAIL : Verdict.PASS, v.verdict());
                         assertEquals("scripted", v.strings()[1]);
                         assertEquals("7", v.strings()[2]);
                       }
                     }
-                    assertFalse(cam.closedByService(500), "no extra message, connection stays open");
+                    assertFalse(
+                        cam.closedByService(500), "no extra message, connection stays open");
                   }
                   return seqs;
                 }));
@@ -142,7 +144,9 @@ class CameraServerTest {
     assertEquals(1, server.metrics().errors(code));
   }
 
-  /** A frame error: non-fatal ERROR naming the frame, then its fail-safe verdict; stream goes on. */
+  /**
+   * A frame error: non-fatal ERROR naming the frame, then its fail-safe verdict; stream goes on.
+   */
   private void expectFrameError(TestCamera cam, long seq, ErrorCode code, String inMessage)
       throws Exception {
     TestCamera.Message err = cam.read();
@@ -288,7 +292,8 @@ class CameraServerTest {
   void shouldFailSafeAnUndecodableJpeg() throws Exception {
     start(new BuiltinBackend(BuiltinBackendConfig.defaults()), 10_000);
     try (TestCamera cam = TestCamera.connected(port, "cam")) {
-      byte[] garbage = "this is not a jpeg at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] garbage =
+          "this is not a jpeg at all".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       cam.frame(11, 64, 64, 16, garbage);
       expectFrameError(cam, 11, ErrorCode.BAD_IMAGE, "JPEG");
     }

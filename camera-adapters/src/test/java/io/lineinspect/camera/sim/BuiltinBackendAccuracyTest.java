@@ -107,7 +107,8 @@ class BuiltinBackendAccuracyTest {
     }
     double accuracy = correct / (double) n;
     double recall = visibleCaught / (double) visibleDefects;
-    System.out.printf("builtin heuristic: accuracy %.3f, recall on surface defects %.3f%n", accuracy, recall);
+    System.out.printf(
+        "builtin heuristic: accuracy %.3f, recall on surface defects %.3f%n", accuracy, recall);
     assertTrue(accuracy >= 0.75, "accuracy " + accuracy);
     assertTrue(recall >= 0.85, "recall on scratches/spots/cracks " + recall);
   }

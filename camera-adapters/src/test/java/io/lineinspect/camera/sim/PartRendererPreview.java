@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
-/** Dev tool: writes rendered parts as PNGs named by label. Usage: PartRendererPreview DIR [N] [SIZE]. */
+/**
+ * Dev tool: writes rendered parts as PNGs named by label. Usage: PartRendererPreview DIR [N]
+ * [SIZE].
+ */
 public final class PartRendererPreview {
   private PartRendererPreview() {}
 
@@ -21,7 +24,8 @@ public final class PartRendererPreview {
       PartLabel label = r.render(px, PixelFormat.MONO8);
       BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
       img.getRaster().setDataElements(0, 0, size, size, px);
-      ImageIO.write(img, "png", new File(dir.toFile(), String.format("%02d-%s.png", k, label.defect())));
+      ImageIO.write(
+          img, "png", new File(dir.toFile(), String.format("%02d-%s.png", k, label.defect())));
     }
   }
 }

@@ -46,7 +46,8 @@ class PartRendererTest {
     for (int i = 0; i < p1.length; i++) {
       diff += Math.abs((p1[i] & 0xFF) - (p2[i] & 0xFF));
     }
-    assertTrue(diff / (double) p1.length > 3, "mean absolute difference " + diff / (double) p1.length);
+    assertTrue(
+        diff / (double) p1.length > 3, "mean absolute difference " + diff / (double) p1.length);
   }
 
   @Test
@@ -83,10 +84,17 @@ class PartRendererTest {
 
   @Test
   void shouldRejectBadArgumentsWithAMessageNamingThem() {
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new PartRenderer(8, 64, 1, 0)).getMessage().contains("width"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> new PartRenderer(64, 64, 1, 2)).getMessage().contains("defectRate"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> new PartRenderer(8, 64, 1, 0))
+            .getMessage()
+            .contains("width"));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> new PartRenderer(64, 64, 1, 2))
+            .getMessage()
+            .contains("defectRate"));
     PartRenderer r = new PartRenderer(64, 64, 1, 0);
-    assertThrows(IllegalArgumentException.class, () -> r.render(new byte[64 * 64], PixelFormat.JPEG));
+    assertThrows(
+        IllegalArgumentException.class, () -> r.render(new byte[64 * 64], PixelFormat.JPEG));
     assertThrows(IllegalArgumentException.class, () -> r.render(new byte[10], PixelFormat.MONO8));
   }
 }

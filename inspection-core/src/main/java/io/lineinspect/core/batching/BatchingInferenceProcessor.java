@@ -27,11 +27,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * by producers meanwhile. This processor advances its own sequence (which gates the producers) only
  * after every entry of the batch has been emitted, so held entries stay valid.
  *
- * <p>Batching rule (STYLE 8: batch on what is there): take what is available up to {@code
- * maxBatch} inferable frames; if the batch is not full, wait for more only while (a) the oldest
- * frame is younger than {@code maxDelay} and (b) its remaining slack still covers the predicted
- * inference time of a batch one frame larger. Frames already failed (bad image, past saving, no
- * model) are emitted at once when nothing earlier is pending, and never sent to the backend.
+ * <p>Batching rule (STYLE 8: batch on what is there): take what is available up to {@code maxBatch}
+ * inferable frames; if the batch is not full, wait for more only while (a) the oldest frame is
+ * younger than {@code maxDelay} and (b) its remaining slack still covers the predicted inference
+ * time of a batch one frame larger. Frames already failed (bad image, past saving, no model) are
+ * emitted at once when nothing earlier is pending, and never sent to the backend.
  *
  * <p>Owned by its thread ({@code infer-0}); the {@link InferenceSession} is created on it.
  */
@@ -208,7 +208,8 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     } catch (Exception | LinkageError e) {
       inferenceErrors++;
       if (inferenceErrors == 1 || Long.bitCount(inferenceErrors) == 1) {
-        LOG.log(Level.WARNING, "inference failed (" + inferenceErrors + " batches so far): " + e, e);
+        LOG.log(
+            Level.WARNING, "inference failed (" + inferenceErrors + " batches so far): " + e, e);
       }
       String detail = "inference failed: " + e.getClass().getSimpleName();
       for (int i = 0; i < batchSize; i++) {

@@ -12,7 +12,8 @@ final class Check {
       return def;
     }
     if (value < min || value > max) {
-      throw new ConfigException(key + ": must be between " + min + " and " + max + ", got " + value);
+      throw new ConfigException(
+          key + ": must be between " + min + " and " + max + ", got " + value);
     }
     return value;
   }
@@ -22,7 +23,8 @@ final class Check {
       return def;
     }
     if (!(value >= min && value <= max)) {
-      throw new ConfigException(key + ": must be between " + min + " and " + max + ", got " + value);
+      throw new ConfigException(
+          key + ": must be between " + min + " and " + max + ", got " + value);
     }
     return value;
   }

@@ -18,8 +18,8 @@ import java.util.stream.Collectors;
 
 /**
  * Loads and validates a line configuration from YAML. Every problem is a {@link ConfigException}
- * whose message starts with the file name and the dotted key: an unknown key (with the known
- * ones), a wrong type, a value out of range, a missing required value.
+ * whose message starts with the file name and the dotted key: an unknown key (with the known ones),
+ * a wrong type, a value out of range, a missing required value.
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML =
@@ -67,7 +67,10 @@ public final class ConfigLoader {
         String where =
             r.getLocation() == null
                 ? ""
-                : " at line " + r.getLocation().getLineNr() + ", column " + r.getLocation().getColumnNr();
+                : " at line "
+                    + r.getLocation().getLineNr()
+                    + ", column "
+                    + r.getLocation().getColumnNr();
         String first = String.valueOf(r.getOriginalMessage()).lines().findFirst().orElse("");
         return "not valid YAML" + where + ": " + first;
       }

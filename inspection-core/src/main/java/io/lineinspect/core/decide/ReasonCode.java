@@ -2,8 +2,8 @@ package io.lineinspect.core.decide;
 
 /**
  * Why a verdict is what it is. {@link #NONE} means the model judged the part; every other code
- * means the part could not be judged and got the line's fail-safe verdict. The wire code is part
- * of protocol v1 and must never change for an existing constant.
+ * means the part could not be judged and got the line's fail-safe verdict. The wire code is part of
+ * protocol v1 and must never change for an existing constant.
  */
 public enum ReasonCode {
   /** The model judged the frame; the verdict follows from its score. */

@@ -1,8 +1,8 @@
 package io.lineinspect.core.inference;
 
 /**
- * The seam between the pipeline and a model runtime (DJL/PyTorch, or the built-in heuristic used
- * by tests). A backend hands out one {@link Preprocessor} per preprocess worker and one {@link
+ * The seam between the pipeline and a model runtime (DJL/PyTorch, or the built-in heuristic used by
+ * tests). A backend hands out one {@link Preprocessor} per preprocess worker and one {@link
  * InferenceSession} per inference thread, so implementations keep per-thread state (OpenCV
  * matrices, DJL predictors) without locks.
  *
@@ -11,7 +11,9 @@ package io.lineinspect.core.inference;
  */
 public interface InferenceBackend extends AutoCloseable {
 
-  /** The model currently served, or {@code null} when none is loaded (frames fail safe NO_MODEL). */
+  /**
+   * The model currently served, or {@code null} when none is loaded (frames fail safe NO_MODEL).
+   */
   ModelInfo model();
 
   /** The largest batch {@link InferenceSession#infer} accepts. */

@@ -2,9 +2,7 @@ package io.lineinspect.core.inference;
 
 import io.lineinspect.core.pipeline.FrameEvent;
 
-/**
- * Runs batches for one inference thread (one DJL predictor per thread). Owned by that thread.
- */
+/** Runs batches for one inference thread (one DJL predictor per thread). Owned by that thread. */
 public interface InferenceSession extends AutoCloseable {
 
   /**

@@ -12,8 +12,8 @@ import org.HdrHistogram.Recorder;
 
 /**
  * Counters and the service-side latency histogram (frame receipt to verdict handed to the
- * connection, service monotonic clock). Thread-safe: written by ingest and inference threads,
- * read by anyone through {@link #snapshot()}.
+ * connection, service monotonic clock). Thread-safe: written by ingest and inference threads, read
+ * by anyone through {@link #snapshot()}.
  */
 public final class PipelineMetrics implements VerdictListener {
   private static final long MAX_TRACKED_LATENCY_US = 60_000_000L;

@@ -13,8 +13,8 @@ import io.lineinspect.core.inference.ModelInfo;
  * frame seen and then stay.
  *
  * <p>Ownership follows the ring sequence: the ingest thread that claimed the slot writes the frame,
- * then preprocess worker {@code sequence % n}, then the inference thread; each stage only touches an
- * entry after the previous stage has released it through the Disruptor barrier.
+ * then preprocess worker {@code sequence % n}, then the inference thread; each stage only touches
+ * an entry after the previous stage has released it through the Disruptor barrier.
  */
 public final class FrameEvent implements VerdictView {
   private FrameSource source;

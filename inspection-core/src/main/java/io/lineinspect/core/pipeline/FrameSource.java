@@ -15,8 +15,8 @@ import io.lineinspect.core.inference.ModelInfo;
  * verdict is written only when every earlier arrival's verdict has been written, otherwise it is
  * parked in a small per-source queue and written right after its predecessor.
  *
- * <p>Threading: {@link #claimArrival()} runs on the source's single ingest thread; delivery runs
- * on the inference thread or the ingest thread, serialised by this object's monitor. Subclasses
+ * <p>Threading: {@link #claimArrival()} runs on the source's single ingest thread; delivery runs on
+ * the inference thread or the ingest thread, serialised by this object's monitor. Subclasses
  * implement {@link #writeVerdict} and {@link #flush()}, which are called under that monitor.
  */
 public abstract class FrameSource {
@@ -110,7 +110,9 @@ public abstract class FrameSource {
     return wrote;
   }
 
-  /** A growable FIFO of parked verdicts in columns, so parking allocates nothing in steady state. */
+  /**
+   * A growable FIFO of parked verdicts in columns, so parking allocates nothing in steady state.
+   */
   private static final class Parked {
     private long[] arrival = new long[16];
     private long[] sequence = new long[16];
@@ -125,12 +127,7 @@ public abstract class FrameSource {
     private int size;
     private final ParkedVerdict view = new ParkedVerdict();
 
-    void add(
-        long a,
-        FrameTranslator f,
-        Verdict v,
-        ReasonCode r,
-        String d) {
+    void add(long a, FrameTranslator f, Verdict v, ReasonCode r, String d) {
       if (size == arrival.length) {
         grow();
       }

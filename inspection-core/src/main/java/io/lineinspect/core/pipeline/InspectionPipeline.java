@@ -47,8 +47,7 @@ public final class InspectionPipeline implements AutoCloseable {
           (event, seq, frame, source, pipeline) -> {
             event.clear();
             frame.writeTo(event);
-            event.bind(
-                source, source.currentArrival(), event.receivedNs() + pipeline.budgetNs);
+            event.bind(source, source.currentArrival(), event.receivedNs() + pipeline.budgetNs);
           };
 
   private final PipelineConfig config;
@@ -144,11 +143,11 @@ public final class InspectionPipeline implements AutoCloseable {
     LOG.log(
         System.Logger.Level.INFO,
         "pipeline started: ring {0}, {1} preprocess worker(s), maxBatch {2}, maxDelay {3} ms, budget {4} ms",
-        config.ringSize(),
-        preprocessors.size(),
-        timing.maxBatch(),
-        config.maxDelayMs(),
-        budgetNs / 1e6);
+        String.valueOf(config.ringSize()),
+        String.valueOf(preprocessors.size()),
+        String.valueOf(timing.maxBatch()),
+        String.valueOf(config.maxDelayMs()),
+        String.valueOf(budgetNs / 1_000_000));
   }
 
   private Thread newThread(Runnable r, String name) {
@@ -171,13 +170,7 @@ public final class InspectionPipeline implements AutoCloseable {
       return true;
     }
     source.deliverAtIngest(
-        arrival,
-        frame,
-        decider.failSafe(),
-        ReasonCode.OVERLOAD,
-        null,
-        clock.nanoTime(),
-        listener);
+        arrival, frame, decider.failSafe(), ReasonCode.OVERLOAD, null, clock.nanoTime(), listener);
     return false;
   }
 

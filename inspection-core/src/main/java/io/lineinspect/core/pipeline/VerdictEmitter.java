@@ -8,12 +8,12 @@ import io.lineinspect.core.time.NanoClock;
 
 /**
  * Decides a ring entry's final verdict and hands it to its source, in ring order, then flushes
- * every source written to in the batch. This is the single place where pipeline verdicts leave:
- * one call of {@link #emit} per entry, so exactly one verdict per frame.
+ * every source written to in the batch. This is the single place where pipeline verdicts leave: one
+ * call of {@link #emit} per entry, so exactly one verdict per frame.
  *
- * <p>A result that arrives after the frame's deadline is worthless to the line (the part has
- * passed the reject gate): it is replaced by the fail-safe verdict with reason DEADLINE and counted
- * as late; the score is kept for the record.
+ * <p>A result that arrives after the frame's deadline is worthless to the line (the part has passed
+ * the reject gate): it is replaced by the fail-safe verdict with reason DEADLINE and counted as
+ * late; the score is kept for the record.
  *
  * <p>Owned by the inference thread.
  */

@@ -57,7 +57,8 @@ class ConfigLoaderTest {
 
   @Test
   void shouldNameAMissingRequiredSection() {
-    assertEquals("test.yaml: line: required section is missing", error("pipeline:\n  maxBatch: 4\n"));
+    assertEquals(
+        "test.yaml: line: required section is missing", error("pipeline:\n  maxBatch: 4\n"));
   }
 
   @Test

@@ -245,7 +245,9 @@ class InspectionPipelineTest {
       pipeline.publish(src, f.set(i, System.nanoTime(), 0));
     }
     await(() -> src.count() == 200, "verdicts");
-    assertTrue(backend.batchSizes().stream().allMatch(n -> n >= 1 && n <= 4), backend.batchSizes().toString());
+    assertTrue(
+        backend.batchSizes().stream().allMatch(n -> n >= 1 && n <= 4),
+        backend.batchSizes().toString());
     assertTrue(backend.batchSizes().stream().anyMatch(n -> n > 1), "a backlog must be batched");
   }
 }

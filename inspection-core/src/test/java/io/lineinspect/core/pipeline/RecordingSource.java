@@ -9,7 +9,8 @@ import java.util.List;
 /** A frame source that records every verdict written to it (copied, since views are reused). */
 public final class RecordingSource extends FrameSource {
   /** One copied verdict. */
-  public record Written(long sequence, Verdict verdict, ReasonCode reason, float score, long latencyNs) {}
+  public record Written(
+      long sequence, Verdict verdict, ReasonCode reason, float score, long latencyNs) {}
 
   private final List<Written> written = new ArrayList<>();
   private int flushes;
@@ -21,7 +22,8 @@ public final class RecordingSource extends FrameSource {
   @Override
   protected void writeVerdict(VerdictView v) {
     written.add(
-        new Written(v.sequence(), v.verdict(), v.reason(), v.score(), v.emittedNs() - v.receivedNs()));
+        new Written(
+            v.sequence(), v.verdict(), v.reason(), v.score(), v.emittedNs() - v.receivedNs()));
   }
 
   @Override

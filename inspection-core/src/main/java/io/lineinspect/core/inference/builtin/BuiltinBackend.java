@@ -10,8 +10,8 @@ import io.lineinspect.core.pipeline.FrameEvent;
 /**
  * A model-free backend defined in code: preprocessing turns any supported frame into a small grey
  * image, and a local-contrast heuristic scores it. It exists so the pipeline, the tests and the
- * demo run without a model runtime; it is not a substitute for a trained model (see the DJL
- * backend in {@code gpu-inference}).
+ * demo run without a model runtime; it is not a substitute for a trained model (see the DJL backend
+ * in {@code gpu-inference}).
  *
  * <p>Thread-safe: preprocessors and sessions are independent per thread.
  */
@@ -23,8 +23,7 @@ public final class BuiltinBackend implements InferenceBackend {
   private final int maxBatch;
 
   public BuiltinBackend(BuiltinBackendConfig config) {
-    this.model =
-        new ModelInfo("builtin-contrast", "1", "builtin", config.threshold().floatValue());
+    this.model = new ModelInfo("builtin-contrast", "1", "builtin", config.threshold().floatValue());
     this.maxBatch = config.maxBatch();
   }
 

@@ -2,9 +2,9 @@ package io.lineinspect.core.inference.builtin;
 
 /**
  * The builtin defect heuristic: counts pixels that stand out from their blurred neighbourhood, but
- * only on the inner surface of the bright part (where the blurred 7×7 neighbourhood is bright, which
- * excludes the part's outline, its holes and the belt). Scratches, spots and cracks are small sharp
- * marks on an otherwise smooth surface, so they raise that count; a missing feature does not
+ * only on the inner surface of the bright part (where the blurred 7×7 neighbourhood is bright,
+ * which excludes the part's outline, its holes and the belt). Scratches, spots and cracks are small
+ * sharp marks on an otherwise smooth surface, so they raise that count; a missing feature does not
  * (that takes a trained model). The score is {@code 1 - exp(-count / SCALE)}.
  *
  * <p>Owned by one inference thread; its work buffers are reused.
@@ -46,8 +46,7 @@ final class ContrastScorer {
     for (int y = R; y < side - R; y++) {
       for (int x = R; x < side - R; x++) {
         int i = y * side + x;
-        if (localMin[i] > bright
-            && Math.abs(img[i] - blur[i]) > RESIDUAL) {
+        if (localMin[i] > bright && Math.abs(img[i] - blur[i]) > RESIDUAL) {
           anomalous++;
         }
       }

@@ -80,7 +80,8 @@ final class GreyDownsampler implements Preprocessor {
         int cell = (y * side / h) * side;
         for (int x = 0; x < w; x++) {
           int rgb = image.getRGB(x, y);
-          int grey = (((rgb >> 16) & 0xFF) * 77 + ((rgb >> 8) & 0xFF) * 150 + (rgb & 0xFF) * 29) >> 8;
+          int grey =
+              (((rgb >> 16) & 0xFF) * 77 + ((rgb >> 8) & 0xFF) * 150 + (rgb & 0xFF) * 29) >> 8;
           int c = cell + x * side / w;
           sums[c] += grey;
           counts[c]++;
@@ -99,7 +100,9 @@ final class GreyDownsampler implements Preprocessor {
           int grey =
               bpp == 1
                   ? p[o] & 0xFF
-                  : ((p[o + rIndex] & 0xFF) * 77 + (p[o + 1] & 0xFF) * 150 + (p[o + bIndex] & 0xFF) * 29)
+                  : ((p[o + rIndex] & 0xFF) * 77
+                          + (p[o + 1] & 0xFF) * 150
+                          + (p[o + bIndex] & 0xFF) * 29)
                       >> 8;
           int c = cell + x * side / w;
           sums[c] += grey;
