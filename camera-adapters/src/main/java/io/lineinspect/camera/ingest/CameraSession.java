@@ -5,7 +5,6 @@ import io.lineinspect.camera.protocol.Messages;
 import io.lineinspect.camera.protocol.VerdictFlyweight;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.emit.VerdictView;
-import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.pipeline.FrameSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -40,9 +39,7 @@ final class CameraSession extends FrameSource {
     if (pending == null) {
       pending = channel.alloc().ioBuffer(256);
     }
-    if (v.reason() == ReasonCode.BAD_IMAGE
-        && v.detail() != null
-        && !(v instanceof FrameEvent e && e.peerNotified())) {
+    if (v.reason() == ReasonCode.BAD_IMAGE && v.detail() != null && !v.peerNotified()) {
       Messages.writeError(pending, ErrorCode.BAD_IMAGE, v.sequence(), v.detail());
       metrics.onError(ErrorCode.BAD_IMAGE);
     }

@@ -16,6 +16,8 @@ import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.pipeline.VerdictEmitter;
 import io.lineinspect.core.time.NanoClock;
 import java.lang.System.Logger.Level;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -53,6 +55,8 @@ public final class BatchingInferenceProcessor implements EventProcessor {
   private final BatchTimingModel timing;
   private final int maxBatch;
   private final long maxDelayNs;
+  private final long leadNs;
+  private final CountDownLatch ready = new CountDownLatch(1);
   private final FrameEvent[] window;
   private final FrameEvent[] batch;
   private InferenceSession session;
@@ -73,6 +77,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
       NanoClock clock,
       BatchTimingModel timing,
       long maxDelayNs,
+      long leadNs,
       int windowCapacity) {
     this.ring = ring;
     this.barrier = barrier;
@@ -83,6 +88,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     this.timing = timing;
     this.maxBatch = timing.maxBatch();
     this.maxDelayNs = maxDelayNs;
+    this.leadNs = leadNs;
     this.window = new FrameEvent[windowCapacity];
     this.batch = new FrameEvent[maxBatch];
   }
@@ -111,6 +117,8 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     barrier.clearAlert();
     session = backend.newSession();
     try {
+      warmUp();
+      ready.countDown();
       long next = sequence.get() + 1;
       while (state.get() == RUNNING) {
         long available;
@@ -127,6 +135,54 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     } finally {
       session.close();
       state.set(IDLE);
+    }
+  }
+
+  /**
+   * Waits until warm-up is done and the processor takes frames.
+   *
+   * @return false on timeout
+   */
+  public boolean awaitReady(long timeoutMs) throws InterruptedException {
+    return ready.await(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Runs every batch size the batcher can form through the backend before the first real frame
+   * (first calls are slow: class loading, JIT, native allocations), and seeds the timing model with
+   * the median of three runs per size. Skipped for backends that do not declare their input size. A
+   * backend that fails here is logged; frames will then fail safe INFERENCE_ERROR.
+   */
+  private void warmUp() {
+    int floats = backend.inputFloats();
+    if (floats <= 0) {
+      return;
+    }
+    FrameEvent[] events = new FrameEvent[maxBatch];
+    for (int i = 0; i < maxBatch; i++) {
+      events[i] = FrameEvent.forWarmUp(floats);
+    }
+    long[] runs = new long[3];
+    try {
+      for (int n = 1; n <= maxBatch; n++) {
+        for (int r = 0; r < runs.length; r++) {
+          long start = clock.nanoTime();
+          session.infer(events, n);
+          runs[r] = clock.nanoTime() - start;
+        }
+        java.util.Arrays.sort(runs);
+        timing.record(n, runs[1]);
+      }
+      StringBuilder b = new StringBuilder("warm-up: batch inference time (ms) by size:");
+      for (int n = 1; n <= maxBatch; n++) {
+        b.append(' ')
+            .append(n)
+            .append('=')
+            .append(String.format(java.util.Locale.ROOT, "%.2f", timing.predictNs(n) / 1e6));
+      }
+      LOG.log(Level.INFO, b.toString());
+    } catch (Exception | LinkageError e) {
+      LOG.log(Level.WARNING, "warm-up failed: " + e, e);
     }
   }
 
@@ -170,12 +226,12 @@ public final class BatchingInferenceProcessor implements EventProcessor {
 
   private void admit(FrameEvent event, ModelInfo model, long now) {
     window[windowSize++] = event;
-    if (event.reason() != ReasonCode.NONE) {
+    if (event.settled()) {
       return;
     }
     if (model == null) {
       event.failSafe(ReasonCode.NO_MODEL, "no model loaded");
-    } else if (event.deadlineNs() - now - timing.predictNs(1) < 0) {
+    } else if (event.deadlineNs() - leadNs - now - timing.predictNs(1) < 0) {
       event.failSafe(ReasonCode.DEADLINE, null);
     } else {
       batch[batchSize++] = event;
@@ -184,7 +240,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
 
   /** Emits failed entries at the head of the window: nothing earlier is waiting for inference. */
   private void emitFailedPrefix() {
-    while (emitted < windowSize && window[emitted].reason() != ReasonCode.NONE) {
+    while (emitted < windowSize && window[emitted].settled()) {
       emitter.emit(window[emitted]);
       window[emitted++] = null;
     }
@@ -198,7 +254,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     if (now - oldest.receivedNs() >= maxDelayNs) {
       return false;
     }
-    return oldest.deadlineNs() - now - timing.predictNs(batchSize + 1) > 0;
+    return oldest.deadlineNs() - leadNs - now - timing.predictNs(batchSize + 1) > 0;
   }
 
   private void infer(ModelInfo model) {

@@ -1,7 +1,7 @@
 package io.lineinspect.core.config;
 
 /**
- * The ring and the batcher.
+ * The ring, the batcher and the deadline watchdog.
  *
  * @param ringSize ring entries, a power of two (default 1024): frames in the service at once
  * @param preprocessWorkers parallel preprocessing threads (default 1)
@@ -9,13 +9,16 @@ package io.lineinspect.core.config;
  * @param maxDelayMs longest a frame waits for a batch to fill (default 2.0)
  * @param initialFrameBytes payload bytes preallocated per ring entry (default 65536); entries grow
  *     to the largest frame seen, up to {@code ingest.maxMessageBytes}
+ * @param watchdogLeadMs the watchdog sends the fail-safe verdict of a frame still unjudged this
+ *     long before its deadline, so it is on the wire within the budget (default 2.0)
  */
 public record PipelineConfig(
     Integer ringSize,
     Integer preprocessWorkers,
     Integer maxBatch,
     Double maxDelayMs,
-    Integer initialFrameBytes) {
+    Integer initialFrameBytes,
+    Double watchdogLeadMs) {
   public PipelineConfig {
     ringSize = Check.intIn("pipeline.ringSize", ringSize, 1024, 8, 1 << 20);
     if (Integer.bitCount(ringSize) != 1) {
@@ -26,10 +29,21 @@ public record PipelineConfig(
     maxDelayMs = Check.doubleIn("pipeline.maxDelayMs", maxDelayMs, 2.0, 0.0, 10_000.0);
     initialFrameBytes =
         Check.intIn("pipeline.initialFrameBytes", initialFrameBytes, 65_536, 0, 256 << 20);
+    watchdogLeadMs = Check.doubleIn("pipeline.watchdogLeadMs", watchdogLeadMs, 2.0, 0.0, 1_000.0);
+  }
+
+  /** Settings with the default watchdog lead. */
+  public PipelineConfig(
+      Integer ringSize,
+      Integer preprocessWorkers,
+      Integer maxBatch,
+      Double maxDelayMs,
+      Integer initialFrameBytes) {
+    this(ringSize, preprocessWorkers, maxBatch, maxDelayMs, initialFrameBytes, null);
   }
 
   /** All defaults. */
   public static PipelineConfig defaults() {
-    return new PipelineConfig(null, null, null, null, null);
+    return new PipelineConfig(null, null, null, null, null, null);
   }
 }

@@ -46,4 +46,9 @@ public interface VerdictView {
 
   /** Human-readable detail for fail-safe verdicts (sent to the camera as an ERROR), or null. */
   String detail();
+
+  /** True when the ingest adapter already told the camera what was wrong with this frame. */
+  default boolean peerNotified() {
+    return false;
+  }
 }

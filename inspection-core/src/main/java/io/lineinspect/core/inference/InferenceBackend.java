@@ -19,6 +19,15 @@ public interface InferenceBackend extends AutoCloseable {
   /** The largest batch {@link InferenceSession#infer} accepts. */
   int maxBatch();
 
+  /**
+   * Model-input floats per frame, as a {@link Preprocessor} writes them; the pipeline uses it to
+   * warm up every batch size before serving. Return -1 when the backend cannot be warmed up with
+   * zero-filled input.
+   */
+  default int inputFloats() {
+    return -1;
+  }
+
   /** A preprocessor owned by the calling preprocess worker. */
   Preprocessor newPreprocessor();
 

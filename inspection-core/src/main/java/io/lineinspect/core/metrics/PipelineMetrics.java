@@ -4,8 +4,11 @@ import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.pipeline.FrameEvent;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -26,6 +29,10 @@ public final class PipelineMetrics implements VerdictListener {
   private final LongAdder batches = new LongAdder();
   private final LongAdder batchedFrames = new LongAdder();
   private final LongAdder late = new LongAdder();
+  private final LongAdder lateResults = new LongAdder();
+  private final LongAdder watchdogVerdicts = new LongAdder();
+  private final Stage[] stages = new Stage[StageName.values().length];
+  private final ConcurrentHashMap<String, CameraCounters> cameras = new ConcurrentHashMap<>();
   private final Recorder latencyUs = new Recorder(1, MAX_TRACKED_LATENCY_US, 3);
   private final Histogram totalLatencyUs = new Histogram(1, MAX_TRACKED_LATENCY_US, 3);
 
@@ -33,6 +40,81 @@ public final class PipelineMetrics implements VerdictListener {
     for (int i = 0; i < byReason.length; i++) {
       byReason[i] = new LongAdder();
     }
+    for (StageName n : StageName.values()) {
+      stages[n.ordinal()] = new Stage();
+    }
+  }
+
+  /** The stages a judged frame passes, in order. */
+  public enum StageName {
+    /** Receipt until a preprocess worker picked the frame up. */
+    QUEUE_WAIT,
+    /** Preprocessing (decode, resize, normalise). */
+    PREPROCESS,
+    /** Preprocessed until its batch started inference. */
+    BATCH_WAIT,
+    /** The batch's inference call. */
+    INFERENCE,
+    /** Inference end until the verdict was handed to the connection. */
+    EMIT
+  }
+
+  /** One stage's latency histogram (microseconds). */
+  private static final class Stage {
+    final Recorder recorder = new Recorder(1, MAX_TRACKED_LATENCY_US, 3);
+    final Histogram total = new Histogram(1, MAX_TRACKED_LATENCY_US, 3);
+  }
+
+  /** Verdict counters of one camera. */
+  private static final class CameraCounters {
+    final LongAdder verdicts = new LongAdder();
+    final LongAdder fail = new LongAdder();
+    final LongAdder[] byReason = new LongAdder[ReasonCode.all().length];
+
+    CameraCounters() {
+      for (int i = 0; i < byReason.length; i++) {
+        byReason[i] = new LongAdder();
+      }
+    }
+  }
+
+  /**
+   * Inference thread: the per-stage latencies of a frame that went through the pipeline. Stages it
+   * skipped (timestamps 0) are not recorded.
+   */
+  public void recordStages(FrameEvent e) {
+    long received = e.receivedNs();
+    long preStart = e.preprocessStartNs();
+    long preEnd = e.preprocessedNs();
+    long inferStart = e.inferStartNs();
+    long inferEnd = e.inferEndNs();
+    long emitted = e.emittedNs();
+    if (preStart != 0) {
+      stage(StageName.QUEUE_WAIT, preStart - received);
+      stage(StageName.PREPROCESS, preEnd - preStart);
+    }
+    if (inferStart != 0) {
+      if (preEnd != 0) {
+        stage(StageName.BATCH_WAIT, inferStart - preEnd);
+      }
+      stage(StageName.INFERENCE, inferEnd - inferStart);
+      stage(StageName.EMIT, emitted - inferEnd);
+    }
+  }
+
+  private void stage(StageName name, long ns) {
+    stages[name.ordinal()].recorder.recordValue(
+        Math.min(MAX_TRACKED_LATENCY_US, Math.max(1, ns / 1_000)));
+  }
+
+  /** A model result arrived after the watchdog had already sent the fail-safe verdict. */
+  public void onLateResult() {
+    lateResults.increment();
+  }
+
+  /** The deadline watchdog sent a fail-safe verdict. */
+  public void onWatchdogVerdict() {
+    watchdogVerdicts.increment();
   }
 
   /** A frame entered the ring. */
@@ -53,9 +135,21 @@ public final class PipelineMetrics implements VerdictListener {
     byReason[v.reason().ordinal()].increment();
     long us = Math.max(1, (v.emittedNs() - v.receivedNs()) / 1_000);
     latencyUs.recordValue(Math.min(us, MAX_TRACKED_LATENCY_US));
+    CameraCounters c = cameras.get(v.cameraId());
+    if (c == null) {
+      c = cameras.computeIfAbsent(v.cameraId(), k -> new CameraCounters());
+    }
+    c.verdicts.increment();
+    if (v.verdict() == Verdict.FAIL) {
+      c.fail.increment();
+    }
+    c.byReason[v.reason().ordinal()].increment();
   }
 
-  /** A verdict was emitted after its deadline (it was failed safe as DEADLINE). */
+  /**
+   * The pipeline's result for a frame came after its deadline and the watchdog had not sent the
+   * fail-safe verdict yet: the pipeline sent it (reason DEADLINE), possibly late.
+   */
   public void onLate() {
     late.increment();
   }
@@ -70,6 +164,27 @@ public final class PipelineMetrics implements VerdictListener {
     for (ReasonCode r : ReasonCode.all()) {
       reasons.put(r, byReason[r.ordinal()].sum());
     }
+    Map<StageName, StageSnapshot> stageSnapshots = new EnumMap<>(StageName.class);
+    for (StageName n : StageName.values()) {
+      Stage st = stages[n.ordinal()];
+      st.total.add(st.recorder.getIntervalHistogram());
+      stageSnapshots.put(
+          n,
+          new StageSnapshot(
+              st.total.getTotalCount(),
+              st.total.getValueAtPercentile(50),
+              st.total.getValueAtPercentile(99),
+              st.total.getMaxValue()));
+    }
+    Map<String, CameraSnapshot> perCamera = new TreeMap<>();
+    cameras.forEach(
+        (id, c) -> {
+          Map<ReasonCode, Long> r = new EnumMap<>(ReasonCode.class);
+          for (ReasonCode code : ReasonCode.all()) {
+            r.put(code, c.byReason[code.ordinal()].sum());
+          }
+          perCamera.put(id, new CameraSnapshot(c.verdicts.sum(), c.fail.sum(), Map.copyOf(r)));
+        });
     return new Snapshot(
         published.sum(),
         verdicts.sum(),
@@ -79,6 +194,10 @@ public final class PipelineMetrics implements VerdictListener {
         batches.sum(),
         batchedFrames.sum(),
         late.sum(),
+        lateResults.sum(),
+        watchdogVerdicts.sum(),
+        Map.copyOf(stageSnapshots),
+        Map.copyOf(perCamera),
         totalLatencyUs.getValueAtPercentile(50),
         totalLatencyUs.getValueAtPercentile(99),
         totalLatencyUs.getMaxValue());
@@ -94,6 +213,10 @@ public final class PipelineMetrics implements VerdictListener {
       long batches,
       long batchedFrames,
       long late,
+      long lateResults,
+      long watchdogVerdicts,
+      Map<StageName, StageSnapshot> stages,
+      Map<String, CameraSnapshot> cameras,
       long latencyP50Us,
       long latencyP99Us,
       long latencyMaxUs) {
@@ -113,4 +236,10 @@ public final class PipelineMetrics implements VerdictListener {
       return batches == 0 ? 0 : (double) batchedFrames / batches;
     }
   }
+
+  /** One stage's latency so far, microseconds. */
+  public record StageSnapshot(long count, long p50Us, long p99Us, long maxUs) {}
+
+  /** One camera's verdicts so far. */
+  public record CameraSnapshot(long verdicts, long fail, Map<ReasonCode, Long> byReason) {}
 }

@@ -5,6 +5,8 @@ import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.inference.ModelInfo;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One ring entry: a received frame, its pixels, its model input and its verdict. Entries are
@@ -17,6 +19,32 @@ import io.lineinspect.core.inference.ModelInfo;
  * an entry after the previous stage has released it through the Disruptor barrier.
  */
 public final class FrameEvent implements VerdictView {
+  /** {@link #emitState} once the verdict has been delivered (or the entry is idle). */
+  private static final long EMITTED = -1;
+
+  /** {@link #emitState} while the deadline watchdog is delivering the fail-safe verdict. */
+  private static final long WATCHDOG = -2;
+
+  private static final VarHandle EMIT_STATE;
+
+  static {
+    try {
+      EMIT_STATE = MethodHandles.lookup().findVarHandle(FrameEvent.class, "emitState", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * Who may still emit this entry's verdict: its ring sequence while nobody has claimed it, then
+   * {@link #EMITTED} or {@link #WATCHDOG}. Claimed by compare-and-set, so exactly one of the
+   * pipeline and the watchdog delivers a verdict, and a recycled entry can never be claimed with a
+   * stale sequence.
+   */
+  @SuppressWarnings("unused") // accessed through EMIT_STATE
+  private volatile long emitState = EMITTED;
+
+  private long ringSequence = -1;
   private FrameSource source;
   private long arrival;
   private long sequence;
@@ -33,6 +61,7 @@ public final class FrameEvent implements VerdictView {
 
   private float[] input = new float[0];
 
+  private long preprocessStartNs;
   private long preprocessedNs;
   private long inferStartNs;
   private long inferEndNs;
@@ -66,6 +95,7 @@ public final class FrameEvent implements VerdictView {
     payloadLength = 0;
     receivedNs = 0;
     deadlineNs = 0;
+    preprocessStartNs = 0;
     preprocessedNs = 0;
     inferStartNs = 0;
     inferEndNs = 0;
@@ -100,11 +130,64 @@ public final class FrameEvent implements VerdictView {
     this.receivedNs = receivedNs;
   }
 
-  /** Pipeline: where the frame came from and when it must be judged by. */
-  void bind(FrameSource source, long arrival, long deadlineNs) {
+  /**
+   * Pipeline: where the frame came from and when it must be judged by; then arms the entry for
+   * emission under ring sequence {@code ringSequence}. The volatile write of the state comes last,
+   * so a thread that reads the armed state sees every field written before it.
+   */
+  void bind(FrameSource source, long arrival, long deadlineNs, long ringSequence) {
     this.source = source;
     this.arrival = arrival;
     this.deadlineNs = deadlineNs;
+    this.ringSequence = ringSequence;
+    EMIT_STATE.setVolatile(this, ringSequence);
+  }
+
+  /** A free-standing entry for backend warm-up: never published, never emitted. */
+  public static FrameEvent forWarmUp(int inputFloats) {
+    FrameEvent e = new FrameEvent(0);
+    e.input(inputFloats);
+    return e;
+  }
+
+  /** True while nobody has claimed this entry's verdict. */
+  public boolean pending() {
+    return (long) EMIT_STATE.getVolatile(this) == ringSequence;
+  }
+
+  /** True when the verdict is already decided or claimed: no inference is needed. */
+  public boolean settled() {
+    return reason != ReasonCode.NONE || !pending();
+  }
+
+  /** Inference thread: claims the verdict; false when the watchdog already did. */
+  boolean claimForPipeline() {
+    return EMIT_STATE.compareAndSet(this, ringSequence, EMITTED);
+  }
+
+  /**
+   * Watchdog: claims the verdict of the entry published as {@code sequence}; false when it was
+   * emitted already or the entry now holds another frame.
+   */
+  boolean claimForWatchdog(long sequence) {
+    return EMIT_STATE.compareAndSet(this, sequence, WATCHDOG);
+  }
+
+  /** Watchdog: its verdict has been delivered; the entry may be released. */
+  void watchdogDone() {
+    EMIT_STATE.setVolatile(this, EMITTED);
+  }
+
+  /** Inference thread: waits until the watchdog has finished with this entry (microseconds). */
+  void awaitWatchdog() {
+    while ((long) EMIT_STATE.getVolatile(this) == WATCHDOG) {
+      Thread.onSpinWait();
+    }
+  }
+
+  /** The state as last read, for the watchdog's scan (see {@link #claimForWatchdog}). */
+  long emitState() {
+    return (long) EMIT_STATE.getVolatile(this);
   }
 
   /**
@@ -133,6 +216,7 @@ public final class FrameEvent implements VerdictView {
     this.peerNotified = true;
   }
 
+  @Override
   public boolean peerNotified() {
     return peerNotified;
   }
@@ -169,6 +253,10 @@ public final class FrameEvent implements VerdictView {
 
   public void setVerdict(Verdict verdict) {
     this.verdict = verdict;
+  }
+
+  public void setPreprocessStartNs(long ns) {
+    this.preprocessStartNs = ns;
   }
 
   public void setPreprocessedNs(long ns) {
@@ -214,6 +302,10 @@ public final class FrameEvent implements VerdictView {
 
   public long deadlineNs() {
     return deadlineNs;
+  }
+
+  public long preprocessStartNs() {
+    return preprocessStartNs;
   }
 
   public long preprocessedNs() {

@@ -41,13 +41,17 @@ import java.util.concurrent.TimeUnit;
 public final class InspectionPipeline implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(InspectionPipeline.class.getName());
 
+  /** How often the deadline watchdog scans the frames in flight. */
+  static final long WATCHDOG_TICK_NS = 200_000;
+
   private static final EventTranslatorThreeArg<
           FrameEvent, FrameTranslator, FrameSource, InspectionPipeline>
       TRANSLATOR =
           (event, seq, frame, source, pipeline) -> {
             event.clear();
             frame.writeTo(event);
-            event.bind(source, source.currentArrival(), event.receivedNs() + pipeline.budgetNs);
+            event.bind(
+                source, source.currentArrival(), event.receivedNs() + pipeline.budgetNs, seq);
           };
 
   private final PipelineConfig config;
@@ -62,6 +66,8 @@ public final class InspectionPipeline implements AutoCloseable {
   private final List<BatchEventProcessor<FrameEvent>> preprocessors = new ArrayList<>();
   private final BatchingInferenceProcessor inference;
   private final BatchTimingModel timing;
+  private final DeadlineWatchdog watchdog;
+  private final long leadNs;
   private final List<Thread> threads = new ArrayList<>();
   private volatile boolean started;
 
@@ -91,6 +97,7 @@ public final class InspectionPipeline implements AutoCloseable {
     int maxBatch = Math.min(config.maxBatch(), backend.maxBatch());
     this.timing = new BatchTimingModel(maxBatch);
 
+    this.leadNs = TimeUnit.MICROSECONDS.toNanos(Math.round(config.watchdogLeadMs() * 1000));
     int initialBytes = config.initialFrameBytes();
     ring =
         RingBuffer.createMultiProducer(
@@ -118,8 +125,19 @@ public final class InspectionPipeline implements AutoCloseable {
             clock,
             timing,
             TimeUnit.MICROSECONDS.toNanos(Math.round(config.maxDelayMs() * 1000)),
+            leadNs,
             config.ringSize());
     ring.addGatingSequences(inference.getSequence());
+    watchdog =
+        new DeadlineWatchdog(
+            ring,
+            inference.getSequence(),
+            decider,
+            this.listener,
+            metrics,
+            clock,
+            leadNs,
+            WATCHDOG_TICK_NS);
   }
 
   private static VerdictListener chain(VerdictListener a, VerdictListener b) {
@@ -129,7 +147,10 @@ public final class InspectionPipeline implements AutoCloseable {
     };
   }
 
-  /** Starts the worker threads. */
+  /**
+   * Starts the worker threads and returns once the backend has been warmed up for every batch size
+   * (so the service only reports ready when the first real frames will not be slow).
+   */
   public synchronized void start() {
     if (started) {
       throw new IllegalStateException("pipeline already started");
@@ -138,8 +159,16 @@ public final class InspectionPipeline implements AutoCloseable {
       threads.add(newThread(preprocessors.get(i), "preprocess-" + i));
     }
     threads.add(newThread(inference, "infer-0"));
+    threads.add(newThread(watchdog, "deadline-watchdog"));
     threads.forEach(Thread::start);
     started = true;
+    try {
+      if (!inference.awaitReady(TimeUnit.MINUTES.toMillis(5))) {
+        LOG.log(System.Logger.Level.WARNING, "backend warm-up still running after 5 minutes");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     LOG.log(
         System.Logger.Level.INFO,
         "pipeline started: ring {0}, {1} preprocess worker(s), maxBatch {2}, maxDelay {3} ms, budget {4} ms",
@@ -169,8 +198,20 @@ public final class InspectionPipeline implements AutoCloseable {
       metrics.onPublished();
       return true;
     }
-    source.deliverAtIngest(
-        arrival, frame, decider.failSafe(), ReasonCode.OVERLOAD, null, clock.nanoTime(), listener);
+    long now = clock.nanoTime();
+    VerdictRecord overload =
+        source.ingestScratch.failSafe(
+            source.cameraId(),
+            frame.sequence(),
+            frame.captureTimeUs(),
+            frame.hasEncoderCount(),
+            frame.encoderCount(),
+            frame.receivedNs(),
+            decider.failSafe(),
+            ReasonCode.OVERLOAD,
+            null,
+            now);
+    source.deliverAndFlush(arrival, overload, listener, now);
     return false;
   }
 
@@ -211,6 +252,7 @@ public final class InspectionPipeline implements AutoCloseable {
     }
     preprocessors.forEach(BatchEventProcessor::halt);
     inference.halt();
+    watchdog.stop();
     for (Thread t : threads) {
       try {
         t.join(5_000);

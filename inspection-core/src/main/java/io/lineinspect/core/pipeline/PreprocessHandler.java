@@ -46,10 +46,11 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
 
   @Override
   public void onEvent(FrameEvent event, long sequence, boolean endOfBatch) {
-    if (sequence % count != id || event.reason() != ReasonCode.NONE) {
+    if (sequence % count != id || event.settled()) {
       return;
     }
     long now = clock.nanoTime();
+    event.setPreprocessStartNs(now);
     if (event.deadlineNs() - now < 0) {
       event.failSafe(ReasonCode.DEADLINE, null);
       return;

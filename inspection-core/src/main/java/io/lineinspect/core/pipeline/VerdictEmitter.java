@@ -39,8 +39,16 @@ public final class VerdictEmitter {
     this.touched = new FrameSource[maxSourcesPerBatch];
   }
 
-  /** Decides and delivers one entry's verdict. */
+  /**
+   * Decides and delivers one entry's verdict, unless the deadline watchdog already delivered the
+   * fail-safe one: then the result is only counted as late.
+   */
   public void emit(FrameEvent event) {
+    if (!event.claimForPipeline()) {
+      event.awaitWatchdog();
+      metrics.onLateResult();
+      return;
+    }
     long now = clock.nanoTime();
     if (event.reason() == ReasonCode.NONE) {
       if (event.deadlineNs() - now < 0) {
@@ -55,8 +63,9 @@ public final class VerdictEmitter {
             ? decider.judge(event.score(), event.model())
             : decider.failSafe());
     event.setEmittedNs(now);
+    metrics.recordStages(event);
     FrameSource source = event.source();
-    source.deliver(event, listener, now);
+    source.deliver(event.arrival(), event, listener, now);
     if (source.flushEpoch != epoch) {
       source.flushEpoch = epoch;
       if (touchedCount == touched.length) {

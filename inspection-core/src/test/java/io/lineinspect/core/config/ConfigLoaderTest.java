@@ -52,7 +52,7 @@ class ConfigLoaderTest {
   @Test
   void shouldNameAMissingRequiredValue() {
     String m = error("line:\n  name: l1\n");
-    assertEquals("test.yaml: line.budgetMs: required value is missing", m);
+    assertEquals("test.yaml: line.budgetMs: required value is missing (or give line.geometry)", m);
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.testing.ScriptedBackend;
 import io.lineinspect.core.time.NanoClock;
 import java.util.ArrayList;
@@ -221,18 +222,80 @@ class InspectionPipelineTest {
   }
 
   @Test
-  void shouldReplaceAResultThatArrivesAfterTheDeadlineByTheFailSafeVerdict() throws Exception {
+  void shouldSendTheFailSafeVerdictAtTheDeadlineWhileInferenceHangs() throws Exception {
     AtomicLong now = new AtomicLong(1_000_000_000L);
     ScriptedBackend backend = new ScriptedBackend(8).gated(true);
     start(backend, 64, 8, TimeUnit.MILLISECONDS.toNanos(50), now::get);
     RecordingSource src = new RecordingSource("cam");
     pipeline.publish(src, new TestFrame().set(1, now.get(), 0));
     await(() -> backend.batchesStarted() == 1, "inference started");
-    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(70)); // inference "takes" 70 ms
-    backend.release(1);
-    await(() -> src.count() == 1, "verdict");
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(47)); // not yet within the 2 ms lead
+    Thread.sleep(20);
+    assertEquals(0, src.count(), "nothing before deadline minus lead");
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(2)); // 1 ms before the deadline
+    await(() -> src.count() == 1, "watchdog verdict while the backend still hangs");
     assertEquals(ReasonCode.DEADLINE, src.written().get(0).reason());
-    assertEquals(1, pipeline.metrics().snapshot().late());
+    assertEquals(Verdict.FAIL, src.written().get(0).verdict());
+    backend.release(1);
+    await(() -> pipeline.metrics().snapshot().lateResults() == 1, "late result recorded");
+    Thread.sleep(20);
+    assertEquals(1, src.count(), "the late result never sends a second verdict");
+    assertEquals(1, pipeline.metrics().snapshot().watchdogVerdicts());
+  }
+
+  @Test
+  void shouldLetTheWatchdogStayQuietWhenTheResultWinsTheRace() throws Exception {
+    AtomicLong now = new AtomicLong(1_000_000_000L);
+    ScriptedBackend backend = new ScriptedBackend(8);
+    start(backend, 64, 8, TimeUnit.MILLISECONDS.toNanos(50), now::get);
+    RecordingSource src = new RecordingSource("cam");
+    pipeline.publish(src, new TestFrame().set(1, now.get(), 255));
+    await(() -> src.count() == 1, "verdict");
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(100)); // deadline passes after the verdict left
+    Thread.sleep(20);
+    assertEquals(1, src.count());
+    assertEquals(ReasonCode.NONE, src.written().get(0).reason());
+    assertEquals(Verdict.FAIL, src.written().get(0).verdict());
+    assertEquals(0, pipeline.metrics().snapshot().watchdogVerdicts());
+    assertEquals(0, pipeline.metrics().snapshot().lateResults());
+  }
+
+  @Test
+  void shouldKeepExactlyOneVerdictInOrderWhenWatchdogAndPipelineRace() throws Exception {
+    // Real clock, 10 ms budget, batches of random 0-9 ms: a mix of judged and watchdog verdicts,
+    // with claims racing at the deadline.
+    java.util.Random random = new java.util.Random(7);
+    ScriptedBackend backend = new ScriptedBackend(4);
+    start(backend, 64, 4, TimeUnit.MILLISECONDS.toNanos(10), NanoClock.SYSTEM);
+    RecordingSource[] sources = {new RecordingSource("a"), new RecordingSource("b")};
+    TestFrame f = new TestFrame();
+    int frames = 600;
+    for (int i = 1; i <= frames; i++) {
+      backend.batchNanos(random.nextInt(9_000_000));
+      for (RecordingSource s : sources) {
+        pipeline.publish(s, f.set(i, System.nanoTime(), 0));
+      }
+      if (i % 20 == 0) {
+        Thread.sleep(2);
+      }
+    }
+    for (RecordingSource s : sources) {
+      await(() -> s.count() >= frames, s.cameraId() + " verdicts");
+    }
+    Thread.sleep(50);
+    long judged = 0;
+    for (RecordingSource s : sources) {
+      List<RecordingSource.Written> w = s.written();
+      assertEquals(frames, w.size(), "exactly one verdict per frame");
+      for (int i = 0; i < frames; i++) {
+        assertEquals(i + 1, w.get(i).sequence(), "order");
+        judged += w.get(i).reason() == ReasonCode.NONE ? 1 : 0;
+      }
+    }
+    PipelineMetrics.Snapshot m = pipeline.metrics().snapshot();
+    assertTrue(m.watchdogVerdicts() > 0, "the watchdog must have fired: " + m.byReason());
+    assertTrue(judged > 0, "some frames must have been judged: " + m.byReason());
+    assertEquals(2L * frames, m.verdicts());
   }
 
   @Test

@@ -38,6 +38,11 @@ public final class BuiltinBackend implements InferenceBackend {
   }
 
   @Override
+  public int inputFloats() {
+    return SIDE * SIDE;
+  }
+
+  @Override
   public Preprocessor newPreprocessor() {
     return new GreyDownsampler(SIDE);
   }

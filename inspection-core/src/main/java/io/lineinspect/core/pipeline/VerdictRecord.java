@@ -1,0 +1,158 @@
+package io.lineinspect.core.pipeline;
+
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.inference.ModelInfo;
+
+/**
+ * A mutable, reusable copy of a verdict: a parked verdict waiting for its predecessor, or a verdict
+ * decided outside the ring (OVERLOAD at ingest, DEADLINE by the watchdog). Reused, never allocated
+ * per frame in steady state.
+ *
+ * <p>Owned by whoever holds it; a {@link FrameSource}'s parked records are guarded by its monitor.
+ */
+final class VerdictRecord implements VerdictView {
+  private String cameraId = "";
+  private long sequence;
+  private long captureTimeUs;
+  private long encoderCount;
+  private boolean hasEncoderCount;
+  private Verdict verdict;
+  private ReasonCode reason;
+  private float score;
+  private String label = "";
+  private ModelInfo model;
+  private long receivedNs;
+  private long emittedNs;
+  private String detail;
+  private boolean peerNotified;
+
+  VerdictRecord copyFrom(VerdictView v) {
+    cameraId = v.cameraId();
+    sequence = v.sequence();
+    captureTimeUs = v.captureTimeUs();
+    encoderCount = v.encoderCount();
+    hasEncoderCount = v.hasEncoderCount();
+    verdict = v.verdict();
+    reason = v.reason();
+    score = v.score();
+    label = v.label();
+    model = v.model();
+    receivedNs = v.receivedNs();
+    emittedNs = v.emittedNs();
+    detail = v.detail();
+    peerNotified = v.peerNotified();
+    return this;
+  }
+
+  /** A fail-safe verdict for a frame that is known only by its identity. */
+  VerdictRecord failSafe(
+      String cameraId,
+      long sequence,
+      long captureTimeUs,
+      boolean hasEncoderCount,
+      long encoderCount,
+      long receivedNs,
+      Verdict verdict,
+      ReasonCode reason,
+      String detail,
+      long emittedNs) {
+    this.cameraId = cameraId;
+    this.sequence = sequence;
+    this.captureTimeUs = captureTimeUs;
+    this.hasEncoderCount = hasEncoderCount;
+    this.encoderCount = encoderCount;
+    this.receivedNs = receivedNs;
+    this.verdict = verdict;
+    this.reason = reason;
+    this.score = Float.NaN;
+    this.label = "";
+    this.model = null;
+    this.detail = detail;
+    this.peerNotified = false;
+    this.emittedNs = emittedNs;
+    return this;
+  }
+
+  void setEmittedNs(long ns) {
+    emittedNs = ns;
+  }
+
+  /** Drops references so a parked slot does not pin strings or models. */
+  void release() {
+    label = "";
+    model = null;
+    detail = null;
+  }
+
+  @Override
+  public String cameraId() {
+    return cameraId;
+  }
+
+  @Override
+  public long sequence() {
+    return sequence;
+  }
+
+  @Override
+  public long captureTimeUs() {
+    return captureTimeUs;
+  }
+
+  @Override
+  public long encoderCount() {
+    return encoderCount;
+  }
+
+  @Override
+  public boolean hasEncoderCount() {
+    return hasEncoderCount;
+  }
+
+  @Override
+  public Verdict verdict() {
+    return verdict;
+  }
+
+  @Override
+  public ReasonCode reason() {
+    return reason;
+  }
+
+  @Override
+  public float score() {
+    return score;
+  }
+
+  @Override
+  public String label() {
+    return label;
+  }
+
+  @Override
+  public ModelInfo model() {
+    return model;
+  }
+
+  @Override
+  public long receivedNs() {
+    return receivedNs;
+  }
+
+  @Override
+  public long emittedNs() {
+    return emittedNs;
+  }
+
+  @Override
+  public String detail() {
+    return detail;
+  }
+
+  @Override
+  public boolean peerNotified() {
+    return peerNotified;
+  }
+}
