@@ -259,9 +259,11 @@ public final class BatchingInferenceProcessor implements EventProcessor {
 
   private void infer(ModelInfo model) {
     long start = clock.nanoTime();
+    boolean failed = false;
     try {
       session.infer(batch, batchSize);
     } catch (Exception | LinkageError e) {
+      failed = true;
       inferenceErrors++;
       if (inferenceErrors == 1 || Long.bitCount(inferenceErrors) == 1) {
         LOG.log(
@@ -273,7 +275,10 @@ public final class BatchingInferenceProcessor implements EventProcessor {
       }
     }
     long end = clock.nanoTime();
-    timing.record(batchSize, end - start);
+    if (!failed) {
+      timing.record(
+          batchSize, end - start); // a failing backend's times say nothing about its speed
+    }
     metrics.onBatch(batchSize);
     for (int i = 0; i < batchSize; i++) {
       FrameEvent e = batch[i];

@@ -95,9 +95,10 @@ public final class InspectionPipeline implements AutoCloseable {
     this.listener = listener == null ? metrics : chain(metrics, listener);
     this.decider = new Decider(Objects.requireNonNull(failSafeVerdict, "failSafeVerdict"));
     int maxBatch = Math.min(config.maxBatch(), backend.maxBatch());
-    this.timing = new BatchTimingModel(maxBatch);
+    long lead = TimeUnit.MICROSECONDS.toNanos(Math.round(config.watchdogLeadMs() * 1000));
+    this.timing = new BatchTimingModel(maxBatch, budgetNs - lead, config.ringSize());
 
-    this.leadNs = TimeUnit.MICROSECONDS.toNanos(Math.round(config.watchdogLeadMs() * 1000));
+    this.leadNs = lead;
     int initialBytes = config.initialFrameBytes();
     ring =
         RingBuffer.createMultiProducer(
@@ -194,7 +195,10 @@ public final class InspectionPipeline implements AutoCloseable {
    */
   public boolean publish(FrameSource source, FrameTranslator frame) {
     long arrival = source.claimArrival();
-    if (ring.tryPublishEvent(TRANSLATOR, frame, source, this)) {
+    // Admission by time, not by ring size: beyond what can still be judged within the budget a
+    // frame is refused now (OVERLOAD) instead of queueing behind work it cannot outrun.
+    if (inFlight() < timing.admissionLimit()
+        && ring.tryPublishEvent(TRANSLATOR, frame, source, this)) {
       metrics.onPublished();
       return true;
     }

@@ -23,11 +23,14 @@ public final class ScriptedBackend implements InferenceBackend {
   private final int maxBatch;
   private final AtomicReference<ModelInfo> model = new AtomicReference<>(MODEL);
   private final AtomicLong batchNanos = new AtomicLong();
+  private final AtomicLong sleepBaseNanos = new AtomicLong();
+  private final AtomicLong sleepPerFrameNanos = new AtomicLong();
   private final AtomicBoolean failing = new AtomicBoolean();
   private final AtomicBoolean gated = new AtomicBoolean();
   private final Semaphore gate = new Semaphore(0);
   private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
   private final AtomicLong batchesStarted = new AtomicLong();
+  private volatile boolean warmable;
 
   public ScriptedBackend(int maxBatch) {
     this.maxBatch = maxBatch;
@@ -37,6 +40,27 @@ public final class ScriptedBackend implements InferenceBackend {
   public ScriptedBackend batchNanos(long nanos) {
     batchNanos.set(nanos);
     return this;
+  }
+
+  /**
+   * Every batch sleeps {@code baseNanos + perFrameNanos × size} without using the CPU, like a GPU:
+   * the sustainable throughput is {@code maxBatch / (base + perFrame × maxBatch)}.
+   */
+  public ScriptedBackend sleeping(long baseNanos, long perFrameNanos) {
+    sleepBaseNanos.set(baseNanos);
+    sleepPerFrameNanos.set(perFrameNanos);
+    return this;
+  }
+
+  /** Lets the pipeline warm up every batch size before serving, like a production backend. */
+  public ScriptedBackend warmable(boolean on) {
+    warmable = on;
+    return this;
+  }
+
+  @Override
+  public int inputFloats() {
+    return warmable ? 1 : -1;
   }
 
   public ScriptedBackend failing(boolean fail) {
@@ -94,6 +118,11 @@ public final class ScriptedBackend implements InferenceBackend {
       batchesStarted.incrementAndGet();
       if (gated.get() && !gate.tryAcquire(10, TimeUnit.SECONDS)) {
         throw new IllegalStateException("test gate never released");
+      }
+      long sleep = sleepBaseNanos.get() + sleepPerFrameNanos.get() * count;
+      long sleepUntil = System.nanoTime() + sleep;
+      while (sleep > 0 && System.nanoTime() - sleepUntil < 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(sleepUntil - System.nanoTime());
       }
       long until = System.nanoTime() + batchNanos.get();
       while (System.nanoTime() - until < 0) {
