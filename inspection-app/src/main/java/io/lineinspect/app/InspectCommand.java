@@ -188,16 +188,52 @@ public final class InspectCommand implements Runnable {
   static String status(InspectionService service) {
     PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
     return String.format(
-        Locale.ROOT,
-        "status: cameras %d, frames %d, verdicts %d (pass %d, fail %d, fail-safe %d), mean batch %.1f, service p99 %.2f ms",
-        service.server().connectedCameras(),
-        service.server().metrics().frames(),
-        m.verdicts(),
-        m.pass(),
-        m.fail(),
-        m.failSafe(),
-        m.meanBatchSize(),
-        m.latencyP99Us() / 1000.0);
+            Locale.ROOT,
+            "status: cameras %d, frames %d, verdicts %d (pass %d, fail %d, fail-safe %d), mean batch %.1f, service p99 %.2f ms",
+            service.server().connectedCameras(),
+            service.server().metrics().frames(),
+            m.verdicts(),
+            m.pass(),
+            m.fail(),
+            m.failSafe(),
+            m.meanBatchSize(),
+            m.latencyP99Us() / 1000.0)
+        + failSafeReasons(m)
+        + System.lineSeparator()
+        + "        "
+        + stages(m);
+  }
+
+  /** "; fail-safe by reason: DEADLINE 3, OVERLOAD 2" or "". */
+  static String failSafeReasons(PipelineMetrics.Snapshot m) {
+    StringBuilder b = new StringBuilder();
+    m.byReason()
+        .forEach(
+            (r, n) -> {
+              if (r.isFailSafe() && n > 0) {
+                b.append(b.length() == 0 ? "; fail-safe by reason: " : ", ")
+                    .append(r)
+                    .append(' ')
+                    .append(n);
+              }
+            });
+    return b.toString();
+  }
+
+  /** Per-stage service latency, p50/p99 in milliseconds. */
+  static String stages(PipelineMetrics.Snapshot m) {
+    StringBuilder b = new StringBuilder("stages p50/p99 ms:");
+    m.stages()
+        .forEach(
+            (name, st) ->
+                b.append(
+                    String.format(
+                        Locale.ROOT,
+                        " %s %.2f/%.2f",
+                        name.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                        st.p50Us() / 1000.0,
+                        st.p99Us() / 1000.0)));
+    return b.toString();
   }
 
   @Command(
@@ -280,11 +316,21 @@ public final class InspectCommand implements Runnable {
                       PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
                       return String.format(Locale.ROOT, "  mean batch %.1f", m.meanBatchSize());
                     });
+        PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
         // Let the server log the cameras' disconnects before the summary, not in the middle of it.
         long until = System.nanoTime() + 1_000_000_000L;
         while (service.server().connectedCameras() > 0 && System.nanoTime() - until < 0) {
           Thread.sleep(5);
         }
+        System.out.println(
+            "service: watchdog verdicts "
+                + m.watchdogVerdicts()
+                + ", late results "
+                + m.lateResults()
+                + ", mean batch "
+                + String.format(Locale.ROOT, "%.1f", m.meanBatchSize())
+                + "; "
+                + stages(m));
         return report(r, o.json);
       }
     }

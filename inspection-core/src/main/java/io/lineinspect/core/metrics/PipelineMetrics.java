@@ -5,6 +5,7 @@ import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.pipeline.FrameEvent;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -190,14 +191,14 @@ public final class PipelineMetrics implements VerdictListener {
         verdicts.sum(),
         pass.sum(),
         fail.sum(),
-        Map.copyOf(reasons),
+        Collections.unmodifiableMap(reasons),
         batches.sum(),
         batchedFrames.sum(),
         late.sum(),
         lateResults.sum(),
         watchdogVerdicts.sum(),
-        Map.copyOf(stageSnapshots),
-        Map.copyOf(perCamera),
+        Collections.unmodifiableMap(stageSnapshots),
+        Collections.unmodifiableMap(perCamera),
         totalLatencyUs.getValueAtPercentile(50),
         totalLatencyUs.getValueAtPercentile(99),
         totalLatencyUs.getMaxValue());
