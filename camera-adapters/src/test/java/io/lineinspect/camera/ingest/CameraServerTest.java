@@ -38,6 +38,11 @@ class CameraServerTest {
   private int port;
 
   private void start(InferenceBackend backend, int idleTimeoutMs) throws Exception {
+    start(backend, idleTimeoutMs, "auto");
+  }
+
+  private void start(InferenceBackend backend, int idleTimeoutMs, String transport)
+      throws Exception {
     pipeline =
         new InspectionPipeline(
             new PipelineConfig(256, 1, 8, 1.0, 1024),
@@ -50,7 +55,7 @@ class CameraServerTest {
     pipeline.start();
     server =
         new CameraServer(
-            new IngestConfig("127.0.0.1", 0, MAX_MESSAGE, idleTimeoutMs, 2, "auto"),
+            new IngestConfig("127.0.0.1", 0, MAX_MESSAGE, idleTimeoutMs, 2, transport),
             new LineConfig("test-line", 10_000, Verdict.FAIL),
             pipeline,
             NanoClock.SYSTEM);
@@ -336,6 +341,22 @@ class CameraServerTest {
     start(new ScriptedBackend(8), 300);
     try (TestCamera cam = TestCamera.connected(port, "cam")) {
       expectFatal(cam, ErrorCode.IDLE_TIMEOUT);
+    }
+  }
+
+  @Test
+  void shouldServeCamerasOverTheNioTransportToo() throws Exception {
+    start(new ScriptedBackend(8), 10_000, "nio");
+    assertEquals("nio", server.transport());
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      for (int i = 1; i <= 20; i++) {
+        cam.mono8(i, 255);
+      }
+      for (int i = 1; i <= 20; i++) {
+        VerdictFlyweight v = cam.read().verdict();
+        assertEquals(i, v.sequence());
+        assertEquals(Verdict.FAIL, v.verdict());
+      }
     }
   }
 

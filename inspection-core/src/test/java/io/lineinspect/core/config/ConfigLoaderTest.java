@@ -56,6 +56,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void shouldDeriveTheBudgetFromTheLineGeometry() {
+    ServiceConfig c =
+        ConfigLoader.parse(
+            "line:\n  name: l1\n  geometry:\n    cameraToGateMm: 300\n    beltSpeedMmPerS: 2000\n"
+                + "    actuatorLeadMs: 20\n",
+            "test.yaml");
+    assertEquals(
+        130, c.line().budgetMs()); // 300 mm at 2 m/s = 150 ms, minus 20 ms for the actuator
+  }
+
+  @Test
+  void shouldRefuseBothABudgetAndAGeometry() {
+    String m =
+        error(
+            "line:\n  name: l1\n  budgetMs: 50\n  geometry:\n    cameraToGateMm: 300\n"
+                + "    beltSpeedMmPerS: 2000\n");
+    assertTrue(m.contains("line.budgetMs: give either budgetMs or geometry, not both"), m);
+    m = error("line:\n  name: l1\n  geometry:\n    cameraToGateMm: 300\n");
+    assertEquals("test.yaml: line.geometry.beltSpeedMmPerS: required value is missing", m);
+  }
+
+  @Test
   void shouldNameAMissingRequiredSection() {
     assertEquals(
         "test.yaml: line: required section is missing", error("pipeline:\n  maxBatch: 4\n"));
