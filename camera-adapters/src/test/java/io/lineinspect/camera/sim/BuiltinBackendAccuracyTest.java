@@ -8,10 +8,9 @@ import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
-import io.lineinspect.core.pipeline.FrameEvent;
-import io.lineinspect.core.pipeline.FrameTranslator;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.pipeline.RecordingSource;
+import io.lineinspect.core.pipeline.TestFrame;
 import io.lineinspect.core.time.NanoClock;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,44 +40,12 @@ class BuiltinBackendAccuracyTest {
             Thread::new);
     pipeline.start();
     RecordingSource source = new RecordingSource("cam");
+    TestFrame frame = new TestFrame();
     try {
       for (int i = 0; i < n; i++) {
         labels.add(renderer.render(pixels, PixelFormat.MONO8));
-        long seq = i;
         pipeline.publish(
-            source,
-            new FrameTranslator() {
-              @Override
-              public long sequence() {
-                return seq;
-              }
-
-              @Override
-              public long receivedNs() {
-                return System.nanoTime();
-              }
-
-              @Override
-              public long captureTimeUs() {
-                return 0;
-              }
-
-              @Override
-              public boolean hasEncoderCount() {
-                return false;
-              }
-
-              @Override
-              public long encoderCount() {
-                return 0;
-              }
-
-              @Override
-              public void writeTo(FrameEvent e) {
-                e.setFrame(seq, 0, false, 0, 256, 256, PixelFormat.MONO8, receivedNs());
-                System.arraycopy(pixels, 0, e.payloadBuffer(pixels.length), 0, pixels.length);
-              }
-            });
+            source, frame.set(i, System.nanoTime(), 0).image(pixels, 256, 256, PixelFormat.MONO8));
         while (source.count() < i + 1) {
           Thread.sleep(0, 100_000);
         }

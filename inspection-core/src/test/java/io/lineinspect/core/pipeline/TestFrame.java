@@ -2,12 +2,28 @@ package io.lineinspect.core.pipeline;
 
 import io.lineinspect.core.frame.PixelFormat;
 
-/** A reusable translator for one test frame: 1-byte MONO8 payload carrying the wanted score. */
+/**
+ * A reusable translator for one test frame: by default a 1×1 MONO8 payload carrying the wanted
+ * score, or any raw image set with {@link #image}.
+ */
 public final class TestFrame implements FrameTranslator {
   long sequence;
   long receivedNs;
   int scoreByte;
   String badImage;
+  private byte[] image;
+  private int width;
+  private int height;
+  private PixelFormat format;
+
+  /** Sends this raw image instead of the 1-byte score payload. */
+  public TestFrame image(byte[] pixels, int width, int height, PixelFormat format) {
+    this.image = pixels;
+    this.width = width;
+    this.height = height;
+    this.format = format;
+    return this;
+  }
 
   public TestFrame set(long sequence, long receivedNs, int scoreByte) {
     this.sequence = sequence;
@@ -49,6 +65,11 @@ public final class TestFrame implements FrameTranslator {
 
   @Override
   public void writeTo(FrameEvent event) {
+    if (image != null) {
+      event.setFrame(sequence, 0, false, 0, width, height, format, receivedNs);
+      System.arraycopy(image, 0, event.payloadBuffer(image.length), 0, image.length);
+      return;
+    }
     event.setFrame(sequence, 0, false, 0, 1, 1, PixelFormat.MONO8, receivedNs);
     if (badImage != null) {
       event.rejectBadImage(badImage);
