@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
     subcommands = {
       InspectCommand.Serve.class,
       InspectCommand.CameraSim.class,
-      InspectCommand.Demo.class
+      InspectCommand.Demo.class,
+      InspectCommand.Dataset.class
     })
 public final class InspectCommand implements Runnable {
 
@@ -44,6 +45,10 @@ public final class InspectCommand implements Runnable {
         (e, cmd, parsed) -> {
           if (e instanceof ConfigException) {
             cmd.getErr().println("configuration error: " + e.getMessage());
+            return 2;
+          }
+          if (e instanceof io.lineinspect.inference.djl.ModelException) {
+            cmd.getErr().println("model refused: " + e.getMessage());
             return 2;
           }
           if (e instanceof IllegalArgumentException) {
@@ -154,7 +159,7 @@ public final class InspectCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ServiceConfig cfg = ConfigLoader.load(config);
-      InspectionService service = new InspectionService(cfg);
+      InspectionService service = new InspectionService(cfg, home());
       int port = service.start();
       System.out.printf(
           Locale.ROOT,
@@ -296,7 +301,7 @@ public final class InspectCommand implements Runnable {
                   i.transport()),
               loaded.pipeline(),
               loaded.inference());
-      try (InspectionService service = new InspectionService(cfg)) {
+      try (InspectionService service = new InspectionService(cfg, home())) {
         int port = service.start();
         System.out.printf(
             Locale.ROOT,
@@ -333,6 +338,56 @@ public final class InspectCommand implements Runnable {
                 + stages(m));
         return report(r, o.json);
       }
+    }
+  }
+
+  @Command(
+      name = "dataset",
+      mixinStandardHelpOptions = true,
+      description =
+          "Render a labelled image set with the camera simulator (for training or testing a model).")
+  static final class Dataset implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "Output directory.")
+    Path out;
+
+    @Option(
+        names = "--count",
+        defaultValue = "4000",
+        description = "Images (default ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(
+        names = "--camera-side",
+        defaultValue = "256",
+        description = "Rendered frame side in pixels (default ${DEFAULT-VALUE}).")
+    int cameraSide;
+
+    @Option(
+        names = "--side",
+        defaultValue = "128",
+        description = "Stored image side, the model input (default ${DEFAULT-VALUE}).")
+    int side;
+
+    @Option(
+        names = "--seed",
+        defaultValue = "1",
+        description = "Renderer seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+        names = "--defect-rate",
+        defaultValue = "0.5",
+        description = "Share of defective parts (default ${DEFAULT-VALUE}).")
+    double defectRate;
+
+    @Override
+    public Integer call() throws Exception {
+      if (count < 1) {
+        throw new IllegalArgumentException("--count must be at least 1, got " + count);
+      }
+      DatasetWriter.write(out, count, cameraSide, side, seed, defectRate, System.out);
+      System.out.println("dataset written to " + out);
+      return 0;
     }
   }
 

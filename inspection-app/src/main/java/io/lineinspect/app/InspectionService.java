@@ -6,6 +6,8 @@ import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.time.NanoClock;
+import io.lineinspect.inference.djl.DjlBackend;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,9 +23,13 @@ public final class InspectionService implements AutoCloseable {
   private final CameraServer server;
   private int port;
 
-  public InspectionService(ServiceConfig config) {
+  /**
+   * @param config the validated configuration
+   * @param home the install directory: relative model paths in the configuration resolve here
+   */
+  public InspectionService(ServiceConfig config, Path home) {
     this.config = config;
-    this.backend = createBackend(config);
+    this.backend = createBackend(config, home);
     NanoClock clock = NanoClock.SYSTEM;
     this.pipeline =
         new InspectionPipeline(
@@ -37,9 +43,10 @@ public final class InspectionService implements AutoCloseable {
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
   }
 
-  private static InferenceBackend createBackend(ServiceConfig config) {
+  private static InferenceBackend createBackend(ServiceConfig config, Path home) {
     return switch (config.inference().backend()) {
       case "builtin" -> new BuiltinBackend(config.inference().builtin());
+      case "djl" -> DjlBackend.load(config.inference().djl(), home);
       default ->
           throw new IllegalStateException(
               "inference.backend " + config.inference().backend() + " is not available");

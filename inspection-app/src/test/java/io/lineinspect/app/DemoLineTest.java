@@ -38,7 +38,7 @@ class DemoLineTest {
   void shouldGiveEveryFrameOfEveryCameraExactlyOneVerdictInOrder(PixelFormat format)
       throws Exception {
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
-    try (InspectionService service = new InspectionService(demoConfig())) {
+    try (InspectionService service = new InspectionService(demoConfig(), Path.of(".."))) {
       int port = service.start();
       SimRun.Result r =
           new SimRun(
@@ -65,7 +65,7 @@ class DemoLineTest {
 
   @Test
   void shouldPrintTheSummaryAsOneJsonObject() throws Exception {
-    try (InspectionService service = new InspectionService(demoConfig())) {
+    try (InspectionService service = new InspectionService(demoConfig(), Path.of(".."))) {
       int port = service.start();
       SimRun.Result r =
           new SimRun(

@@ -34,7 +34,19 @@ public final class BatchTimingModel {
     this.admissionLimit = unboundedLimit;
   }
 
-  /** Records one measured batch and updates the admission limit. */
+  /**
+   * Sets the estimate for one batch size from a deliberate measurement (warm-up), without the
+   * outlier cap that guards live samples.
+   */
+  public void seed(int batchSize, long elapsedNs) {
+    if (batchSize < 1 || batchSize >= ewmaNs.length || elapsedNs < 0) {
+      return;
+    }
+    ewmaNs[batchSize] = Math.max(1, elapsedNs);
+    updateAdmissionLimit();
+  }
+
+  /** Records one measured live batch and updates the admission limit. */
   public void record(int batchSize, long elapsedNs) {
     if (batchSize < 1 || batchSize >= ewmaNs.length || elapsedNs < 0) {
       return;

@@ -52,6 +52,13 @@ class BatchTimingModelTest {
   }
 
   @Test
+  void shouldTakeWarmUpMeasurementsAsTheyAreEvenAboveTheOutlierCap() {
+    BatchTimingModel m = new BatchTimingModel(8, 48 * MS, 1024);
+    m.seed(8, 40 * MS); // a real, slow batch measured at warm-up: not an outlier
+    assertEquals(40 * MS, m.predictNs(8));
+  }
+
+  @Test
   void shouldScaleUnmeasuredSizesFromTheNearestSmallerOne() {
     BatchTimingModel m = new BatchTimingModel(8, 48 * MS, 1024);
     m.record(2, 4 * MS);

@@ -1,0 +1,303 @@
+package io.lineinspect.inference.djl;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import io.lineinspect.core.config.DjlBackendConfig;
+import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.inference.InferenceSession;
+import io.lineinspect.core.inference.ModelInfo;
+import io.lineinspect.core.inference.Preprocessor;
+import io.lineinspect.core.pipeline.FrameEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Runs a TorchScript model through DJL's PyTorch engine: CUDA when a GPU is visible (or {@code
+ * device: gpu}), the CPU otherwise. The model is refused, with a message naming the file, when its
+ * manifest is invalid, the file is missing, its SHA-256 differs from the manifest, it does not load
+ * as TorchScript, or its output for a probe batch does not have the shape the manifest declares.
+ *
+ * <p>Natives come only from the Maven artifacts on the class path; DJL's offline mode is switched
+ * on, so nothing is ever downloaded at run time.
+ *
+ * <p>Threading: one {@link Predictor} per {@link #newSession()} (one per inference thread); native
+ * memory of each batch lives in a sub-manager closed right after the batch.
+ */
+public final class DjlBackend implements InferenceBackend {
+  private static final System.Logger LOG = System.getLogger(DjlBackend.class.getName());
+
+  private final ModelManifest manifest;
+  private final ModelInfo info;
+  private final ZooModel<NDList, NDList> model;
+  private final Device device;
+  private final int maxBatch;
+  private final int[] defectIndexes;
+
+  private DjlBackend(
+      ModelManifest manifest,
+      ModelInfo info,
+      ZooModel<NDList, NDList> model,
+      Device device,
+      int maxBatch) {
+    this.manifest = manifest;
+    this.info = info;
+    this.model = model;
+    this.device = device;
+    this.maxBatch = maxBatch;
+    this.defectIndexes = defectIndexes(manifest);
+  }
+
+  /**
+   * Loads and checks the model described by {@code config.manifest()} (resolved against {@code
+   * home} when relative).
+   *
+   * @throws ModelException when the model cannot be used; the message names the file and why
+   */
+  public static DjlBackend load(DjlBackendConfig config, Path home) {
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
+    if (config.threads() > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(config.threads()));
+    }
+    Path manifestPath = home.resolve(config.manifest());
+    ModelManifest manifest = ModelManifest.load(manifestPath);
+    Path file = manifest.modelFile(manifestPath);
+    if (!Files.isRegularFile(file)) {
+      throw new ModelException(file + ": model file not found (named by " + manifestPath + ")");
+    }
+    String actual = sha256(file);
+    if (!actual.equalsIgnoreCase(manifest.sha256())) {
+      throw new ModelException(
+          file
+              + ": SHA-256 is "
+              + actual
+              + " but "
+              + manifestPath
+              + " says "
+              + manifest.sha256()
+              + "; refusing a model that is not the one described");
+    }
+    Engine engine;
+    try {
+      engine = Engine.getEngine("PyTorch");
+    } catch (RuntimeException | LinkageError e) {
+      throw new ModelException("the PyTorch engine cannot start: " + e.getMessage(), e);
+    }
+    Device device = chooseDevice(config.device(), engine);
+    ZooModel<NDList, NDList> zoo;
+    try {
+      zoo =
+          Criteria.builder()
+              .setTypes(NDList.class, NDList.class)
+              .optEngine("PyTorch")
+              .optModelPath(file)
+              .optDevice(device)
+              .optTranslator(new NoopTranslator())
+              .build()
+              .loadModel();
+    } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
+      throw new ModelException(file + ": not a loadable TorchScript model: " + e.getMessage(), e);
+    }
+    ModelInfo info =
+        new ModelInfo(
+            manifest.name(), manifest.version(), actual, manifest.threshold().floatValue());
+    DjlBackend backend = new DjlBackend(manifest, info, zoo, device, config.maxBatch());
+    backend.probe(file);
+    LOG.log(
+        Level.INFO,
+        "model {0} ({1}) on {2}: PyTorch {3}, DJL {4}, intra-op threads {5}, input {6}x{7}x{8}",
+        info.id(),
+        file,
+        device,
+        engine.getVersion(),
+        Engine.getDjlVersion(),
+        System.getProperty("ai.djl.pytorch.num_threads", "default (cores)"),
+        String.valueOf(manifest.input().channels()),
+        String.valueOf(manifest.input().height()),
+        String.valueOf(manifest.input().width()));
+    return backend;
+  }
+
+  private static Device chooseDevice(String wanted, Engine engine) {
+    int gpus = engine.getGpuCount();
+    return switch (wanted) {
+      case "cpu" -> Device.cpu();
+      case "gpu" -> {
+        if (gpus == 0) {
+          throw new ModelException(
+              "inference.djl.device is gpu but no CUDA device is visible (build with -Dcuda for CUDA natives)");
+        }
+        yield Device.gpu(0);
+      }
+      default -> gpus > 0 ? Device.gpu(0) : Device.cpu();
+    };
+  }
+
+  /** Runs a batch of 2 zero frames and checks the output shape against the manifest. */
+  private void probe(Path file) {
+    int n = Math.min(2, maxBatch);
+    ModelManifest.Input in = manifest.input();
+    try (Predictor<NDList, NDList> p = model.newPredictor();
+        NDManager m = model.getNDManager().newSubManager()) {
+      NDArray x = m.zeros(new Shape(n, in.channels(), in.height(), in.width()));
+      try (NDList out = p.predict(new NDList(x))) {
+        Shape shape = out.singletonOrThrow().getShape();
+        long expected = (long) n * manifest.outputsPerFrame();
+        if (shape.get(0) != n || shape.size() != expected) {
+          throw new ModelException(
+              file
+                  + ": output shape "
+                  + shape
+                  + " for a batch of "
+                  + n
+                  + " contradicts the manifest ("
+                  + manifest.outputsPerFrame()
+                  + " value(s) per frame, output.kind "
+                  + manifest.output().kind()
+                  + ")");
+        }
+      }
+    } catch (TranslateException | RuntimeException e) {
+      if (e instanceof ModelException me) {
+        throw me;
+      }
+      throw new ModelException(
+          file + ": fails on an input of the declared shape: " + e.getMessage(), e);
+    }
+  }
+
+  private static int[] defectIndexes(ModelManifest manifest) {
+    if (!manifest.output().kind().equals("CLASS_SCORES")) {
+      return new int[] {0};
+    }
+    List<String> classes = manifest.output().classes();
+    return manifest.output().defectClasses().stream().mapToInt(classes::indexOf).toArray();
+  }
+
+  private static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        d.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(d.digest());
+    } catch (IOException e) {
+      throw new ModelException(file + ": cannot read: " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public ModelInfo model() {
+    return info;
+  }
+
+  @Override
+  public int maxBatch() {
+    return maxBatch;
+  }
+
+  @Override
+  public int inputFloats() {
+    return manifest.inputFloats();
+  }
+
+  /** The device the model runs on. */
+  public Device device() {
+    return device;
+  }
+
+  public ModelManifest manifest() {
+    return manifest;
+  }
+
+  @Override
+  public Preprocessor newPreprocessor() {
+    return new OpenCvPreprocessor(manifest.input());
+  }
+
+  @Override
+  public InferenceSession newSession() {
+    return new Session();
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+
+  /** One predictor and one reusable input buffer, owned by one inference thread. */
+  private final class Session implements InferenceSession {
+    private final Predictor<NDList, NDList> predictor = model.newPredictor();
+    private final int perFrame = manifest.inputFloats();
+    private final int outputs = manifest.outputsPerFrame();
+    private final float[] batchInput = new float[maxBatch * perFrame];
+    private final List<String> classes = manifest.output().classes();
+    private final ModelManifest.Input in = manifest.input();
+
+    @Override
+    public void infer(FrameEvent[] batch, int count) throws TranslateException {
+      for (int i = 0; i < count; i++) {
+        System.arraycopy(batch[i].input(), 0, batchInput, i * perFrame, perFrame);
+      }
+      try (NDManager m = model.getNDManager().newSubManager()) {
+        NDArray x =
+            m.create(
+                FloatBuffer.wrap(batchInput, 0, count * perFrame),
+                new Shape(count, in.channels(), in.height(), in.width()));
+        try (NDList out = predictor.predict(new NDList(x))) {
+          float[] values = out.singletonOrThrow().toFloatArray();
+          for (int i = 0; i < count; i++) {
+            float score = 0;
+            for (int k : defectIndexes) {
+              score += values[i * outputs + k];
+            }
+            score = Math.max(0f, Math.min(1f, score));
+            batch[i].setResult(score, label(values, i));
+          }
+        }
+      }
+    }
+
+    private String label(float[] values, int frame) {
+      if (classes == null) {
+        return values[frame] >= info.threshold() ? "anomaly" : "normal";
+      }
+      int best = 0;
+      for (int k = 1; k < outputs; k++) {
+        if (values[frame * outputs + k] > values[frame * outputs + best]) {
+          best = k;
+        }
+      }
+      return classes.get(best);
+    }
+
+    @Override
+    public void close() {
+      predictor.close();
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.lineinspect.inference.djl;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.lineinspect.core.frame.PixelFormat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a model file needs to be used correctly, written beside it as {@code manifest.yaml}: its
+ * identity and checksum, the input it expects and how to prepare it, what its output means and the
+ * decision threshold. Immutable; validated on load with messages naming the manifest file.
+ *
+ * @param name model name (required)
+ * @param version model version (required)
+ * @param file the TorchScript file, relative to the manifest (default {@code model.pt})
+ * @param sha256 hex SHA-256 of the file (required); a mismatch refuses the model
+ * @param input input geometry and normalisation
+ * @param output what the model returns
+ * @param threshold defect score at or above which a part FAILs (0..1, required)
+ */
+@JsonIgnoreProperties({"trainedOn", "testAccuracy"})
+public record ModelManifest(
+    String name,
+    String version,
+    String file,
+    String sha256,
+    Input input,
+    Output output,
+    Double threshold) {
+
+  /**
+   * @param width model input width (required)
+   * @param height model input height (required)
+   * @param channels 1 (grey) or 3 (RGB, channel order R, G, B)
+   * @param pixelFormat informational: the camera format the model was trained on
+   * @param resize {@code AREA} or {@code LINEAR} interpolation when the frame size differs
+   * @param mean per-channel mean subtracted after scaling pixels to 0..1
+   * @param std per-channel standard deviation divided by after that
+   * @param roi optional region of interest {@code [x, y, width, height]} in frame pixels, cut
+   *     before resizing
+   */
+  public record Input(
+      Integer width,
+      Integer height,
+      Integer channels,
+      PixelFormat pixelFormat,
+      String resize,
+      List<Double> mean,
+      List<Double> std,
+      List<Integer> roi) {}
+
+  /**
+   * @param kind {@code CLASS_SCORES} (one probability per class; the defect score is the sum over
+   *     {@code defectClasses}) or {@code ANOMALY_SCORE} (one value, the defect score)
+   * @param classes class names in output order (CLASS_SCORES)
+   * @param defectClasses the classes that mean "reject" (CLASS_SCORES)
+   */
+  public record Output(String kind, List<String> classes, List<String> defectClasses) {}
+
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** Loads and validates a manifest; every problem is a {@link ModelException} naming the file. */
+  public static ModelManifest load(Path path) {
+    ModelManifest m;
+    try {
+      m = YAML.readValue(Files.readString(path), ModelManifest.class);
+    } catch (NoSuchFileException e) {
+      throw new ModelException(path + ": model manifest not found");
+    } catch (UnrecognizedPropertyException e) {
+      throw new ModelException(path + ": unknown key '" + e.getPropertyName() + "'");
+    } catch (JsonProcessingException e) {
+      throw new ModelException(path + ": not a valid manifest: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ModelException(path + ": cannot read: " + e.getMessage());
+    }
+    if (m == null) {
+      throw new ModelException(path + ": manifest is empty");
+    }
+    m.validate(path);
+    return m;
+  }
+
+  private void validate(Path path) {
+    require(path, name != null && !name.isBlank(), "name is required");
+    require(path, version != null && !version.isBlank(), "version is required");
+    require(
+        path, sha256 != null && sha256.matches("[0-9a-fA-F]{64}"), "sha256 must be 64 hex digits");
+    require(
+        path,
+        threshold != null && threshold >= 0 && threshold <= 1,
+        "threshold must be within 0..1");
+    require(path, input != null, "input is required");
+    require(path, input.width() != null && input.width() > 0, "input.width is required");
+    require(path, input.height() != null && input.height() > 0, "input.height is required");
+    require(
+        path,
+        input.channels() != null && (input.channels() == 1 || input.channels() == 3),
+        "input.channels must be 1 or 3");
+    require(
+        path,
+        input.resize() == null || input.resize().equals("AREA") || input.resize().equals("LINEAR"),
+        "input.resize must be AREA or LINEAR");
+    require(
+        path,
+        input.mean() != null && input.mean().size() == input.channels(),
+        "input.mean needs one value per channel");
+    require(
+        path,
+        input.std() != null
+            && input.std().size() == input.channels()
+            && input.std().stream().allMatch(s -> s > 0),
+        "input.std needs one positive value per channel");
+    require(
+        path,
+        input.roi() == null || input.roi().size() == 4,
+        "input.roi must be [x, y, width, height]");
+    require(path, output != null && output.kind() != null, "output.kind is required");
+    if (output.kind().equals("CLASS_SCORES")) {
+      require(
+          path,
+          output.classes() != null && output.classes().size() >= 2,
+          "output.classes needs 2+ names");
+      require(
+          path,
+          output.defectClasses() != null
+              && !output.defectClasses().isEmpty()
+              && output.classes().containsAll(output.defectClasses()),
+          "output.defectClasses must name classes from output.classes");
+    } else {
+      require(
+          path,
+          output.kind().equals("ANOMALY_SCORE"),
+          "output.kind must be CLASS_SCORES or ANOMALY_SCORE, got " + output.kind());
+    }
+  }
+
+  private static void require(Path path, boolean ok, String message) {
+    if (!ok) {
+      throw new ModelException(path + ": " + message);
+    }
+  }
+
+  /** The model file, resolved against the manifest's directory. */
+  public Path modelFile(Path manifestPath) {
+    return manifestPath.toAbsolutePath().getParent().resolve(file == null ? "model.pt" : file);
+  }
+
+  /** Values the model returns per frame. */
+  public int outputsPerFrame() {
+    return output.kind().equals("CLASS_SCORES") ? output.classes().size() : 1;
+  }
+
+  /** Floats of model input per frame. */
+  public int inputFloats() {
+    return input.channels() * input.width() * input.height();
+  }
+}
