@@ -1,6 +1,7 @@
 package io.lineinspect.camera.sim;
 
 import io.lineinspect.core.frame.PixelFormat;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -24,6 +25,8 @@ public final class PartRenderer {
   private final SplittableRandom random;
   private final float[] grey;
   private final boolean[] onPart;
+  private final double[] beltWeaveX;
+  private final double[] beltStripeX;
   private long partIndex;
 
   /**
@@ -49,6 +52,8 @@ public final class PartRenderer {
     this.random = new SplittableRandom(seed);
     this.grey = new float[width * height];
     this.onPart = new boolean[width * height];
+    this.beltWeaveX = new double[width];
+    this.beltStripeX = new double[width];
   }
 
   public int width() {
@@ -127,12 +132,16 @@ public final class PartRenderer {
   private void drawBelt(long index) {
     double shift = (index * 0.37 * width) % width;
     double period = Math.max(6.0, width / 40.0);
+    // the weave is separable: the per-column terms once per frame, not once per pixel
+    for (int x = 0; x < width; x++) {
+      beltWeaveX[x] = 7 * Math.sin(2 * Math.PI * (x + shift) / period);
+      beltStripeX[x] = 4 * Math.sin(2 * Math.PI * (x + shift) / (period * 7.3));
+    }
     for (int y = 0; y < height; y++) {
       double wy = Math.sin(2 * Math.PI * y / period);
+      int row = y * width;
       for (int x = 0; x < width; x++) {
-        double wx = Math.sin(2 * Math.PI * (x + shift) / period);
-        grey[y * width + x] =
-            (float) (58 + 7 * wx * wy + 4 * Math.sin(2 * Math.PI * (x + shift) / (period * 7.3)));
+        grey[row + x] = (float) (58 + beltWeaveX[x] * wy + beltStripeX[x]);
       }
     }
   }
@@ -157,8 +166,15 @@ public final class PartRenderer {
     double[] hv = {-0.55 * halfH, -0.55 * halfH, 0.55 * halfH, 0.55 * halfH};
     double cos = p.cos();
     double sin = p.sin();
-    for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
+    // only the plate's bounding box can be on the plate; outside it nothing is drawn
+    Arrays.fill(onPart, false);
+    double reach = Math.hypot(halfW, halfH) + 2;
+    int x0 = (int) Math.max(0, Math.floor(cx - reach));
+    int x1 = (int) Math.min(width - 1, Math.ceil(cx + reach));
+    int y0 = (int) Math.max(0, Math.floor(cy - reach));
+    int y1 = (int) Math.min(height - 1, Math.ceil(cy + reach));
+    for (int y = y0; y <= y1; y++) {
+      for (int x = x0; x <= x1; x++) {
         double dx = x - cx;
         double dy = y - cy;
         double u = dx * cos + dy * sin;
@@ -167,7 +183,6 @@ public final class PartRenderer {
         double qy = Math.max(Math.abs(v) - halfH + corner, 0);
         double d = Math.sqrt(qx * qx + qy * qy) - corner;
         int i = y * width + x;
-        onPart[i] = false;
         if (d >= 0) {
           continue;
         }
@@ -297,20 +312,20 @@ public final class PartRenderer {
   }
 
   private void write(byte[] dst, PixelFormat format, Plate plate) {
-    int bpp = format.bytesPerPixel();
-    for (int i = 0; i < grey.length; i++) {
-      int g = clamp(grey[i]);
-      if (bpp == 1) {
-        dst[i] = (byte) g;
-      } else {
-        // a slightly warm part under slightly cool light: distinct but close channels
-        int r = clamp(grey[i] * 1.04f);
-        int b = clamp(grey[i] * 0.94f);
-        int o = i * 3;
-        dst[o] = (byte) (format == PixelFormat.RGB8 ? r : b);
-        dst[o + 1] = (byte) g;
-        dst[o + 2] = (byte) (format == PixelFormat.RGB8 ? b : r);
+    if (format.bytesPerPixel() == 1) {
+      for (int i = 0; i < grey.length; i++) {
+        dst[i] = (byte) clamp(grey[i]);
       }
+      return;
+    }
+    // a slightly warm part under slightly cool light: distinct but close channels
+    int first = format == PixelFormat.RGB8 ? 0 : 2;
+    int last = 2 - first;
+    for (int i = 0, o = 0; i < grey.length; i++, o += 3) {
+      float v = grey[i];
+      dst[o + first] = (byte) clamp(v * 1.04f);
+      dst[o + 1] = (byte) clamp(v);
+      dst[o + last] = (byte) clamp(v * 0.94f);
     }
   }
 

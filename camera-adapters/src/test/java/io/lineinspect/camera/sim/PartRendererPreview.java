@@ -8,8 +8,11 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 
 /**
- * Dev tool: writes rendered parts as PNGs named by label. Usage: PartRendererPreview DIR [N]
- * [SIZE].
+ * Dev tool, not a test: writes rendered parts as PNGs named by index and label, so a person can
+ * check that defects are visible and the scene looks like a part on a belt. Single-threaded.
+ *
+ * <p>Usage: {@code PartRendererPreview DIR [N] [SIDE|WxH] [MONO8|BGR8]}, defaults {@code
+ * /tmp/preview 12 256 MONO8}.
  */
 public final class PartRendererPreview {
   private PartRendererPreview() {}
@@ -17,13 +20,19 @@ public final class PartRendererPreview {
   public static void main(String[] args) throws Exception {
     Path dir = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "/tmp/preview"));
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 12;
-    int size = args.length > 2 ? Integer.parseInt(args[2]) : 256;
-    PartRenderer r = new PartRenderer(size, size, 7, 0.7);
-    byte[] px = new byte[size * size];
+    String[] size = (args.length > 2 ? args[2] : "256").split("x");
+    int width = Integer.parseInt(size[0]);
+    int height = Integer.parseInt(size[size.length - 1]);
+    boolean colour = args.length > 3 && PixelFormat.valueOf(args[3]) == PixelFormat.BGR8;
+    PixelFormat format = colour ? PixelFormat.BGR8 : PixelFormat.MONO8;
+    PartRenderer r = new PartRenderer(width, height, 7, 0.7);
+    byte[] px = new byte[(int) format.rawPayloadBytes(width, height)];
     for (int k = 0; k < n; k++) {
-      PartLabel label = r.render(px, PixelFormat.MONO8);
-      BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
-      img.getRaster().setDataElements(0, 0, size, size, px);
+      PartLabel label = r.render(px, format);
+      BufferedImage img =
+          new BufferedImage(
+              width, height, colour ? BufferedImage.TYPE_3BYTE_BGR : BufferedImage.TYPE_BYTE_GRAY);
+      img.getRaster().setDataElements(0, 0, width, height, px);
       ImageIO.write(
           img, "png", new File(dir.toFile(), String.format("%02d-%s.png", k, label.defect())));
     }

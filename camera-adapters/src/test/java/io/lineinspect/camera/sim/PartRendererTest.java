@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 class PartRendererTest {
 
@@ -83,18 +84,55 @@ class PartRendererTest {
   }
 
   @Test
+  void shouldWriteExactlyTheRawPayloadSizeForEachFormat() {
+    for (PixelFormat format : new PixelFormat[] {PixelFormat.MONO8, PixelFormat.BGR8}) {
+      int needed = (int) format.rawPayloadBytes(80, 60);
+      byte[] dst = new byte[needed + 64];
+      Arrays.fill(dst, (byte) 0x5A);
+      new PartRenderer(80, 60, 4, 0).render(dst, format);
+      for (int i = needed; i < dst.length; i++) {
+        assertEquals((byte) 0x5A, dst[i], format + " wrote past its payload at " + i);
+      }
+      assertEquals(80 * 60 * (format == PixelFormat.MONO8 ? 1 : 3), needed);
+    }
+  }
+
+  @Test
+  void shouldRenderTheSameSceneInMonoAndColour() {
+    byte[] mono = new byte[64 * 48];
+    byte[] bgr = new byte[64 * 48 * 3];
+    new PartRenderer(64, 48, 9, 0.5).render(mono, PixelFormat.MONO8);
+    new PartRenderer(64, 48, 9, 0.5).render(bgr, PixelFormat.BGR8);
+    for (int i = 0; i < mono.length; i++) {
+      assertEquals(mono[i], bgr[3 * i + 1], "green carries the grey value");
+    }
+  }
+
+  @Test
   void shouldRejectBadArgumentsWithAMessageNamingThem() {
-    assertTrue(
-        assertThrows(IllegalArgumentException.class, () -> new PartRenderer(8, 64, 1, 0))
-            .getMessage()
-            .contains("width"));
-    assertTrue(
-        assertThrows(IllegalArgumentException.class, () -> new PartRenderer(64, 64, 1, 2))
-            .getMessage()
-            .contains("defectRate"));
+    assertMessageNames("width", () -> new PartRenderer(8, 64, 1, 0));
+    assertMessageNames("width", () -> new PartRenderer(4097, 64, 1, 0));
+    assertMessageNames("height", () -> new PartRenderer(64, 31, 1, 0));
+    assertMessageNames("defectRate", () -> new PartRenderer(64, 64, 1, 2));
+    assertMessageNames("defectRate", () -> new PartRenderer(64, 64, 1, -0.1));
+    assertMessageNames("defectRate", () -> new PartRenderer(64, 64, 1, Double.NaN));
+  }
+
+  @Test
+  void shouldRejectEncodedFormatsAndTooSmallBuffers() {
     PartRenderer r = new PartRenderer(64, 64, 1, 0);
     assertThrows(
-        IllegalArgumentException.class, () -> r.render(new byte[64 * 64], PixelFormat.JPEG));
+        IllegalArgumentException.class, () -> r.render(new byte[64 * 64 * 3], PixelFormat.JPEG));
+    assertThrows(
+        IllegalArgumentException.class, () -> r.render(new byte[64 * 64 * 3], PixelFormat.PNG));
+    assertThrows(IllegalArgumentException.class, () -> r.render(new byte[64 * 64 * 3], null));
     assertThrows(IllegalArgumentException.class, () -> r.render(new byte[10], PixelFormat.MONO8));
+    assertThrows(
+        IllegalArgumentException.class, () -> r.render(new byte[64 * 64], PixelFormat.BGR8));
+  }
+
+  private static void assertMessageNames(String argument, Executable construct) {
+    String message = assertThrows(IllegalArgumentException.class, construct).getMessage();
+    assertTrue(message.contains(argument), message);
   }
 }
