@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 mkdir -p benchmarks/results
 JAR=benchmarks/target/benchmarks.jar
 TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
-ARGS=(DemoModelBenchmark -jvmArgsAppend "-Dinspect.home=$PWD" "$@")
+ARGS=("DemoModelBenchmark|DemoPreprocessBenchmark" -jvmArgsAppend "-Dinspect.home=$PWD" "$@")
 echo "== glibc malloc"
 java -jar "$JAR" "${ARGS[@]}" -rf json -rff benchmarks/results/demo-model-glibc.json
 if [ -f "$TCMALLOC" ]; then

@@ -96,18 +96,6 @@ public class DemoModelBenchmark {
     return frames[0].score();
   }
 
-  /** One raw 256×256 MONO8 frame → 1×128×128 normalised floats (independent of batch). */
-  @Benchmark
-  public boolean preprocessRawFrame() {
-    return preprocessor.preprocess(raw);
-  }
-
-  /** One 256×256 JPEG frame decoded and preprocessed (independent of batch). */
-  @Benchmark
-  public boolean preprocessJpegFrame() {
-    return preprocessor.preprocess(jpeg);
-  }
-
   @Benchmark
   public float[] baselineCopy() {
     System.arraycopy(frames[0].input(), 0, copyTarget, 0, copyTarget.length);
