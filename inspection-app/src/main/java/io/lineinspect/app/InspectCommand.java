@@ -288,19 +288,23 @@ public final class InspectCommand implements Runnable {
       SimulatedCamera.Settings settings = o.settings();
       Path file = config != null ? config : home().resolve("configs/demo-line.yaml");
       ServiceConfig loaded = ConfigLoader.load(file);
+      // Encoded frames are smaller than raw ones: the raw BGR size bounds every format.
+      long frameBytes = PixelFormat.BGR8.rawPayloadBytes(o.width, o.height) + 36;
+      if (frameBytes > loaded.ingest().maxMessageBytes()) {
+        throw new IllegalArgumentException(
+            String.format(
+                Locale.ROOT,
+                "%dx%d frames can take %d bytes, more than ingest.maxMessageBytes (%d) in %s",
+                o.width,
+                o.height,
+                frameBytes,
+                loaded.ingest().maxMessageBytes(),
+                file));
+      }
       IngestConfig i = loaded.ingest();
       ServiceConfig cfg =
           new ServiceConfig(
-              loaded.line(),
-              new IngestConfig(
-                  "127.0.0.1",
-                  0,
-                  i.maxMessageBytes(),
-                  i.idleTimeoutMs(),
-                  i.ioThreads(),
-                  i.transport()),
-              loaded.pipeline(),
-              loaded.inference());
+              loaded.line(), i.listeningOn("127.0.0.1", 0), loaded.pipeline(), loaded.inference());
       try (InspectionService service = new InspectionService(cfg, home())) {
         int port = service.start();
         System.out.printf(

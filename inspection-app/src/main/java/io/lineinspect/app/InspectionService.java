@@ -28,6 +28,7 @@ public final class InspectionService implements AutoCloseable {
    * @param home the install directory: relative model paths in the configuration resolve here
    */
   public InspectionService(ServiceConfig config, Path home) {
+    config.checkFitsHeap(Runtime.getRuntime().maxMemory());
     this.config = config;
     this.backend = createBackend(config, home);
     NanoClock clock = NanoClock.SYSTEM;

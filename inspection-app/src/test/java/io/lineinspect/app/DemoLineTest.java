@@ -27,12 +27,7 @@ class DemoLineTest {
     IngestConfig i = c.ingest();
     InferenceConfig inference =
         new InferenceConfig(backend, c.inference().builtin(), c.inference().djl());
-    return new ServiceConfig(
-        c.line(),
-        new IngestConfig(
-            "127.0.0.1", 0, i.maxMessageBytes(), i.idleTimeoutMs(), i.ioThreads(), i.transport()),
-        c.pipeline(),
-        inference);
+    return new ServiceConfig(c.line(), i.listeningOn("127.0.0.1", 0), c.pipeline(), inference);
   }
 
   @Test

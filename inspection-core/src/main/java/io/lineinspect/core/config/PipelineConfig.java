@@ -3,7 +3,7 @@ package io.lineinspect.core.config;
 /**
  * The ring, the batcher and the deadline watchdog.
  *
- * @param ringSize ring entries, a power of two (default 1024): frames in the service at once
+ * @param ringSize ring entries, a power of two (default 256): frames in the service at once
  * @param preprocessWorkers parallel preprocessing threads (default 1)
  * @param maxBatch largest inference batch (default 8)
  * @param maxDelayMs longest a frame waits for a batch to fill (default 2.0)
@@ -20,7 +20,7 @@ public record PipelineConfig(
     Integer initialFrameBytes,
     Double watchdogLeadMs) {
   public PipelineConfig {
-    ringSize = Check.intIn("pipeline.ringSize", ringSize, 1024, 8, 1 << 20);
+    ringSize = Check.intIn("pipeline.ringSize", ringSize, 256, 8, 1 << 20);
     if (Integer.bitCount(ringSize) != 1) {
       throw new ConfigException("pipeline.ringSize: must be a power of two, got " + ringSize);
     }

@@ -25,7 +25,8 @@ class ConfigLoaderTest {
     assertEquals(40, c.line().budgetMs());
     assertEquals(Verdict.FAIL, c.line().failSafeVerdict());
     assertEquals(7600, c.ingest().port());
-    assertEquals(1024, c.pipeline().ringSize());
+    assertEquals(256, c.pipeline().ringSize());
+    assertEquals(8 << 20, c.ingest().maxMessageBytes());
     assertEquals("builtin", c.inference().backend());
   }
 
@@ -75,6 +76,18 @@ class ConfigLoaderTest {
     assertTrue(m.contains("line.budgetMs: give either budgetMs or geometry, not both"), m);
     m = error("line:\n  name: l1\n  geometry:\n    cameraToGateMm: 300\n");
     assertEquals("test.yaml: line.geometry.beltSpeedMmPerS: required value is missing", m);
+  }
+
+  @Test
+  void shouldRefuseARingThatCouldHoldMoreFramesThanTheHeap() {
+    ServiceConfig c =
+        ConfigLoader.parse(
+            MINIMAL + "pipeline:\n  ringSize: 4096\ningest:\n  maxMessageBytes: 16777216\n",
+            "test.yaml");
+    String m = assertThrows(ConfigException.class, () -> c.checkFitsHeap(4L << 30)).getMessage();
+    assertTrue(
+        m.startsWith("pipeline.ringSize (4096) x ingest.maxMessageBytes (16777216) = 64.0 GiB"), m);
+    ConfigLoader.parse(MINIMAL, "test.yaml").checkFitsHeap(4L << 30); // defaults: 2 GiB, fits
   }
 
   @Test
