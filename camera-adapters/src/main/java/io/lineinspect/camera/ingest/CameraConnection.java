@@ -310,6 +310,43 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     super.userEventTriggered(ctx, evt);
   }
 
+  /**
+   * A camera that does not read its verdicts makes them pile up in the service. When the connection
+   * stays unwritable for {@code ingest.idleTimeoutMs}, the camera is disconnected: its verdicts are
+   * not reaching the line anyway, and memory stays bounded by rate × timeout.
+   */
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    if (!ctx.channel().isWritable()) {
+      ctx.executor()
+          .schedule(
+              () -> {
+                if (ctx.channel().isActive()
+                    && !ctx.channel().isWritable()
+                    && state != State.CLOSING) {
+                  server.metrics().onError(ErrorCode.VERDICTS_NOT_READ);
+                  state = State.CLOSING;
+                  LOG.log(
+                      Level.WARNING,
+                      "closing {0}: it has not read its verdicts for {1} ms ({2} bytes waiting)",
+                      session == null
+                          ? ctx.channel().remoteAddress()
+                          : "camera " + session.cameraId(),
+                      String.valueOf(server.idleTimeoutMs()),
+                      String.valueOf(
+                          ctx.channel().unsafe().outboundBuffer() == null
+                              ? 0
+                              : ctx.channel().unsafe().outboundBuffer().totalPendingWriteBytes()));
+                  // The ERROR could not get through a full buffer either: close at once.
+                  ctx.close();
+                }
+              },
+              server.idleTimeoutMs(),
+              java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    super.channelWritabilityChanged(ctx);
+  }
+
   @Override
   protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
     if (in.isReadable() && state != State.CLOSING) {
@@ -339,6 +376,9 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof java.nio.channels.ClosedChannelException) {
+      return; // a write raced with the close; what it carried is counted as undeliverable
+    }
     LOG.log(
         Level.WARNING,
         "connection {0} failed: {1}",

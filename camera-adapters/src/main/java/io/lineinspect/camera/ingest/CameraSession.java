@@ -64,7 +64,17 @@ final class CameraSession extends FrameSource {
     // Always through the event loop's task queue, even when called on the event loop: a direct
     // write there would overtake verdicts the inference thread queued earlier, breaking the
     // per-camera order (an OVERLOAD verdict would overtake its predecessors).
-    channel.eventLoop().execute(() -> channel.writeAndFlush(out, channel.voidPromise()));
+    channel
+        .eventLoop()
+        .execute(
+            () -> {
+              if (channel.isActive()) {
+                channel.writeAndFlush(out, channel.voidPromise());
+              } else {
+                out.release();
+                metrics.onUndeliverable(n);
+              }
+            });
   }
 
   Channel channel() {

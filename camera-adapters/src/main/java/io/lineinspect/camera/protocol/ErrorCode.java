@@ -17,6 +17,7 @@ public enum ErrorCode {
   CAMERA_ID_IN_USE(9, true),
   IDLE_TIMEOUT(10, true),
   SERVICE_SHUTTING_DOWN(11, true),
+  VERDICTS_NOT_READ(12, true),
   PAYLOAD_LENGTH_MISMATCH(20, false),
   IMAGE_SIZE_MISMATCH(21, false),
   UNKNOWN_PIXEL_FORMAT(22, false),

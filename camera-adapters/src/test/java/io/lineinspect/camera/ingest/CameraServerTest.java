@@ -361,6 +361,47 @@ class CameraServerTest {
   }
 
   @Test
+  void shouldDisconnectACameraThatStopsReadingItsVerdicts() throws Exception {
+    start(new ScriptedBackend(8), 500);
+    try (TestCamera other = TestCamera.connected(port, "other")) {
+      java.net.Socket s = new java.net.Socket();
+      s.setReceiveBufferSize(4096);
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+      java.io.OutputStream out = s.getOutputStream();
+      ByteBuf hello = Unpooled.buffer();
+      io.lineinspect.camera.protocol.Messages.writeHello(hello, "deaf", new byte[0]);
+      out.write(hello.array(), 0, hello.readableBytes());
+      ByteBuf frame = Unpooled.buffer();
+      io.lineinspect.camera.protocol.FrameFlyweight.writeMessage(
+          frame, 0, 0, false, 0, 4, 4, 1, new byte[16], 0, 16);
+      byte[] bytes = new byte[frame.readableBytes()];
+      frame.readBytes(bytes);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      try {
+        // Frames as fast as possible, verdicts never read: the service's writes back up.
+        for (long seq = 1;
+            server.metrics().errors(ErrorCode.VERDICTS_NOT_READ) == 0
+                && System.nanoTime() - until < 0;
+            seq++) {
+          java.nio.ByteBuffer.wrap(bytes).putLong(8, seq);
+          out.write(bytes);
+          if (seq % 10 == 0) {
+            other.mono8(seq / 10, 0); // the other camera keeps being served
+            assertEquals(ProtocolV1.TYPE_VERDICT, other.read().type());
+          }
+        }
+      } catch (java.io.IOException expected) {
+        // the service closed the deaf camera's connection
+      } finally {
+        s.close();
+      }
+      assertEquals(1, server.metrics().errors(ErrorCode.VERDICTS_NOT_READ));
+      other.mono8(1_000_000, 0);
+      assertEquals(ProtocolV1.TYPE_VERDICT, other.read().type(), "the other camera is unaffected");
+    }
+  }
+
+  @Test
   void shouldEchoAHeartbeat() throws Exception {
     start();
     try (TestCamera cam = TestCamera.connected(port, "cam")) {
