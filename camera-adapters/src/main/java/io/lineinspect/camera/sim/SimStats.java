@@ -13,8 +13,8 @@ import org.HdrHistogram.Recorder;
  * What simulated cameras saw, scored against the renderer's ground truth: frames sent, verdicts
  * received (and any duplicate, unknown or out-of-order ones), PASS/FAIL, fail-safe reasons, a
  * confusion matrix (positive = defective part / FAIL verdict), and latency histograms measured by
- * the camera (send to verdict received) and reported by the service. Thread-safe; shared by the
- * cameras of one run.
+ * the camera (scheduled capture to verdict received) and reported by the service. Thread-safe;
+ * shared by the cameras of one run.
  */
 public final class SimStats {
   private static final long MAX_US = 60_000_000L;
@@ -133,6 +133,7 @@ public final class SimStats {
         judgedCorrect.sum(),
         roundTripTotal.getValueAtPercentile(50),
         roundTripTotal.getValueAtPercentile(99),
+        roundTripTotal.getValueAtPercentile(99.9),
         roundTripTotal.getMaxValue(),
         serviceTotal.getValueAtPercentile(50),
         serviceTotal.getValueAtPercentile(99),
@@ -159,6 +160,7 @@ public final class SimStats {
       long judgedCorrect,
       long roundTripP50Us,
       long roundTripP99Us,
+      long roundTripP999Us,
       long roundTripMaxUs,
       long serviceP50Us,
       long serviceP99Us,

@@ -194,7 +194,9 @@ public final class SimulatedCamera implements AutoCloseable {
             payload,
             0,
             payloadLength);
-        sentNs[slot] = System.nanoTime();
+        // Latency counts from the scheduled capture, not the actual send: a sender that falls
+        // behind shows up in the figures instead of hiding (no coordinated omission).
+        sentNs[slot] = due;
         lastSent = seq;
         write(frame);
         stats.onSent(label.defective());
