@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
@@ -28,6 +29,9 @@ public final class ConfigLoader {
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+  /** The {@code type}s of {@link ActuatorOutputConfig}, for messages. */
+  private static final String[] KNOWN_OUTPUT_TYPES = {"modbus", "tcp-line", "log"};
 
   private ConfigLoader() {}
 
@@ -76,7 +80,18 @@ public final class ConfigLoader {
       }
     }
     if (e instanceof ValueInstantiationException && e.getCause() instanceof ConfigException c) {
-      return c.getMessage();
+      // Records inside lists name their keys relative to the list element.
+      String p = path((JsonMappingException) e);
+      int element = p.lastIndexOf(']');
+      return element < 0 ? c.getMessage() : p.substring(0, element + 1) + "." + c.getMessage();
+    }
+    if (e instanceof InvalidTypeIdException t) {
+      String id = t.getTypeId();
+      return path(t)
+          + (id == null ? ": 'type' is missing" : ": unknown type '" + id + "'")
+          + " (known types: "
+          + String.join(", ", KNOWN_OUTPUT_TYPES)
+          + ")";
     }
     if (e instanceof UnrecognizedPropertyException u) {
       String known =
@@ -121,10 +136,14 @@ public final class ConfigLoader {
   }
 
   private static String path(JsonMappingException e) {
-    String p =
-        e.getPath().stream()
-            .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-            .collect(Collectors.joining("."));
-    return p.isEmpty() ? "(top level)" : p;
+    StringBuilder p = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        p.append(p.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else {
+        p.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return p.length() == 0 ? "(top level)" : p.toString();
   }
 }

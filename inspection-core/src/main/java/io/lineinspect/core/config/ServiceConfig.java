@@ -6,7 +6,11 @@ package io.lineinspect.core.config;
  * Every key is documented in {@code docs/configuration.md}.
  */
 public record ServiceConfig(
-    LineConfig line, IngestConfig ingest, PipelineConfig pipeline, InferenceConfig inference) {
+    LineConfig line,
+    IngestConfig ingest,
+    PipelineConfig pipeline,
+    InferenceConfig inference,
+    ActuatorsConfig actuators) {
   public ServiceConfig {
     if (line == null) {
       throw new ConfigException("line: required section is missing");
@@ -14,6 +18,55 @@ public record ServiceConfig(
     ingest = ingest == null ? IngestConfig.defaults() : ingest;
     pipeline = pipeline == null ? PipelineConfig.defaults() : pipeline;
     inference = inference == null ? InferenceConfig.defaults() : inference;
+    actuators = actuators == null ? ActuatorsConfig.defaults() : actuators;
+    actuators = withTravelTime(line, actuators);
+  }
+
+  /** A configuration without actuator outputs. */
+  public ServiceConfig(
+      LineConfig line, IngestConfig ingest, PipelineConfig pipeline, InferenceConfig inference) {
+    this(line, ingest, pipeline, inference, null);
+  }
+
+  /** The same configuration with other actuator settings. */
+  public ServiceConfig withActuators(ActuatorsConfig other) {
+    return new ServiceConfig(line, ingest, pipeline, inference, other);
+  }
+
+  /**
+   * Fills {@code actuators.timing.travelMs} from the line geometry, and refuses timings under which
+   * every reject would be late: the fire time (travel − response) must not come before the end of
+   * the verdict budget.
+   */
+  private static ActuatorsConfig withTravelTime(LineConfig line, ActuatorsConfig actuators) {
+    RejectTimingConfig timing = actuators.timing();
+    if (timing.travelMs() == null && line.geometry() != null) {
+      LineGeometry g = line.geometry();
+      timing = timing.withTravelMs(g.cameraToGateMm() / g.beltSpeedMmPerS() * 1000);
+      actuators = new ActuatorsConfig(timing, actuators.outputs());
+    }
+    if (actuators.outputs().isEmpty()) {
+      return actuators;
+    }
+    if (timing.travelMs() == null) {
+      throw new ConfigException(
+          "actuators.timing.travelMs: required when actuator outputs are configured and the line"
+              + " gives budgetMs instead of geometry (time from capture to the reject gate)");
+    }
+    double fireAfterMs = timing.travelMs() - timing.responseMs();
+    if (fireAfterMs < line.budgetMs()) {
+      throw new ConfigException(
+          String.format(
+              java.util.Locale.ROOT,
+              "actuators.timing: rejects fire %.1f ms after capture (travelMs %.1f − responseMs"
+                  + " %.1f), before the verdict budget of %d ms (line.budgetMs) has run out: every"
+                  + " late verdict would miss its part. Lower line.budgetMs or fix the timing",
+              fireAfterMs,
+              timing.travelMs(),
+              timing.responseMs(),
+              line.budgetMs()));
+    }
+    return actuators;
   }
 
   /**

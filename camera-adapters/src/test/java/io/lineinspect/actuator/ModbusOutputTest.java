@@ -1,0 +1,345 @@
+package io.lineinspect.actuator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lineinspect.core.actuate.ActuatorMetrics;
+import io.lineinspect.core.actuate.ActuatorOutput;
+import io.lineinspect.core.actuate.MissCause;
+import io.lineinspect.core.actuate.RejectScheduler;
+import io.lineinspect.core.config.ModbusOutputConfig;
+import io.lineinspect.core.config.RejectTimingConfig;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.testing.TestVerdict;
+import io.lineinspect.core.time.NanoClock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Modbus output against a real, independent Modbus TCP server (pymodbus) on loopback: pulses
+ * measured where the PLC sees them.
+ */
+class ModbusOutputTest {
+  /** Stated tolerance: every pulse starts within this after its part reaches the gate. */
+  static final long LATE_TOLERANCE_US = 10_000;
+
+  /** And never more than this before (clock mapping error only). */
+  static final long EARLY_TOLERANCE_US = 1_000;
+
+  static final double TRAVEL_MS = 60;
+  static final int PULSE_MS = 10;
+  static final int REGISTERS = 20;
+
+  /** One part fed to the scheduler. */
+  record Part(String camera, long sequence, boolean fail, long dueEpochUs) {}
+
+  @BeforeAll
+  static void pymodbus() {
+    PyModbusServer.requireInstalled();
+  }
+
+  private static ModbusOutputConfig plc(int port, Integer registerAddress, Integer alarmCoil) {
+    return new ModbusOutputConfig(
+        "plc",
+        "127.0.0.1",
+        port,
+        1,
+        Map.of("cam-1", 0, "cam-2", 1),
+        true,
+        0,
+        PULSE_MS,
+        registerAddress,
+        0L,
+        alarmCoil,
+        50,
+        500,
+        100,
+        400);
+  }
+
+  private static RejectScheduler scheduler(ActuatorOutput output, ActuatorMetrics metrics) {
+    return new RejectScheduler(
+        new RejectTimingConfig(TRAVEL_MS, 0.0, "capture", 2.0, 20.0, 1024),
+        List.of(output),
+        metrics,
+        NanoClock.SYSTEM,
+        RejectScheduler::systemEpochMicros);
+  }
+
+  /**
+   * Feeds parts of two cameras, {@code fps} each, for {@code seconds}, a third of them FAIL;
+   * returns them. Each verdict is handed over at receipt, captured 5 ms earlier.
+   */
+  private static List<Part> feed(RejectScheduler s, double fps, double seconds, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    TestVerdict v = new TestVerdict();
+    List<Part> parts = new ArrayList<>();
+    long period = (long) (1e9 / fps);
+    long start = System.nanoTime();
+    int n = (int) (fps * seconds);
+    for (int i = 0; i < n; i++) {
+      for (int c = 0; c < 2; c++) {
+        long due = start + i * period + c * period / 2;
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        String camera = "cam-" + (c + 1);
+        boolean fail = random.nextInt(3) == 0;
+        long captureUs = RejectScheduler.systemEpochMicros() - 5_000;
+        s.onVerdict(
+            v.part(
+                camera, i + 1, fail ? Verdict.FAIL : Verdict.PASS, captureUs, System.nanoTime()));
+        parts.add(new Part(camera, i + 1, fail, captureUs + (long) (TRAVEL_MS * 1000)));
+      }
+    }
+    return parts;
+  }
+
+  private static void await(BooleanSupplier done, long ms) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    while (!done.getAsBoolean() && System.nanoTime() - until < 0) {
+      Thread.sleep(5);
+    }
+  }
+
+  /** Pairs pulses with FAIL parts; returns each matched pulse's lateness, fails on any mismatch. */
+  private static List<Long> matchPulses(
+      List<Part> parts, List<Long> edges, String camera, StringBuilder problems) {
+    List<Long> lateness = new ArrayList<>();
+    List<Long> unmatched = new ArrayList<>(edges);
+    for (Part p : parts) {
+      if (!p.camera().equals(camera)) {
+        continue;
+      }
+      Long hit = null;
+      for (Long e : unmatched) {
+        long d = e - p.dueEpochUs();
+        if (d >= -EARLY_TOLERANCE_US && d <= LATE_TOLERANCE_US) {
+          hit = e;
+          break;
+        }
+      }
+      if (p.fail() && hit == null) {
+        long nearest = Long.MAX_VALUE;
+        for (Long e : edges) {
+          if (Math.abs(e - p.dueEpochUs()) < Math.abs(nearest)) {
+            nearest = e - p.dueEpochUs();
+          }
+        }
+        problems
+            .append(camera)
+            .append('#')
+            .append(p.sequence())
+            .append(" FAIL without pulse (nearest pulse ")
+            .append(nearest == Long.MAX_VALUE ? "none" : nearest / 1000.0 + " ms")
+            .append("); ");
+      } else if (!p.fail() && hit != null) {
+        problems.append(camera).append('#').append(p.sequence()).append(" PASS pulsed; ");
+      }
+      if (hit != null) {
+        unmatched.remove(hit);
+        if (p.fail()) {
+          lateness.add(hit - p.dueEpochUs());
+        }
+      }
+    }
+    if (!unmatched.isEmpty()) {
+      problems
+          .append(unmatched.size())
+          .append(" pulses on ")
+          .append(camera)
+          .append(" match no part; ");
+    }
+    return lateness;
+  }
+
+  @Test
+  void everyFailPartGetsExactlyOnePulseOnTimeAndEveryVerdictItsRegisters() throws Exception {
+    int port = PyModbusServer.freePort();
+    try (PyModbusServer server = new PyModbusServer(port, 64, 0).start()) {
+      ActuatorMetrics metrics = new ActuatorMetrics();
+      ModbusOutput output = new ModbusOutput(plc(port, REGISTERS, null));
+      List<Part> parts;
+      try (RejectScheduler s = scheduler(output, metrics)) {
+        await(output::connected, 5_000);
+        assertTrue(output.connected(), "connected to pymodbus");
+        parts = feed(s, 40, 3, 42);
+        long fails = parts.stream().filter(Part::fail).count();
+        await(() -> metrics.snapshot().outputs().get("plc").delivered() >= fails, 3_000);
+        Thread.sleep(PULSE_MS + 100L);
+      }
+      long fails = parts.stream().filter(Part::fail).count();
+      StringBuilder problems = new StringBuilder();
+      List<Long> lateness = new ArrayList<>();
+      lateness.addAll(matchPulses(parts, server.risingEdges(0), "cam-1", problems));
+      lateness.addAll(matchPulses(parts, server.risingEdges(1), "cam-2", problems));
+      Collections.sort(lateness);
+      System.out.printf(
+          "modbus pulses: %d FAIL parts of %d, pulse start after due (server clock): p50 %.2f ms,"
+              + " p99 %.2f ms, max %.2f ms%n",
+          fails,
+          parts.size(),
+          lateness.get(lateness.size() / 2) / 1e3,
+          lateness.get((int) (lateness.size() * 0.99)) / 1e3,
+          lateness.get(lateness.size() - 1) / 1e3);
+      assertEquals("", problems.toString());
+      assertEquals(fails, lateness.size());
+      assertEquals(0, metrics.missed(), "no missed rejects on a healthy PLC");
+      assertEquals(fails, metrics.snapshot().outputs().get("plc").delivered());
+
+      // Registers: one block per verdict, in order, with sequence and verdict.
+      Map<String, List<String>> blocks = new HashMap<>();
+      for (PyModbusServer.Write w : server.writes()) {
+        if (w.kind().equals("REG")) {
+          String camera = w.address() == REGISTERS ? "cam-1" : "cam-2";
+          assertTrue(
+              w.address() == REGISTERS || w.address() == REGISTERS + 16, "block address " + w);
+          String[] r = w.values().split(",");
+          assertEquals(16, r.length);
+          long seq = 0;
+          for (int i = 1; i <= 4; i++) {
+            seq = (seq << 16) | Long.parseLong(r[i]);
+          }
+          blocks.computeIfAbsent(camera, k -> new ArrayList<>()).add(r[0] + ":" + seq + ":" + r[5]);
+        }
+      }
+      for (String camera : List.of("cam-1", "cam-2")) {
+        List<String> expected = new ArrayList<>();
+        int counter = 0;
+        for (Part p : parts) {
+          if (p.camera().equals(camera)) {
+            expected.add(++counter + ":" + p.sequence() + ":" + (p.fail() ? 1 : 0));
+          }
+        }
+        assertEquals(expected, blocks.get(camera), "register blocks of " + camera);
+      }
+    }
+  }
+
+  @Test
+  void plcDownAtStartAndKilledMidRunMissesAreCountedAndPulsesResume() throws Exception {
+    int port = PyModbusServer.freePort();
+    ActuatorMetrics metrics = new ActuatorMetrics();
+    ModbusOutput output = new ModbusOutput(plc(port, null, 7));
+    List<Part> all = new ArrayList<>();
+    PyModbusServer second;
+    List<Part> after;
+    try (RejectScheduler s = scheduler(output, metrics)) {
+      // 1. PLC unreachable at start-up: verdicts flow, every reject is a counted miss.
+      all.addAll(feed(s, 40, 0.5, 1));
+      assertTrue(metrics.missed(MissCause.NOT_CONNECTED) > 0);
+      // 2. PLC comes up: pulses start after the reconnect (backoff ≤ 400 ms).
+      try (PyModbusServer first = new PyModbusServer(port, 64, 0).start()) {
+        await(output::connected, 3_000);
+        assertTrue(output.connected(), "reconnected after the PLC came up");
+        List<Part> healthy = feed(s, 40, 1, 2);
+        all.addAll(healthy);
+        Thread.sleep((long) TRAVEL_MS + 50);
+        assertTrue(first.risingEdges(0).size() + first.risingEdges(1).size() > 0, "pulses");
+        StringBuilder problems = new StringBuilder();
+        matchPulses(healthy, first.risingEdges(0), "cam-1", problems);
+        matchPulses(healthy, first.risingEdges(1), "cam-2", problems);
+        assertEquals(
+            "", problems.toString(), "while the PLC was healthy: " + metrics.snapshot().missed());
+        // The alarm coil was set when the PLC came back (rejects had been missed).
+        assertTrue(
+            first.writes().stream()
+                .anyMatch(w -> w.kind().equals("COIL") && w.address() == 7 && w.on()),
+            "alarm coil 7 set");
+        // 3. PLC killed mid-run (SIGKILL).
+        first.kill();
+      }
+      all.addAll(feed(s, 40, 0.5, 3));
+      // 4. PLC restarted on the same port: pulses resume.
+      second = new PyModbusServer(port, 64, 0).start();
+      await(output::connected, 3_000);
+      assertTrue(output.connected(), "reconnected after the PLC restarted");
+      after = feed(s, 40, 1, 4);
+      all.addAll(after);
+      Thread.sleep((long) TRAVEL_MS + PULSE_MS + 100);
+    }
+    try (second) {
+      long fails = all.stream().filter(Part::fail).count();
+      ActuatorMetrics.Snapshot snap = metrics.snapshot();
+      assertEquals(all.size(), snap.verdicts(), "every verdict reached the scheduler");
+      long delivered = snap.outputs().get("plc").delivered();
+      long missed = snap.missedTotal();
+      System.out.printf(
+          "modbus faults: %d FAIL parts: %d delivered, %d missed %s%n",
+          fails, delivered, missed, snap.missed());
+      assertEquals(fails, delivered + missed, "every reject either delivered or counted missed");
+      assertTrue(missed > 0);
+      StringBuilder problems = new StringBuilder();
+      matchPulses(after, second.risingEdges(0), "cam-1", problems);
+      matchPulses(after, second.risingEdges(1), "cam-2", problems);
+      assertEquals("", problems.toString(), "after the restart, every FAIL pulsed, on time");
+    }
+  }
+
+  @Test
+  void exceptionResponsesAndSlowPlcAreMissesNotStalls() throws Exception {
+    int port = PyModbusServer.freePort();
+    // Coils 0..7 exist: slot 1's coil (100 + 1) does not -> ILLEGAL DATA ADDRESS.
+    ModbusOutputConfig badCoil =
+        new ModbusOutputConfig(
+            "plc",
+            "127.0.0.1",
+            port,
+            1,
+            Map.of("cam-1", 0, "cam-2", 1),
+            true,
+            100,
+            PULSE_MS,
+            null,
+            0L,
+            null,
+            50,
+            500,
+            100,
+            400);
+    try (PyModbusServer server = new PyModbusServer(port, 8, 0).start()) {
+      ActuatorMetrics metrics = new ActuatorMetrics();
+      ModbusOutput output = new ModbusOutput(badCoil);
+      try (RejectScheduler s = scheduler(output, metrics)) {
+        await(output::connected, 5_000);
+        List<Part> parts = feed(s, 40, 0.5, 5);
+        long fails = parts.stream().filter(Part::fail).count();
+        await(() -> metrics.missed(MissCause.WRITE_FAILED) >= fails, 3_000);
+        assertEquals(fails, metrics.missed(MissCause.WRITE_FAILED));
+        assertTrue(metrics.lastAlarm().contains("missed reject"), metrics.lastAlarm());
+      }
+    }
+    // A PLC that answers after 80 ms with a 50 ms request timeout.
+    port = PyModbusServer.freePort();
+    try (PyModbusServer slow = new PyModbusServer(port, 64, 80).start()) {
+      ActuatorMetrics metrics = new ActuatorMetrics();
+      ModbusOutput output = new ModbusOutput(plc(port, null, null));
+      try (RejectScheduler s = scheduler(output, metrics)) {
+        await(output::connected, 5_000);
+        long t0 = System.nanoTime();
+        List<Part> parts = feed(s, 40, 0.5, 6);
+        long feedMs = (System.nanoTime() - t0) / 1_000_000;
+        long fails = parts.stream().filter(Part::fail).count();
+        await(
+            () -> metrics.verdicts() == parts.size() && metrics.missed(MissCause.TIMEOUT) > 0,
+            3_000);
+        assertEquals(parts.size(), metrics.verdicts(), "verdicts keep flowing");
+        assertTrue(feedMs < 1_000, "feeding never waited for the PLC: " + feedMs + " ms");
+        assertTrue(metrics.missed(MissCause.TIMEOUT) > 0, "unanswered writes counted");
+        System.out.printf(
+            "slow PLC: %d FAIL parts, %d timed out %s%n",
+            fails, metrics.missed(), metrics.snapshot().missed());
+      }
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package io.lineinspect.core.actuate;
+
+/**
+ * What outputs report back, from any thread (completions of asynchronous writes arrive on I/O
+ * threads): implementations are thread-safe. Implemented by {@link ActuatorMetrics}.
+ */
+public interface ActuatorEvents {
+  /** A reject was sent to the device. */
+  void fired(String output);
+
+  /** The device confirmed a reject. */
+  void delivered(String output, long fireLatenessUs);
+
+  /** A reject did not reach its part; {@code detail} says what the device or socket said. */
+  void missed(String output, MissCause cause, String cameraId, long sequence, String detail);
+
+  /** The output's connection came up or went down. */
+  void connection(String output, boolean up, String detail);
+}

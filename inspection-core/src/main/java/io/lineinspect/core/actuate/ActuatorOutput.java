@@ -1,0 +1,37 @@
+package io.lineinspect.core.actuate;
+
+/**
+ * A reject actuator output: a PLC coil, a signal line, a log. Implementations live with the other
+ * I/O adapters ({@code camera-adapters}, package {@code io.lineinspect.actuator}), never in the
+ * core.
+ *
+ * <p>Threads: {@link #onVerdict} and {@link #fire} are called on the {@code reject-scheduler}
+ * thread only; {@link #alarm} may come from any thread and must be thread-safe. They must not
+ * block: send asynchronously and report outcomes through the {@link ActuatorEvents} given to {@link
+ * #start}. An output that is disconnected reports {@link MissCause#NOT_CONNECTED} for each reject
+ * at once and reconnects by itself, with backoff; it never queues a reject to send later (a late
+ * pulse would hit the wrong part).
+ */
+public interface ActuatorOutput extends AutoCloseable {
+  /** The output's configured name. */
+  String name();
+
+  /** Starts connecting in the background; returns at once. */
+  void start(ActuatorEvents events);
+
+  /** Every verdict, PASS or FAIL, as soon as it is decided (before its reject is due). */
+  default void onVerdict(RejectOrder order) {}
+
+  /** The reject of a FAIL part is due now. */
+  void fire(RejectOrder order);
+
+  /** A reject was missed somewhere (any output): raise the line's alarm if this output has one. */
+  default void alarm(MissCause cause, String partId) {}
+
+  /** Whether the output can deliver right now. */
+  boolean connected();
+
+  /** Stops the output; pending writes may be dropped. */
+  @Override
+  void close();
+}

@@ -1,0 +1,252 @@
+package io.lineinspect.core.actuate;
+
+import com.lmax.disruptor.EventPoller;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.YieldingWaitStrategy;
+import io.lineinspect.core.config.RejectTimingConfig;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.time.NanoClock;
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * Times rejects to the part: every verdict is copied (no allocation) into a small multi-producer
+ * ring; the {@code reject-scheduler} thread hands it to each output's {@link
+ * ActuatorOutput#onVerdict}, and for a FAIL computes when the part reaches the gate (capture or
+ * receipt + {@code travelMs} − {@code responseMs}) and fires it then on every output.
+ *
+ * <p>A verdict that reaches the scheduler after its fire time + {@code lateToleranceMs} is a missed
+ * reject ({@link MissCause#LATE}): never fired, because the part at the gate by then is another
+ * one. A full queue is a missed reject too ({@link MissCause#QUEUE_FULL}); the pipeline never waits
+ * for the actuators.
+ */
+public final class RejectScheduler implements VerdictListener, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(RejectScheduler.class.getName());
+  private static final long IDLE_PARK_NS = TimeUnit.MICROSECONDS.toNanos(500);
+  private static final long EPOCH_REFRESH_NS = TimeUnit.SECONDS.toNanos(1);
+
+  private final RejectTimingConfig timing;
+  private final List<ActuatorOutput> outputs;
+  private final ActuatorMetrics metrics;
+  private final NanoClock clock;
+  private final LongSupplier epochMicros;
+  private final RingBuffer<RejectOrder> inbox;
+  private final EventPoller<RejectOrder> poller;
+  private final PriorityQueue<RejectOrder> pending;
+  private final ArrayDeque<RejectOrder> free;
+  private final long travelNs;
+  private final long lateToleranceNs;
+  private final long maxSkewNs;
+  private final Thread thread;
+  private volatile boolean running = true;
+  private long epochOffsetUs;
+  private long epochRefreshedNs;
+
+  /**
+   * @param timing the validated timing ({@code travelMs} set)
+   * @param outputs the outputs, already constructed (started here)
+   * @param metrics where counts go
+   * @param clock the service's monotonic clock
+   * @param epochMicros the wall clock in epoch µs (capture times are on it)
+   */
+  public RejectScheduler(
+      RejectTimingConfig timing,
+      List<ActuatorOutput> outputs,
+      ActuatorMetrics metrics,
+      NanoClock clock,
+      LongSupplier epochMicros) {
+    if (timing.travelMs() == null) {
+      throw new IllegalArgumentException("actuators.timing.travelMs is not set");
+    }
+    this.timing = timing;
+    this.outputs = List.copyOf(outputs);
+    this.metrics = metrics;
+    this.clock = clock;
+    this.epochMicros = epochMicros;
+    this.travelNs = (long) ((timing.travelMs() - timing.responseMs()) * 1e6);
+    this.lateToleranceNs = (long) (timing.lateToleranceMs() * 1e6);
+    this.maxSkewNs = (long) (timing.maxClockSkewMs() * 1e6);
+    int size = timing.queueSize();
+    this.inbox = RingBuffer.createMultiProducer(RejectOrder::new, size, new YieldingWaitStrategy());
+    this.poller = inbox.newPoller();
+    inbox.addGatingSequences(poller.getSequence());
+    this.pending = new PriorityQueue<>(size, (a, b) -> Long.compare(a.fireAtNs(), b.fireAtNs()));
+    this.free = new ArrayDeque<>(size);
+    for (int i = 0; i < size; i++) {
+      free.add(new RejectOrder());
+    }
+    metrics.alarmSink(this::raiseAlarm);
+    for (ActuatorOutput o : this.outputs) {
+      o.start(metrics);
+    }
+    thread = new Thread(this::run, "reject-scheduler");
+    thread.setDaemon(true);
+    thread.setPriority(Thread.MAX_PRIORITY);
+    thread.start();
+  }
+
+  /** The wall clock in epoch microseconds. */
+  public static long systemEpochMicros() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+
+  public ActuatorMetrics metrics() {
+    return metrics;
+  }
+
+  public List<ActuatorOutput> outputs() {
+    return outputs;
+  }
+
+  /** Called for every verdict by the pipeline: copies it into the queue, never blocks. */
+  @Override
+  public void onVerdict(VerdictView verdict) {
+    long seq;
+    try {
+      seq = inbox.tryNext();
+    } catch (InsufficientCapacityException e) {
+      if (verdict.verdict() == Verdict.FAIL) {
+        metrics.missed(
+            ActuatorMetrics.SCHEDULER,
+            MissCause.QUEUE_FULL,
+            verdict.cameraId(),
+            verdict.sequence(),
+            "queue of " + timing.queueSize() + " full");
+      }
+      return;
+    }
+    try {
+      inbox.get(seq).copyFrom(verdict);
+    } finally {
+      inbox.publish(seq);
+    }
+  }
+
+  private void run() {
+    EventPoller.Handler<RejectOrder> handler = (order, sequence, endOfBatch) -> accept(order);
+    while (running) {
+      try {
+        poller.poll(handler);
+        fireDue();
+        RejectOrder next = pending.peek();
+        long sleep = IDLE_PARK_NS;
+        if (next != null) {
+          sleep = Math.min(sleep, next.fireAtNs() - clock.nanoTime());
+        }
+        if (sleep > 0) {
+          LockSupport.parkNanos(sleep);
+        }
+      } catch (Exception e) {
+        // An output bug must not stop the rejects of the other outputs.
+        LOG.log(Level.ERROR, "reject scheduler: unexpected failure; continuing", e);
+      }
+    }
+  }
+
+  private boolean accept(RejectOrder order) {
+    metrics.onVerdict();
+    long now = clock.nanoTime();
+    schedule(order, now);
+    for (ActuatorOutput o : outputs) {
+      o.onVerdict(order);
+    }
+    if (!order.isReject()) {
+      return true;
+    }
+    if (now - (order.fireAtNs() + lateToleranceNs) > 0) {
+      metrics.missed(
+          ActuatorMetrics.SCHEDULER,
+          MissCause.LATE,
+          order.cameraId(),
+          order.sequence(),
+          String.format(
+              java.util.Locale.ROOT,
+              "%.1f ms after its fire time",
+              (now - order.fireAtNs()) / 1e6));
+      return true;
+    }
+    RejectOrder copy = free.poll();
+    if (copy == null) {
+      metrics.missed(
+          ActuatorMetrics.SCHEDULER,
+          MissCause.QUEUE_FULL,
+          order.cameraId(),
+          order.sequence(),
+          timing.queueSize() + " rejects already pending");
+      return true;
+    }
+    copy.copyFrom(order);
+    pending.add(copy);
+    metrics.onScheduled();
+    return true;
+  }
+
+  /** Sets the order's fire time from its capture time (when trusted) or its receipt time. */
+  private void schedule(RejectOrder order, long nowNs) {
+    if (nowNs - epochRefreshedNs > EPOCH_REFRESH_NS || epochRefreshedNs == 0) {
+      epochOffsetUs = epochMicros.getAsLong() - nowNs / 1_000;
+      epochRefreshedNs = nowNs;
+    }
+    long baseNs = order.receivedNs();
+    boolean fromCapture = false;
+    if (timing.fromCapture() && order.captureTimeUs() != 0) {
+      long captureNs = (order.captureTimeUs() - epochOffsetUs) * 1_000;
+      if (captureNs - (order.receivedNs() + maxSkewNs) > 0) {
+        metrics.onClockSkew();
+      } else {
+        baseNs = captureNs;
+        fromCapture = true;
+      }
+    }
+    long fireAtNs = baseNs + travelNs;
+    order.schedule(fireAtNs, fireAtNs / 1_000 + epochOffsetUs, fromCapture);
+  }
+
+  private void fireDue() {
+    RejectOrder next;
+    while ((next = pending.peek()) != null && clock.nanoTime() - next.fireAtNs() >= 0) {
+      pending.poll();
+      for (ActuatorOutput o : outputs) {
+        o.fire(next);
+      }
+      free.add(next);
+    }
+  }
+
+  private void raiseAlarm(MissCause cause, String partId) {
+    // Called from any thread; outputs are only touched by the scheduler thread, except alarm(),
+    // which each output documents as thread-safe.
+    for (ActuatorOutput o : outputs) {
+      o.alarm(cause, partId);
+    }
+  }
+
+  /** Stops scheduling (pending rejects are dropped, the line is stopping) and closes outputs. */
+  @Override
+  public void close() {
+    running = false;
+    LockSupport.unpark(thread);
+    try {
+      thread.join(2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!pending.isEmpty()) {
+      LOG.log(
+          Level.INFO, "reject scheduler: {0} pending rejects dropped at shutdown", pending.size());
+    }
+    for (ActuatorOutput o : outputs) {
+      o.close();
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.lineinspect.core.config;
+
+/**
+ * When a reject fires. A part captured at time {@code t} reaches the reject gate at {@code t +
+ * travelMs}; the actuator is fired {@code responseMs} earlier so that its mechanics meet the part.
+ *
+ * @param travelMs time from capture to the reject gate; defaults to {@code line.geometry} (distance
+ *     / speed) and is required when the line gives only {@code budgetMs}
+ * @param responseMs the actuator's own reaction time, fired this much earlier (default 0)
+ * @param clock {@code capture} (default): from the capture time the camera put in the frame, which
+ *     needs the camera's clock synchronised with the service's (PTP/NTP); {@code receipt}: from the
+ *     moment the service received the frame (for cameras without a synchronised clock)
+ * @param lateToleranceMs a reject may still fire this late; a verdict that reaches the scheduler
+ *     later than that is a missed reject and never fires (default 2)
+ * @param maxClockSkewMs a capture time further in the future than this is not trusted: the reject
+ *     is timed from receipt instead and the skew is counted (default 20)
+ * @param queueSize verdicts waiting for the scheduler; a power of two (default 1024)
+ */
+public record RejectTimingConfig(
+    Double travelMs,
+    Double responseMs,
+    String clock,
+    Double lateToleranceMs,
+    Double maxClockSkewMs,
+    Integer queueSize) {
+  public RejectTimingConfig {
+    if (travelMs != null) {
+      travelMs = Check.doubleIn("actuators.timing.travelMs", travelMs, 0, 1, 600_000);
+    }
+    responseMs = Check.doubleIn("actuators.timing.responseMs", responseMs, 0, 0, 10_000);
+    clock = Check.oneOf("actuators.timing.clock", clock, "capture", "capture", "receipt");
+    lateToleranceMs =
+        Check.doubleIn("actuators.timing.lateToleranceMs", lateToleranceMs, 2, 0, 10_000);
+    maxClockSkewMs =
+        Check.doubleIn("actuators.timing.maxClockSkewMs", maxClockSkewMs, 20, 0, 60_000);
+    queueSize = Check.intIn("actuators.timing.queueSize", queueSize, 1024, 16, 1 << 20);
+    if (Integer.bitCount(queueSize) != 1) {
+      throw new ConfigException(
+          "actuators.timing.queueSize: must be a power of two, got " + queueSize);
+    }
+  }
+
+  /** Whether rejects are timed from the camera's capture time (else from receipt). */
+  public boolean fromCapture() {
+    return "capture".equals(clock);
+  }
+
+  /** The same settings with {@code travelMs} filled in. */
+  public RejectTimingConfig withTravelMs(double travel) {
+    return new RejectTimingConfig(
+        travel, responseMs, clock, lateToleranceMs, maxClockSkewMs, queueSize);
+  }
+
+  public static RejectTimingConfig defaults() {
+    return new RejectTimingConfig(null, null, null, null, null, null);
+  }
+}

@@ -1,0 +1,99 @@
+package io.lineinspect.core.testing;
+
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.inference.ModelInfo;
+
+/** A mutable {@link VerdictView} for feeding verdict listeners in tests. */
+public final class TestVerdict implements VerdictView {
+  public String cameraId = "cam-1";
+  public long sequence;
+  public long captureTimeUs;
+  public long encoderCount;
+  public boolean hasEncoderCount;
+  public Verdict verdict = Verdict.PASS;
+  public ReasonCode reason = ReasonCode.NONE;
+  public float score = 0.1f;
+  public ModelInfo model;
+  public long receivedNs;
+  public long emittedNs;
+
+  /** Sets the fields that vary from part to part. */
+  public TestVerdict part(
+      String cameraId, long sequence, Verdict verdict, long captureTimeUs, long receivedNs) {
+    this.cameraId = cameraId;
+    this.sequence = sequence;
+    this.verdict = verdict;
+    this.score = verdict == Verdict.FAIL ? 0.9f : 0.1f;
+    this.captureTimeUs = captureTimeUs;
+    this.receivedNs = receivedNs;
+    this.emittedNs = receivedNs;
+    return this;
+  }
+
+  @Override
+  public String cameraId() {
+    return cameraId;
+  }
+
+  @Override
+  public long sequence() {
+    return sequence;
+  }
+
+  @Override
+  public long captureTimeUs() {
+    return captureTimeUs;
+  }
+
+  @Override
+  public long encoderCount() {
+    return encoderCount;
+  }
+
+  @Override
+  public boolean hasEncoderCount() {
+    return hasEncoderCount;
+  }
+
+  @Override
+  public Verdict verdict() {
+    return verdict;
+  }
+
+  @Override
+  public ReasonCode reason() {
+    return reason;
+  }
+
+  @Override
+  public float score() {
+    return score;
+  }
+
+  @Override
+  public String label() {
+    return verdict == Verdict.FAIL ? "defect" : "good";
+  }
+
+  @Override
+  public ModelInfo model() {
+    return model;
+  }
+
+  @Override
+  public long receivedNs() {
+    return receivedNs;
+  }
+
+  @Override
+  public long emittedNs() {
+    return emittedNs;
+  }
+
+  @Override
+  public String detail() {
+    return null;
+  }
+}
