@@ -9,6 +9,8 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -18,7 +20,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,20 +64,24 @@ public final class TcpLineOutput implements ActuatorOutput {
             .channel(NioSocketChannel.class)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs())
-            .handler(
-                new ChannelInboundHandlerAdapter() {
-                  @Override
-                  public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-                    ReferenceCountUtil.release(msg); // the gateway's replies are not used
-                  }
-
-                  @Override
-                  public void exceptionCaught(
-                      io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
-                    ctx.close();
-                  }
-                });
+            .handler(IGNORE_REPLIES);
   }
+
+  /** The gateway's replies are not used; errors close the connection (which reconnects). */
+  @ChannelHandler.Sharable
+  private static final class IgnoreReplies extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
+  private static final IgnoreReplies IGNORE_REPLIES = new IgnoreReplies();
 
   @Override
   public String name() {
@@ -141,9 +146,9 @@ public final class TcpLineOutput implements ActuatorOutput {
         .append(o.verdict())
         .append(" reason=")
         .append(o.reason())
-        .append(" score=")
-        .append(Float.isNaN(o.score()) ? "nan" : String.format(Locale.ROOT, "%.4f", o.score()))
-        .append(" fireAtUs=")
+        .append(" score=");
+    appendScore(line, o.score());
+    line.append(" fireAtUs=")
         .append(o.isReject() ? o.fireAtEpochUs() : 0)
         .append(" model=")
         .append(o.model() == null ? "-" : o.model().id())
@@ -195,6 +200,20 @@ public final class TcpLineOutput implements ActuatorOutput {
                     target + ": " + w.cause().getMessage());
               }
             });
+  }
+
+  /** The score with 4 decimals, without {@code String.format} (slow, allocating). */
+  static void appendScore(StringBuilder b, float score) {
+    if (Float.isNaN(score)) {
+      b.append("nan");
+      return;
+    }
+    int s = Math.round(Math.max(0f, Math.min(1f, score)) * 10_000);
+    b.append(s / 10_000).append('.');
+    int frac = s % 10_000;
+    for (int d = 1_000; d > 0; d /= 10) {
+      b.append((char) ('0' + frac / d % 10));
+    }
   }
 
   private static ByteBuf ascii(Channel ch, CharSequence text) {

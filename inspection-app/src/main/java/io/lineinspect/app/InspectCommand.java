@@ -1,5 +1,6 @@
 package io.lineinspect.app;
 
+import io.lineinspect.camera.sim.SimStats;
 import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.config.ConfigException;
 import io.lineinspect.core.config.ConfigLoader;
@@ -204,6 +205,7 @@ public final class InspectCommand implements Runnable {
             m.meanBatchSize(),
             m.latencyP99Us() / 1000.0)
         + failSafeReasons(m)
+        + DemoActuators.progress(service.rejects())
         + System.lineSeparator()
         + "        "
         + stages(m);
@@ -280,6 +282,15 @@ public final class InspectCommand implements Runnable {
         description = "Line configuration (default: configs/demo-line.yaml of the install).")
     Path config;
 
+    @Option(
+        names = "--plc",
+        defaultValue = "sim",
+        description =
+            "Where the config's Modbus reject outputs go: 'sim' (default) starts a simulated PLC"
+                + " with reject pushers on loopback and reports what left the belt; HOST:PORT"
+                + " drives a real Modbus TCP server; 'none' runs without actuators.")
+    String plc;
+
     @CommandLine.Mixin CameraOptions options;
 
     @Override
@@ -304,8 +315,19 @@ public final class InspectCommand implements Runnable {
       IngestConfig i = loaded.ingest();
       ServiceConfig cfg =
           new ServiceConfig(
-              loaded.line(), i.listeningOn("127.0.0.1", 0), loaded.pipeline(), loaded.inference());
-      try (InspectionService service = new InspectionService(cfg, home())) {
+              loaded.line(),
+              i.listeningOn("127.0.0.1", 0),
+              loaded.pipeline(),
+              loaded.inference(),
+              loaded.actuators());
+      DemoActuators actuators = DemoActuators.prepare(cfg, plc, o.cameras);
+      cfg = actuators.config();
+      SimStats stats = new SimStats();
+      if (actuators.gate() != null) {
+        stats.logParts();
+      }
+      try (actuators;
+          InspectionService service = new InspectionService(cfg, home())) {
         int port = service.start();
         System.out.printf(
             Locale.ROOT,
@@ -318,13 +340,16 @@ public final class InspectCommand implements Runnable {
             o.seconds,
             port,
             service.server().transport());
+        actuators.describe(System.out);
         SimRun.Result r =
             new SimRun("127.0.0.1", port, o.cameras, settings, o.seconds, System.out)
                 .run(
                     () -> {
                       PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
-                      return String.format(Locale.ROOT, "  mean batch %.1f", m.meanBatchSize());
-                    });
+                      return String.format(Locale.ROOT, "  mean batch %.1f", m.meanBatchSize())
+                          + DemoActuators.progress(service.rejects());
+                    },
+                    stats);
         PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
         // Let the server log the cameras' disconnects before the summary, not in the middle of it.
         long until = System.nanoTime() + 1_000_000_000L;
@@ -340,7 +365,10 @@ public final class InspectCommand implements Runnable {
                 + String.format(Locale.ROOT, "%.1f", m.meanBatchSize())
                 + "; "
                 + stages(m));
-        return report(r, o.json);
+        // Fire the rejects still on their way to the gate, then see what left the belt.
+        service.close();
+        Map<String, Object> extra = actuators.report(service.rejects(), stats, System.out);
+        return report(r, o.json, extra);
       }
     }
   }
@@ -396,9 +424,15 @@ public final class InspectCommand implements Runnable {
   }
 
   private static int report(SimRun.Result r, boolean json) throws Exception {
+    return report(r, json, Map.of());
+  }
+
+  private static int report(SimRun.Result r, boolean json, Map<String, Object> extra)
+      throws Exception {
     r.printText(System.out);
     if (json) {
       Map<String, Object> m = r.toMap();
+      m.putAll(extra);
       System.out.println(SimRun.Result.toJson(m));
     }
     return r.promisesKept() ? 0 : 3;

@@ -1,6 +1,9 @@
 package io.lineinspect.app;
 
+import io.lineinspect.actuator.ActuatorOutputs;
 import io.lineinspect.camera.ingest.CameraServer;
+import io.lineinspect.core.actuate.ActuatorMetrics;
+import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
@@ -12,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The runnable service, assembled from a validated {@link ServiceConfig}: inference backend,
- * pipeline, camera server. This is the one place that knows every module.
+ * pipeline, camera server, reject actuators. This is the one place that knows every module.
  *
  * <p>Lifecycle: {@link #start()} and {@link #close()} once each, from the owner's thread.
  */
@@ -21,7 +24,9 @@ public final class InspectionService implements AutoCloseable {
   private final InferenceBackend backend;
   private final InspectionPipeline pipeline;
   private final CameraServer server;
+  private final RejectScheduler rejects;
   private int port;
+  private boolean closed;
 
   /**
    * @param config the validated configuration
@@ -32,13 +37,22 @@ public final class InspectionService implements AutoCloseable {
     this.config = config;
     this.backend = createBackend(config, home);
     NanoClock clock = NanoClock.SYSTEM;
+    this.rejects =
+        config.actuators().outputs().isEmpty()
+            ? null
+            : new RejectScheduler(
+                config.actuators().timing(),
+                ActuatorOutputs.create(config.actuators().outputs()),
+                new ActuatorMetrics(),
+                clock,
+                RejectScheduler::systemEpochMicros);
     this.pipeline =
         new InspectionPipeline(
             config.pipeline(),
             TimeUnit.MILLISECONDS.toNanos(config.line().budgetMs()),
             config.line().failSafeVerdict(),
             backend,
-            null,
+            rejects,
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
@@ -81,11 +95,26 @@ public final class InspectionService implements AutoCloseable {
     return backend;
   }
 
-  /** Stops accepting, drains what was received, closes cameras, stops the pipeline. */
+  /** The reject scheduler and its outputs, or null when no actuator output is configured. */
+  public RejectScheduler rejects() {
+    return rejects;
+  }
+
+  /**
+   * Stops accepting, drains what was received, closes cameras, stops the pipeline, fires the
+   * rejects still due, closes the actuators.
+   */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     server.close();
     pipeline.close();
     backend.close();
+    if (rejects != null) {
+      rejects.close();
+    }
   }
 }

@@ -46,7 +46,12 @@ final class SimRun {
    * returns "").
    */
   Result run(Supplier<String> extraProgress) throws IOException, InterruptedException {
-    SimStats stats = new SimStats();
+    return run(extraProgress, new SimStats());
+  }
+
+  /** Runs the cameras, counting into {@code stats} (which may log parts). */
+  Result run(Supplier<String> extraProgress, SimStats stats)
+      throws IOException, InterruptedException {
     List<SimulatedCamera> cams = new ArrayList<>();
     try {
       for (int i = 1; i <= cameras; i++) {

@@ -40,6 +40,35 @@ public final class SimStats {
   private final Histogram roundTripTotal = new Histogram(1, MAX_US, 3);
   private final Histogram serviceTotal = new Histogram(1, MAX_US, 3);
 
+  /** One part that went down the simulated belt, for judging what the reject gate did. */
+  public record Part(String cameraId, long sequence, long captureUs, boolean defective) {}
+
+  /** Parts are logged only when asked for (the demo's reject gate), at most this many. */
+  private static final int MAX_LOGGED_PARTS = 2_000_000;
+
+  private final java.util.List<Part> parts = new java.util.ArrayList<>();
+  private volatile boolean logParts;
+
+  /** Keeps every part sent from now on (for {@link SimulatedRejectGate#judge}). */
+  public void logParts() {
+    logParts = true;
+  }
+
+  /** The parts logged so far. */
+  public synchronized java.util.List<Part> parts() {
+    return java.util.List.copyOf(parts);
+  }
+
+  void onPart(String cameraId, long sequence, long captureUs, boolean defective) {
+    if (logParts) {
+      synchronized (this) {
+        if (parts.size() < MAX_LOGGED_PARTS) {
+          parts.add(new Part(cameraId, sequence, captureUs, defective));
+        }
+      }
+    }
+  }
+
   public SimStats() {
     for (int i = 0; i < reasons.length; i++) {
       reasons[i] = new LongAdder();

@@ -150,6 +150,8 @@ public final class SimulatedCamera implements AutoCloseable {
     ByteBuf frame = Unpooled.buffer(pixels.length + 64);
     long periodNs = (long) (1e9 / settings.fps());
     long start = System.nanoTime();
+    // Capture times are on the wall clock (epoch µs), taken at the scheduled capture moment.
+    long epochAtStartUs = epochMicros();
     long lastWriteNs = start;
     long seq = 0;
     try {
@@ -182,10 +184,12 @@ public final class SimulatedCamera implements AutoCloseable {
         defective[slot] = label.defective();
         answered[slot] = false;
         frame.clear();
+        long captureUs = epochAtStartUs + (due - start) / 1_000;
+        stats.onPart(cameraId, seq, captureUs, label.defective());
         FrameFlyweight.writeMessage(
             frame,
             seq,
-            System.currentTimeMillis() * 1000,
+            captureUs,
             true,
             seq * 100,
             settings.width(),
@@ -208,6 +212,11 @@ public final class SimulatedCamera implements AutoCloseable {
         LOG.log(Level.WARNING, "camera {0}: {1}", cameraId, fatalError);
       }
     }
+  }
+
+  private static long epochMicros() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
   }
 
   private void write(ByteBuf buf) throws IOException {

@@ -29,6 +29,7 @@ public final class ActuatorMetrics implements ActuatorEvents {
   private final Map<String, Output> outputs = new ConcurrentHashMap<>();
   private final AtomicLong alarms = new AtomicLong();
   private final Recorder fireLatenessUs = new Recorder(3);
+  private final org.HdrHistogram.Histogram confirmLatencyTotal = new org.HdrHistogram.Histogram(3);
   private volatile String lastAlarm;
   private volatile AlarmSink alarmSink = (cause, part) -> {};
 
@@ -190,7 +191,11 @@ public final class ActuatorMetrics implements ActuatorEvents {
     for (MissCause c : MissCause.all()) {
       missed.put(c, missed(c));
     }
-    var h = fireLatenessUs.getIntervalHistogram();
+    org.HdrHistogram.Histogram h;
+    synchronized (confirmLatencyTotal) {
+      confirmLatencyTotal.add(fireLatenessUs.getIntervalHistogram());
+      h = confirmLatencyTotal.copy();
+    }
     return new Snapshot(
         verdicts(),
         rejectsScheduled(),
@@ -207,7 +212,7 @@ public final class ActuatorMetrics implements ActuatorEvents {
    * Counters at one moment.
    *
    * @param confirmLatencyP50Us median time from a reject's due moment to its confirmation by the
-   *     device, since the previous snapshot
+   *     device, since start
    */
   public record Snapshot(
       long verdicts,

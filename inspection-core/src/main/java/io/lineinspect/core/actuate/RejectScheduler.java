@@ -48,6 +48,7 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
   private final long maxSkewNs;
   private final Thread thread;
   private volatile boolean running = true;
+  private volatile int pendingCount;
   private long epochOffsetUs;
   private long epochRefreshedNs;
 
@@ -187,6 +188,7 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     }
     copy.copyFrom(order);
     pending.add(copy);
+    pendingCount = pending.size();
     metrics.onScheduled();
     return true;
   }
@@ -214,12 +216,27 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
 
   private void fireDue() {
     RejectOrder next;
-    while ((next = pending.peek()) != null && clock.nanoTime() - next.fireAtNs() >= 0) {
+    long now;
+    while ((next = pending.peek()) != null && (now = clock.nanoTime()) - next.fireAtNs() >= 0) {
       pending.poll();
-      for (ActuatorOutput o : outputs) {
-        o.fire(next);
+      if (now - next.fireAtNs() > lateToleranceNs) {
+        // This thread was descheduled past the part: firing now would push the next part.
+        metrics.missed(
+            ActuatorMetrics.SCHEDULER,
+            MissCause.LATE,
+            next.cameraId(),
+            next.sequence(),
+            String.format(
+                java.util.Locale.ROOT,
+                "scheduler woke %.1f ms after the fire time",
+                (now - next.fireAtNs()) / 1e6));
+      } else {
+        for (ActuatorOutput o : outputs) {
+          o.fire(next);
+        }
       }
       free.add(next);
+      pendingCount = pending.size();
     }
   }
 
@@ -231,9 +248,18 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     }
   }
 
-  /** Stops scheduling (pending rejects are dropped, the line is stopping) and closes outputs. */
+  /**
+   * Fires the rejects still pending (waiting at most their travel time), then stops and closes the
+   * outputs. Call after the pipeline has emitted its last verdict.
+   */
   @Override
   public void close() {
+    long until = clock.nanoTime() + travelNs + lateToleranceNs + 500_000_000L;
+    while ((pendingCount > 0 || poller.getSequence().get() < inbox.getCursor())
+        && clock.nanoTime() - until < 0
+        && thread.isAlive()) {
+      LockSupport.parkNanos(1_000_000L);
+    }
     running = false;
     LockSupport.unpark(thread);
     try {

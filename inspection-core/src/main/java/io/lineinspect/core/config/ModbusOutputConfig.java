@@ -77,6 +77,26 @@ public record ModbusOutputConfig(
     }
   }
 
+  /** The same output talking to another server, with another camera → slot map (the demo). */
+  public ModbusOutputConfig pointedAt(String host, int port, Map<String, Integer> cameras) {
+    return new ModbusOutputConfig(
+        name,
+        host,
+        port,
+        unitId,
+        cameras,
+        pulse,
+        pulseCoil,
+        pulseMs,
+        registerAddress,
+        encoderOffset,
+        alarmCoil,
+        requestTimeoutMs,
+        connectTimeoutMs,
+        reconnectMinMs,
+        reconnectMaxMs);
+  }
+
   /** The slot of a camera, or -1 when the camera is not mapped on a line that maps cameras. */
   public int slotOf(String cameraId) {
     if (cameras.isEmpty()) {

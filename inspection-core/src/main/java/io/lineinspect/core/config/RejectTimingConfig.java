@@ -10,8 +10,9 @@ package io.lineinspect.core.config;
  * @param clock {@code capture} (default): from the capture time the camera put in the frame, which
  *     needs the camera's clock synchronised with the service's (PTP/NTP); {@code receipt}: from the
  *     moment the service received the frame (for cameras without a synchronised clock)
- * @param lateToleranceMs a reject may still fire this late; a verdict that reaches the scheduler
- *     later than that is a missed reject and never fires (default 2)
+ * @param lateToleranceMs a reject may still fire this late and hit its part (set it from the gate:
+ *     half the time a part spends in front of the pusher); a reject that would fire later is a
+ *     missed reject and never fires (default 5)
  * @param maxClockSkewMs a capture time further in the future than this is not trusted: the reject
  *     is timed from receipt instead and the skew is counted (default 20)
  * @param queueSize verdicts waiting for the scheduler; a power of two (default 1024)
@@ -30,7 +31,7 @@ public record RejectTimingConfig(
     responseMs = Check.doubleIn("actuators.timing.responseMs", responseMs, 0, 0, 10_000);
     clock = Check.oneOf("actuators.timing.clock", clock, "capture", "capture", "receipt");
     lateToleranceMs =
-        Check.doubleIn("actuators.timing.lateToleranceMs", lateToleranceMs, 2, 0, 10_000);
+        Check.doubleIn("actuators.timing.lateToleranceMs", lateToleranceMs, 5, 0, 10_000);
     maxClockSkewMs =
         Check.doubleIn("actuators.timing.maxClockSkewMs", maxClockSkewMs, 20, 0, 60_000);
     queueSize = Check.intIn("actuators.timing.queueSize", queueSize, 1024, 16, 1 << 20);

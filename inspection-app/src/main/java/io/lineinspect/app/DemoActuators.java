@@ -1,0 +1,212 @@
+package io.lineinspect.app;
+
+import io.lineinspect.camera.sim.SimStats;
+import io.lineinspect.camera.sim.SimulatedRejectGate;
+import io.lineinspect.core.actuate.ActuatorMetrics;
+import io.lineinspect.core.actuate.MissCause;
+import io.lineinspect.core.actuate.RejectScheduler;
+import io.lineinspect.core.config.ActuatorOutputConfig;
+import io.lineinspect.core.config.ActuatorsConfig;
+import io.lineinspect.core.config.ModbusOutputConfig;
+import io.lineinspect.core.config.RejectTimingConfig;
+import io.lineinspect.core.config.ServiceConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The demo's actuator side: points the configuration's Modbus outputs at a simulated PLC with
+ * reject pushers (or a real Modbus server, or none), and afterwards reports what left the belt.
+ */
+final class DemoActuators implements AutoCloseable {
+  private final ServiceConfig config;
+  private final SimulatedRejectGate gate;
+  private final String target;
+  private final Map<String, Integer> coilOf;
+
+  private DemoActuators(
+      ServiceConfig config, SimulatedRejectGate gate, String target, Map<String, Integer> coilOf) {
+    this.config = config;
+    this.gate = gate;
+    this.target = target;
+    this.coilOf = coilOf;
+  }
+
+  /**
+   * @param plc {@code sim}, {@code none} or {@code HOST:PORT}
+   * @param cameras the demo's cameras, {@code cam-1 … cam-N}: camera i gets slot i−1
+   */
+  static DemoActuators prepare(ServiceConfig config, String plc, int cameras) throws IOException {
+    List<ActuatorOutputConfig> outputs = config.actuators().outputs();
+    if (outputs.isEmpty()) {
+      return new DemoActuators(config, null, null, Map.of());
+    }
+    if ("none".equals(plc)) {
+      return new DemoActuators(
+          config.withActuators(new ActuatorsConfig(config.actuators().timing(), List.of())),
+          null,
+          null,
+          Map.of());
+    }
+    SimulatedRejectGate gate = null;
+    String host;
+    int port;
+    if ("sim".equals(plc)) {
+      gate = SimulatedRejectGate.start();
+      host = "127.0.0.1";
+      port = gate.port();
+    } else {
+      int colon = plc.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("--plc must be sim, none or HOST:PORT, got " + plc);
+      }
+      host = plc.substring(0, colon);
+      try {
+        port = Integer.parseInt(plc.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--plc port is not a number: " + plc);
+      }
+    }
+    Map<String, Integer> slots = new LinkedHashMap<>();
+    for (int i = 1; i <= cameras; i++) {
+      slots.put("cam-" + i, i - 1);
+    }
+    Map<String, Integer> coilOf = new LinkedHashMap<>();
+    List<ActuatorOutputConfig> rewritten = new ArrayList<>();
+    for (ActuatorOutputConfig o : outputs) {
+      if (o instanceof ModbusOutputConfig m) {
+        ModbusOutputConfig re = m.pointedAt(host, port, slots);
+        rewritten.add(re);
+        if (re.pulse() && coilOf.isEmpty()) {
+          slots.forEach((camera, slot) -> coilOf.put(camera, re.pulseCoil() + slot));
+        }
+      } else {
+        rewritten.add(o);
+      }
+    }
+    ServiceConfig cfg =
+        config.withActuators(new ActuatorsConfig(config.actuators().timing(), rewritten));
+    return new DemoActuators(cfg, gate, host + ":" + port, coilOf);
+  }
+
+  ServiceConfig config() {
+    return config;
+  }
+
+  SimulatedRejectGate gate() {
+    return gate;
+  }
+
+  void describe(PrintStream out) {
+    if (target == null) {
+      return;
+    }
+    RejectTimingConfig t = config.actuators().timing();
+    out.printf(
+        Locale.ROOT,
+        "reject actuators: %s on %s, rejects fire %.0f ms after capture%n",
+        gate != null ? "simulated PLC with pushers (Modbus TCP)" : "Modbus TCP server",
+        target,
+        t.travelMs() - t.responseMs());
+  }
+
+  /** "; rejects 12 (missed 0)" for progress lines, or "" without actuators. */
+  static String progress(RejectScheduler rejects) {
+    if (rejects == null) {
+      return "";
+    }
+    ActuatorMetrics m = rejects.metrics();
+    return String.format(Locale.ROOT, "  rejects %d (missed %d)", m.rejectsScheduled(), m.missed());
+  }
+
+  /** Prints the actuator figures and returns them for the JSON summary. */
+  Map<String, Object> report(RejectScheduler rejects, SimStats stats, PrintStream out) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    if (rejects == null) {
+      return json;
+    }
+    ActuatorMetrics.Snapshot s = rejects.metrics().snapshot();
+    Map<String, Long> missed = new LinkedHashMap<>();
+    s.missed().forEach((c, n) -> missed.put(c.name(), n));
+    out.printf(
+        Locale.ROOT,
+        "actuators: verdicts %d, rejects scheduled %d, missed %d%s, confirmed p50 %.2f ms / p99"
+            + " %.2f ms after due%n",
+        s.verdicts(),
+        s.rejectsScheduled(),
+        s.missedTotal(),
+        s.missedTotal() == 0 ? "" : " " + nonZero(s.missed()),
+        s.confirmLatencyP50Us() / 1000.0,
+        s.confirmLatencyP99Us() / 1000.0);
+    json.put("rejectsScheduled", s.rejectsScheduled());
+    json.put("rejectsMissed", s.missedTotal());
+    json.put("rejectsMissedByCause", missed);
+    s.outputs()
+        .forEach(
+            (name, o) -> {
+              if (!ActuatorMetrics.SCHEDULER.equals(name)) {
+                out.printf(
+                    Locale.ROOT,
+                    "  output %s: fired %d, confirmed %d, connects %d%n",
+                    name,
+                    o.fired(),
+                    o.delivered(),
+                    o.connects());
+              }
+            });
+    if (gate != null) {
+      RejectTimingConfig t = config.actuators().timing();
+      long travelUs = (long) ((t.travelMs() - t.responseMs()) * 1000);
+      int pulseMs =
+          config.actuators().outputs().stream()
+              .filter(ModbusOutputConfig.class::isInstance)
+              .map(ModbusOutputConfig.class::cast)
+              .mapToInt(ModbusOutputConfig::pulseMs)
+              .findFirst()
+              .orElse(10);
+      long windowUs = Math.max(2_000, pulseMs * 500L);
+      SimulatedRejectGate.Outcome g = gate.judge(stats.parts(), coilOf, travelUs, windowUs);
+      out.printf(
+          Locale.ROOT,
+          "reject gate (pusher hits a part within ±%.1f ms of its gate time): defective parts"
+              + " rejected %d of %d, defects escaped %d%s, good parts rejected %d, pusher strokes %d"
+              + " (%d hit no part)%n",
+          windowUs / 1000.0,
+          g.defectsRejected(),
+          g.defectsRejected() + g.defectsEscaped(),
+          g.defectsEscaped(),
+          g.escapedExamples().isEmpty() ? "" : " " + g.escapedExamples(),
+          g.goodRejected(),
+          g.pulses(),
+          g.strayPulses());
+      json.put("defectsRejectedAtGate", g.defectsRejected());
+      json.put("defectsEscapedAtGate", g.defectsEscaped());
+      json.put("goodPartsRejectedAtGate", g.goodRejected());
+      json.put("pusherStrokes", g.pulses());
+      json.put("strayPusherStrokes", g.strayPulses());
+    }
+    return json;
+  }
+
+  private static String nonZero(Map<MissCause, Long> m) {
+    StringBuilder b = new StringBuilder("(");
+    m.forEach(
+        (c, n) -> {
+          if (n > 0) {
+            b.append(b.length() == 1 ? "" : ", ").append(c).append(' ').append(n);
+          }
+        });
+    return b.append(')').toString();
+  }
+
+  @Override
+  public void close() {
+    if (gate != null) {
+      gate.close();
+    }
+  }
+}
