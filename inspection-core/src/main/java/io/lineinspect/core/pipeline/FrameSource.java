@@ -101,7 +101,12 @@ public abstract class FrameSource {
     }
   }
 
-  /** A growable FIFO of reusable records, so parking allocates nothing in steady state. */
+  /**
+   * A growable queue of reusable records, kept sorted by arrival, so parking allocates nothing in
+   * steady state. Verdicts can be parked out of order (the watchdog may decide arrival 5 before the
+   * inference thread emits arrival 4): each is inserted at its place, or a verdict parked behind a
+   * later one would wait forever.
+   */
   private static final class Parked {
     private long[] arrival = new long[16];
     private VerdictRecord[] records = newRecords(16);
@@ -120,10 +125,23 @@ public abstract class FrameSource {
       if (size == arrival.length) {
         grow();
       }
-      int i = (head + size) % arrival.length;
+      int n = arrival.length;
+      int i = (head + size) % n;
+      VerdictRecord free = records[i];
+      // Shift later arrivals one place back (rarely more than a few), then insert.
+      while (i != head) {
+        int prev = (i - 1 + n) % n;
+        if (arrival[prev] < a) {
+          break;
+        }
+        arrival[i] = arrival[prev];
+        records[i] = records[prev];
+        i = prev;
+      }
       arrival[i] = a;
+      records[i] = free;
       size++;
-      return records[i];
+      return free;
     }
 
     long headArrival() {

@@ -280,7 +280,14 @@ class InspectionPipelineTest {
       }
     }
     for (RecordingSource s : sources) {
-      await(() -> s.count() >= frames, s.cameraId() + " verdicts");
+      await(
+          () -> s.count() >= frames,
+          s.cameraId()
+              + " verdicts (have "
+              + s.count()
+              + ", metrics "
+              + pipeline.metrics().snapshot().verdicts()
+              + ")");
     }
     Thread.sleep(50);
     long judged = 0;
