@@ -52,6 +52,7 @@ public final class ModbusOutput implements ActuatorOutput {
   private volatile ModbusTcpClient client;
   private volatile boolean connected;
   private volatile boolean closed;
+  private volatile boolean alarmCoilSet;
   private ActuatorEvents events;
 
   public ModbusOutput(ModbusOutputConfig config) {
@@ -128,6 +129,7 @@ public final class ModbusOutput implements ActuatorOutput {
     }
     client = c;
     backoff.reset();
+    alarmCoilSet = false; // a restarted PLC has lost it
     // Safe state first: every reject coil OFF, then the alarm coil if an alarm is pending.
     if (config.pulse()) {
       for (int slot : slots()) {
@@ -202,13 +204,16 @@ public final class ModbusOutput implements ActuatorOutput {
                 if (reject) {
                   failed(ex, camera, sequence, "registers at " + address);
                 } else {
-                  LOG.log(
-                      Level.WARNING,
-                      "actuator {0}: verdict registers of {1}#{2} not written: {3}",
+                  events.problem(
                       name,
-                      camera,
-                      sequence,
-                      rootMessage(ex));
+                      "verdict registers of "
+                          + camera
+                          + "#"
+                          + sequence
+                          + " at "
+                          + address
+                          + " not written: "
+                          + rootMessage(ex));
                 }
               }
             });
@@ -289,12 +294,13 @@ public final class ModbusOutput implements ActuatorOutput {
         .whenComplete(
             (r, ex) -> {
               if (ex != null && !closed) {
-                LOG.log(
-                    Level.ERROR,
-                    "actuator {0}: coil {1} could not be switched OFF ({2}); retrying",
+                events.problem(
                     name,
-                    coil,
-                    rootMessage(ex));
+                    "coil "
+                        + coil
+                        + " could not be switched OFF ("
+                        + rootMessage(ex)
+                        + "); retrying");
                 timer.schedule(() -> pulseEnd(slot, generation), 20, TimeUnit.MILLISECONDS);
               }
             });
@@ -341,14 +347,13 @@ public final class ModbusOutput implements ActuatorOutput {
             (r, ex) -> {
               if (ex == null) {
                 alarmPending.set(false);
-                LOG.log(Level.WARNING, "actuator {0}: alarm coil {1} set", name, coil);
+                if (!alarmCoilSet) {
+                  alarmCoilSet = true;
+                  LOG.log(Level.WARNING, "actuator {0}: alarm coil {1} set", name, coil);
+                }
               } else {
-                LOG.log(
-                    Level.ERROR,
-                    "actuator {0}: alarm coil {1} could not be set: {2}",
-                    name,
-                    coil,
-                    rootMessage(ex));
+                events.problem(
+                    name, "alarm coil " + coil + " could not be set: " + rootMessage(ex));
               }
             });
   }

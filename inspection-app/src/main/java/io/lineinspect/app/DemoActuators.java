@@ -151,11 +151,12 @@ final class DemoActuators implements AutoCloseable {
               if (!ActuatorMetrics.SCHEDULER.equals(name)) {
                 out.printf(
                     Locale.ROOT,
-                    "  output %s: fired %d, confirmed %d, connects %d%n",
+                    "  output %s: fired %d, confirmed %d, connects %d, other problems %d%n",
                     name,
                     o.fired(),
                     o.delivered(),
-                    o.connects());
+                    o.connects(),
+                    o.problems());
               }
             });
     if (gate != null) {

@@ -14,6 +14,12 @@ public interface ActuatorEvents {
   /** A reject did not reach its part; {@code detail} says what the device or socket said. */
   void missed(String output, MissCause cause, String cameraId, long sequence, String detail);
 
+  /**
+   * Something went wrong that is not a missed reject (a PASS verdict's registers not written, a
+   * coil that could not be switched off): counted and logged, rate-limited like misses.
+   */
+  void problem(String output, String detail);
+
   /** The output's connection came up or went down. */
   void connection(String output, boolean up, String detail);
 }

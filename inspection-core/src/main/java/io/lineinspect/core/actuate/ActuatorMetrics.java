@@ -126,6 +126,15 @@ public final class ActuatorMetrics implements ActuatorEvents {
   }
 
   @Override
+  public void problem(String output, String detail) {
+    Output o = output(output);
+    o.problems.increment();
+    if (o.mayLog()) {
+      log(Level.WARNING, "actuator {0}: {1}", output, detail);
+    }
+  }
+
+  @Override
   public void connection(String output, boolean up, String detail) {
     Output o = output(output);
     boolean was = o.connected;
@@ -231,7 +240,12 @@ public final class ActuatorMetrics implements ActuatorEvents {
 
   /** Counters of one output. */
   public record OutputSnapshot(
-      long fired, long delivered, Map<MissCause, Long> missed, boolean connected, long connects) {}
+      long fired,
+      long delivered,
+      Map<MissCause, Long> missed,
+      long problems,
+      boolean connected,
+      long connects) {}
 
   private static final class Output {
     final String name;
@@ -239,6 +253,7 @@ public final class ActuatorMetrics implements ActuatorEvents {
     final LongAdder delivered = new LongAdder();
     final Map<MissCause, LongAdder> missed = new EnumMap<>(MissCause.class);
     final LongAdder connects = new LongAdder();
+    final LongAdder problems = new LongAdder();
     final AtomicLong downLogged = new AtomicLong();
     volatile boolean connected;
     private long logWindowMs;
@@ -258,7 +273,8 @@ public final class ActuatorMetrics implements ActuatorEvents {
         if (suppressed > 0) {
           log(
               Level.WARNING,
-              "actuator {0}: {1} more missed rejects in the last second (not logged one by one)",
+              "actuator {0}: {1} more missed rejects or problems in the last second (counted, not"
+                  + " logged one by one)",
               name,
               suppressed);
         }
@@ -277,7 +293,8 @@ public final class ActuatorMetrics implements ActuatorEvents {
     OutputSnapshot snapshot() {
       Map<MissCause, Long> m = new EnumMap<>(MissCause.class);
       missed.forEach((k, v) -> m.put(k, v.sum()));
-      return new OutputSnapshot(fired.sum(), delivered.sum(), m, connected, connects.sum());
+      return new OutputSnapshot(
+          fired.sum(), delivered.sum(), m, problems.sum(), connected, connects.sum());
     }
   }
 }
