@@ -130,17 +130,31 @@ public final class ModbusOutput implements ActuatorOutput {
     client = c;
     backoff.reset();
     alarmCoilSet = false; // a restarted PLC has lost it
-    // Safe state first: every reject coil OFF, then the alarm coil if an alarm is pending.
-    if (config.pulse()) {
-      for (int slot : slots()) {
-        c.writeSingleCoilAsync(config.unitId(), new WriteSingleCoilRequest(coil(slot), false));
-      }
-    }
     connected = true;
     events.connection(name, true, "to " + target);
-    if (alarmPending.get()) {
-      writeAlarm();
-    }
+    // Safe state first: every reject coil OFF, then the alarm coil if an alarm is pending. Sent
+    // from this output's thread, not from inside the connect completion (requests sent there
+    // were answered before the client knew them: "No pending request for response frame").
+    timer.execute(
+        () -> {
+          if (config.pulse()) {
+            for (int slot : slots()) {
+              int coil = coil(slot);
+              c.writeSingleCoilAsync(config.unitId(), new WriteSingleCoilRequest(coil, false))
+                  .whenComplete(
+                      (r, ex) -> {
+                        if (ex != null) {
+                          events.problem(
+                              name,
+                              "coil " + coil + " not reset OFF on connect: " + rootMessage(ex));
+                        }
+                      });
+            }
+          }
+          if (alarmPending.get()) {
+            writeAlarm();
+          }
+        });
   }
 
   /** Called once per connection attempt, when it failed or its connection ended. */
