@@ -31,7 +31,16 @@ import java.util.function.LongSupplier;
  */
 public final class RejectScheduler implements VerdictListener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RejectScheduler.class.getName());
-  private static final long IDLE_PARK_NS = TimeUnit.MICROSECONDS.toNanos(500);
+
+  /** Longest nap with rejects pending: new verdicts are picked up at least this often. */
+  private static final long BUSY_PARK_NS = TimeUnit.MICROSECONDS.toNanos(500);
+
+  /**
+   * Nap with nothing pending: a verdict's registers/VERDICT line leave at most this late (its
+   * reject is due travelMs later).
+   */
+  private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
   private static final long EPOCH_REFRESH_NS = TimeUnit.SECONDS.toNanos(1);
 
   private final RejectTimingConfig timing;
@@ -142,7 +151,7 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
         RejectOrder next = pending.peek();
         long sleep = IDLE_PARK_NS;
         if (next != null) {
-          sleep = Math.min(sleep, next.fireAtNs() - clock.nanoTime());
+          sleep = Math.min(BUSY_PARK_NS, next.fireAtNs() - clock.nanoTime());
         }
         if (sleep > 0) {
           LockSupport.parkNanos(sleep);
