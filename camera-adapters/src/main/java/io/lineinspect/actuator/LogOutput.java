@@ -57,7 +57,7 @@ public final class LogOutput implements ActuatorOutput {
         o.reason(),
         o.fireAtEpochUs(),
         lateUs);
-    events.delivered(config.name(), lateUs);
+    events.delivered(config.name(), o.cameraId(), o.sequence(), lateUs);
   }
 
   @Override

@@ -288,7 +288,7 @@ public final class ModbusOutput implements ActuatorOutput {
               if (ex != null) {
                 failed(ex, camera, sequence, "coil " + coil + " ON");
               } else {
-                events.delivered(name, RejectTiming.latenessUs(fireAtNs));
+                events.delivered(name, camera, sequence, RejectTiming.latenessUs(fireAtNs));
               }
             });
     // Pulses closer than pulseMs merge: only the latest pulse's end switches the coil off.

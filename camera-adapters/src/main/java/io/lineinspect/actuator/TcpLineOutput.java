@@ -190,7 +190,7 @@ public final class TcpLineOutput implements ActuatorOutput {
         .addListener(
             (ChannelFuture w) -> {
               if (w.isSuccess()) {
-                events.delivered(name, RejectTiming.latenessUs(fireAtNs));
+                events.delivered(name, camera, sequence, RejectTiming.latenessUs(fireAtNs));
               } else {
                 events.missed(
                     name,

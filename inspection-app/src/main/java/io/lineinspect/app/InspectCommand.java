@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
       InspectCommand.Serve.class,
       InspectCommand.CameraSim.class,
       InspectCommand.Demo.class,
-      InspectCommand.Dataset.class
+      InspectCommand.Dataset.class,
+      AuditCommand.class
     })
 public final class InspectCommand implements Runnable {
 
@@ -319,7 +320,8 @@ public final class InspectCommand implements Runnable {
               i.listeningOn("127.0.0.1", 0),
               loaded.pipeline(),
               loaded.inference(),
-              loaded.actuators());
+              loaded.actuators(),
+              loaded.audit());
       DemoActuators actuators = DemoActuators.prepare(cfg, plc, o.cameras);
       cfg = actuators.config();
       SimStats stats = new SimStats();
@@ -368,6 +370,20 @@ public final class InspectCommand implements Runnable {
         // Fire the rejects still on their way to the gate, then see what left the belt.
         service.close();
         Map<String, Object> extra = actuators.report(service.rejects(), stats, System.out);
+        if (service.audit() != null) {
+          var a = service.audit();
+          System.out.printf(
+              Locale.ROOT,
+              "audit: %d records written to %s (dropped %d, lost to write errors %d); check it with"
+                  + " bin/inspect audit verify%n",
+              a.written(),
+              a.dir(),
+              a.dropped(),
+              a.lost());
+          extra.put("auditWritten", a.written());
+          extra.put("auditDropped", a.dropped());
+          extra.put("auditLost", a.lost());
+        }
         return report(r, o.json, extra);
       }
     }

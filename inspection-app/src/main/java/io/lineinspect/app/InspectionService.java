@@ -4,7 +4,10 @@ import io.lineinspect.actuator.ActuatorOutputs;
 import io.lineinspect.camera.ingest.CameraServer;
 import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.RejectScheduler;
+import io.lineinspect.core.audit.AuditLog;
+import io.lineinspect.core.config.ConfigException;
 import io.lineinspect.core.config.ServiceConfig;
+import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
 import io.lineinspect.core.pipeline.InspectionPipeline;
@@ -25,6 +28,7 @@ public final class InspectionService implements AutoCloseable {
   private final InspectionPipeline pipeline;
   private final CameraServer server;
   private final RejectScheduler rejects;
+  private final AuditLog audit;
   private int port;
   private boolean closed;
 
@@ -46,16 +50,30 @@ public final class InspectionService implements AutoCloseable {
                 new ActuatorMetrics(),
                 clock,
                 RejectScheduler::systemEpochMicros);
+    this.audit = config.audit().enabled() ? openAudit(config, home) : null;
+    if (rejects != null && audit != null) {
+      rejects.metrics().onOutcome(audit::rejectOutcome);
+    }
     this.pipeline =
         new InspectionPipeline(
             config.pipeline(),
             TimeUnit.MILLISECONDS.toNanos(config.line().budgetMs()),
             config.line().failSafeVerdict(),
             backend,
-            rejects,
+            VerdictListener.all(rejects, audit),
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
+  }
+
+  private static AuditLog openAudit(ServiceConfig config, Path home) {
+    Path dir = home.resolve(config.audit().dir());
+    try {
+      return new AuditLog(config.audit(), dir, RejectScheduler::systemEpochMicros);
+    } catch (java.io.IOException e) {
+      throw new ConfigException(
+          "audit.dir: cannot write the audit trail in " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   private static InferenceBackend createBackend(ServiceConfig config, Path home) {
@@ -95,6 +113,11 @@ public final class InspectionService implements AutoCloseable {
     return backend;
   }
 
+  /** The audit trail, or null when disabled. */
+  public AuditLog audit() {
+    return audit;
+  }
+
   /** The reject scheduler and its outputs, or null when no actuator output is configured. */
   public RejectScheduler rejects() {
     return rejects;
@@ -115,6 +138,9 @@ public final class InspectionService implements AutoCloseable {
     backend.close();
     if (rejects != null) {
       rejects.close();
+    }
+    if (audit != null) {
+      audit.close();
     }
   }
 }

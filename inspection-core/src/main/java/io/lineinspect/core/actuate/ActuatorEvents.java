@@ -8,8 +8,8 @@ public interface ActuatorEvents {
   /** A reject was sent to the device. */
   void fired(String output);
 
-  /** The device confirmed a reject. */
-  void delivered(String output, long fireLatenessUs);
+  /** The device confirmed the reject of part {@code cameraId#sequence}. */
+  void delivered(String output, String cameraId, long sequence, long fireLatenessUs);
 
   /** A reject did not reach its part; {@code detail} says what the device or socket said. */
   void missed(String output, MissCause cause, String cameraId, long sequence, String detail);

@@ -43,6 +43,22 @@ public final class ActuatorMetrics implements ActuatorEvents {
     this.alarmSink = sink;
   }
 
+  /** Where the outcome of every reject goes (the audit trail), from any thread. */
+  @FunctionalInterface
+  public interface OutcomeListener {
+    /**
+     * @param outcome {@code DELIVERED} or a {@link MissCause} name
+     */
+    void outcome(String output, String cameraId, long sequence, String outcome);
+  }
+
+  private volatile OutcomeListener outcomes = (o, c, s, x) -> {};
+
+  /** Sends every reject's outcome to {@code listener} (one listener; the last one set wins). */
+  public void onOutcome(OutcomeListener listener) {
+    this.outcomes = listener;
+  }
+
   /**
    * Logs on the {@code actuator-log} thread: a console or journal that blocks must never delay the
    * reject scheduler. At most {@value #LOG_BACKLOG} lines wait; beyond that they are counted and
@@ -100,8 +116,9 @@ public final class ActuatorMetrics implements ActuatorEvents {
   }
 
   @Override
-  public void delivered(String output, long fireLatenessUs) {
+  public void delivered(String output, String cameraId, long sequence, long fireLatenessUs) {
     output(output).delivered.increment();
+    outcomes.outcome(output, cameraId, sequence, "DELIVERED");
     this.fireLatenessUs.recordValue(Math.max(0, Math.min(fireLatenessUs, 60_000_000L)));
   }
 
@@ -112,6 +129,7 @@ public final class ActuatorMetrics implements ActuatorEvents {
     o.missed.get(cause).increment();
     alarms.incrementAndGet();
     String part = cameraId + "#" + sequence;
+    outcomes.outcome(output, cameraId, sequence, cause.name());
     lastAlarm = output + ": missed reject of part " + part + ": " + cause.text();
     if (o.mayLog()) {
       log(

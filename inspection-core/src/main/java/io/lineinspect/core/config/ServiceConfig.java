@@ -10,7 +10,8 @@ public record ServiceConfig(
     IngestConfig ingest,
     PipelineConfig pipeline,
     InferenceConfig inference,
-    ActuatorsConfig actuators) {
+    ActuatorsConfig actuators,
+    AuditConfig audit) {
   public ServiceConfig {
     if (line == null) {
       throw new ConfigException("line: required section is missing");
@@ -20,17 +21,37 @@ public record ServiceConfig(
     inference = inference == null ? InferenceConfig.defaults() : inference;
     actuators = actuators == null ? ActuatorsConfig.defaults() : actuators;
     actuators = withTravelTime(line, actuators);
+    audit = audit == null ? AuditConfig.defaults() : audit;
   }
 
-  /** A configuration without actuator outputs. */
+  /** No audit trail: for tests and benchmarks that assemble a service in code. */
+  private static final AuditConfig NO_AUDIT =
+      new AuditConfig(false, null, null, null, null, null, null, null);
+
+  /** A configuration with actuators, without an audit trail (tests, benchmarks). */
+  public ServiceConfig(
+      LineConfig line,
+      IngestConfig ingest,
+      PipelineConfig pipeline,
+      InferenceConfig inference,
+      ActuatorsConfig actuators) {
+    this(line, ingest, pipeline, inference, actuators, NO_AUDIT);
+  }
+
+  /** A configuration without actuator outputs and audit trail (tests, benchmarks). */
   public ServiceConfig(
       LineConfig line, IngestConfig ingest, PipelineConfig pipeline, InferenceConfig inference) {
-    this(line, ingest, pipeline, inference, null);
+    this(line, ingest, pipeline, inference, null, NO_AUDIT);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, other);
+    return new ServiceConfig(line, ingest, pipeline, inference, other, audit);
+  }
+
+  /** The same configuration with other audit settings. */
+  public ServiceConfig withAudit(AuditConfig other) {
+    return new ServiceConfig(line, ingest, pipeline, inference, actuators, other);
   }
 
   /**

@@ -11,4 +11,23 @@ package io.lineinspect.core.emit;
 @FunctionalInterface
 public interface VerdictListener {
   void onVerdict(VerdictView verdict);
+
+  /** All the given listeners in order (nulls skipped), or null when none is given. */
+  static VerdictListener all(VerdictListener... listeners) {
+    VerdictListener[] present =
+        java.util.Arrays.stream(listeners)
+            .filter(java.util.Objects::nonNull)
+            .toArray(VerdictListener[]::new);
+    if (present.length == 0) {
+      return null;
+    }
+    if (present.length == 1) {
+      return present[0];
+    }
+    return v -> {
+      for (VerdictListener l : present) {
+        l.onVerdict(v);
+      }
+    };
+  }
 }

@@ -47,6 +47,26 @@ public interface VerdictView {
   /** Human-readable detail for fail-safe verdicts (sent to the camera as an ERROR), or null. */
   String detail();
 
+  /** Service monotonic time preprocessing of the frame started, 0 when it did not run. */
+  default long preprocessStartNs() {
+    return 0;
+  }
+
+  /** Service monotonic time preprocessing ended, 0 when it did not run. */
+  default long preprocessedNs() {
+    return 0;
+  }
+
+  /** Service monotonic time the frame's inference batch started, 0 when it did not run. */
+  default long inferStartNs() {
+    return 0;
+  }
+
+  /** Service monotonic time the frame's inference batch ended, 0 when it did not run. */
+  default long inferEndNs() {
+    return 0;
+  }
+
   /** True when the ingest adapter already told the camera what was wrong with this frame. */
   default boolean peerNotified() {
     return false;

@@ -304,18 +304,22 @@ public final class FrameEvent implements VerdictView {
     return deadlineNs;
   }
 
+  @Override
   public long preprocessStartNs() {
     return preprocessStartNs;
   }
 
+  @Override
   public long preprocessedNs() {
     return preprocessedNs;
   }
 
+  @Override
   public long inferStartNs() {
     return inferStartNs;
   }
 
+  @Override
   public long inferEndNs() {
     return inferEndNs;
   }

@@ -27,6 +27,10 @@ final class VerdictRecord implements VerdictView {
   private long emittedNs;
   private String detail;
   private boolean peerNotified;
+  private long preprocessStartNs;
+  private long preprocessedNs;
+  private long inferStartNs;
+  private long inferEndNs;
 
   VerdictRecord copyFrom(VerdictView v) {
     cameraId = v.cameraId();
@@ -43,6 +47,10 @@ final class VerdictRecord implements VerdictView {
     emittedNs = v.emittedNs();
     detail = v.detail();
     peerNotified = v.peerNotified();
+    preprocessStartNs = v.preprocessStartNs();
+    preprocessedNs = v.preprocessedNs();
+    inferStartNs = v.inferStartNs();
+    inferEndNs = v.inferEndNs();
     return this;
   }
 
@@ -72,6 +80,10 @@ final class VerdictRecord implements VerdictView {
     this.detail = detail;
     this.peerNotified = false;
     this.emittedNs = emittedNs;
+    this.preprocessStartNs = 0;
+    this.preprocessedNs = 0;
+    this.inferStartNs = 0;
+    this.inferEndNs = 0;
     return this;
   }
 
@@ -84,6 +96,26 @@ final class VerdictRecord implements VerdictView {
     label = "";
     model = null;
     detail = null;
+  }
+
+  @Override
+  public long preprocessStartNs() {
+    return preprocessStartNs;
+  }
+
+  @Override
+  public long preprocessedNs() {
+    return preprocessedNs;
+  }
+
+  @Override
+  public long inferStartNs() {
+    return inferStartNs;
+  }
+
+  @Override
+  public long inferEndNs() {
+    return inferEndNs;
   }
 
   @Override

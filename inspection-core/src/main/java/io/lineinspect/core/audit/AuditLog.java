@@ -1,0 +1,499 @@
+package io.lineinspect.core.audit;
+
+import com.lmax.disruptor.EventPoller;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.YieldingWaitStrategy;
+import io.lineinspect.core.config.AuditConfig;
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.inference.ModelInfo;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * The audit trail: every verdict appended, on the {@code audit-writer} thread, to segment files of
+ * JSON lines, each line carrying the SHA-256 of the previous line's hash and its own content, so
+ * that any change, removal or truncation is found by {@link AuditVerifier}. Format and guarantees:
+ * {@code docs/operations.md}.
+ *
+ * <p>The pipeline never waits for the disk: {@link #onVerdict} copies the verdict into a ring and
+ * returns; a full ring counts the verdict as dropped. Write errors (disk full, I/O error) are
+ * counted, logged and retried with a new segment; the records in hand are counted as lost.
+ */
+public final class AuditLog implements VerdictListener, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
+  static final String SEGMENT_PREFIX = "audit-";
+  static final String SEGMENT_SUFFIX = ".jsonl";
+  static final String ZERO_HASH = "0".repeat(64);
+  private static final int BUFFER_BYTES = 256 * 1024;
+
+  private final AuditConfig config;
+  private final Path dir;
+  private final LongSupplier epochMicros;
+  private final RingBuffer<Entry> ring;
+  private final EventPoller<Entry> poller;
+  private final Thread thread;
+  private final MessageDigest sha256;
+  private final StringBuilder line = new StringBuilder(512);
+  private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
+  private final LongAdder written = new LongAdder();
+  private final LongAdder dropped = new LongAdder();
+  private final LongAdder lost = new LongAdder();
+  private final LongAdder writeErrors = new LongAdder();
+  private volatile boolean running = true;
+  private volatile String lastError;
+  private FileChannel channel;
+  private Path segmentPath;
+  private long segmentNumber;
+  private long segmentBytes;
+  private long segmentOpenedNs;
+  private long segmentRecords;
+  private long recordNumber;
+  private String prevHash = ZERO_HASH;
+  private long lastForceNs;
+  private long epochOffsetUs;
+  private long bufferedRecords;
+
+  /** One verdict waiting to be written; copied from the reused view, no allocation. */
+  private static final class Entry {
+    String camera;
+    long sequence;
+    long captureUs;
+    long receivedNs;
+    long preprocessStartNs;
+    long preprocessedNs;
+    long inferStartNs;
+    long inferEndNs;
+    long emittedNs;
+    Verdict verdict;
+    ReasonCode reason;
+    float score;
+    String label;
+    ModelInfo model;
+
+    /** Set for the outcome of a reject (then the verdict fields are unused). */
+    String output;
+
+    String outcome;
+    long atUs;
+  }
+
+  /**
+   * Opens (creating) the directory and a new segment, continuing the chain of the last segment
+   * found there.
+   *
+   * @throws IOException when the directory cannot be created or written
+   */
+  public AuditLog(AuditConfig config, Path dir, LongSupplier epochMicros) throws IOException {
+    this.config = config;
+    this.dir = dir;
+    this.epochMicros = epochMicros;
+    try {
+      this.sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    Files.createDirectories(dir);
+    continueChain();
+    this.ring =
+        RingBuffer.createMultiProducer(Entry::new, config.queueSize(), new YieldingWaitStrategy());
+    this.poller = ring.newPoller();
+    ring.addGatingSequences(poller.getSequence());
+    epochOffsetUs = epochMicros.getAsLong() - System.nanoTime() / 1_000;
+    openSegment();
+    thread = new Thread(this::run, "audit-writer");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Picks up numbering and the chain from the newest segment in the directory, if any. */
+  private void continueChain() throws IOException {
+    List<Path> segments = AuditVerifier.segments(dir);
+    if (segments.isEmpty()) {
+      return;
+    }
+    Path last = segments.get(segments.size() - 1);
+    segmentNumber = AuditVerifier.segmentNumber(last);
+    AuditVerifier.Tail tail = AuditVerifier.tail(last);
+    prevHash = tail.lastHash();
+    recordNumber = tail.lastRecord();
+    if (tail.torn()) {
+      LOG.log(
+          Level.WARNING,
+          "audit: {0} ends with a torn record (the service stopped within the fsync window); the"
+              + " chain continues from the last whole record",
+          last.getFileName());
+    }
+  }
+
+  @Override
+  public void onVerdict(VerdictView v) {
+    long seq;
+    try {
+      seq = ring.tryNext();
+    } catch (InsufficientCapacityException e) {
+      dropped.increment();
+      return;
+    }
+    try {
+      Entry e = ring.get(seq);
+      e.camera = v.cameraId();
+      e.sequence = v.sequence();
+      e.captureUs = v.captureTimeUs();
+      e.receivedNs = v.receivedNs();
+      e.preprocessStartNs = v.preprocessStartNs();
+      e.preprocessedNs = v.preprocessedNs();
+      e.inferStartNs = v.inferStartNs();
+      e.inferEndNs = v.inferEndNs();
+      e.emittedNs = v.emittedNs();
+      e.verdict = v.verdict();
+      e.reason = v.reason();
+      e.score = v.score();
+      e.label = v.label();
+      e.model = v.model();
+      e.output = null;
+      e.outcome = null;
+    } finally {
+      ring.publish(seq);
+    }
+  }
+
+  /**
+   * Records what became of a part's reject ({@code DELIVERED}, or why it was missed), from any
+   * thread; a full queue counts it as dropped.
+   */
+  public void rejectOutcome(String output, String cameraId, long sequence, String outcome) {
+    long seq;
+    try {
+      seq = ring.tryNext();
+    } catch (InsufficientCapacityException e) {
+      dropped.increment();
+      return;
+    }
+    try {
+      Entry e = ring.get(seq);
+      e.camera = cameraId;
+      e.sequence = sequence;
+      e.output = output;
+      e.outcome = outcome;
+      e.atUs = epochMicros.getAsLong();
+      e.model = null;
+    } finally {
+      ring.publish(seq);
+    }
+  }
+
+  private void run() {
+    EventPoller.Handler<Entry> handler = (e, s, end) -> append(e);
+    while (running || poller.getSequence().get() < ring.getCursor()) {
+      try {
+        EventPoller.PollState state = poller.poll(handler);
+        flushBuffer();
+        maybeRotateOrForce();
+        if (state != EventPoller.PollState.PROCESSING) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+      } catch (Exception e) {
+        failed(e);
+      }
+    }
+  }
+
+  private boolean append(Entry e) {
+    recordNumber++;
+    line.setLength(0);
+    if (e.outcome != null) {
+      line.append("{\"n\":").append(recordNumber);
+      line.append(",\"cam\":\"").append(e.camera).append('"');
+      line.append(",\"frame\":").append(e.sequence);
+      line.append(",\"actuator\":\"").append(e.output).append('"');
+      line.append(",\"outcome\":\"").append(e.outcome).append('"');
+      line.append(",\"atUs\":").append(e.atUs);
+      appendHashed("reject");
+      return true;
+    }
+    line.append("{\"n\":").append(recordNumber);
+    line.append(",\"cam\":\"").append(e.camera).append('"');
+    line.append(",\"frame\":").append(e.sequence);
+    line.append(",\"captureUs\":").append(e.captureUs);
+    line.append(",\"receivedUs\":").append(e.receivedNs / 1_000 + epochOffsetUs);
+    line.append(",\"verdict\":\"").append(e.verdict).append('"');
+    line.append(",\"reason\":\"").append(e.reason).append('"');
+    line.append(",\"score\":");
+    if (Float.isNaN(e.score)) {
+      line.append("null");
+    } else {
+      line.append(Math.round(e.score * 10_000) / 10_000.0);
+    }
+    line.append(",\"label\":\"").append(e.label == null ? "" : e.label).append('"');
+    if (e.model == null) {
+      line.append(",\"model\":null,\"version\":null,\"sha256\":null");
+    } else {
+      line.append(",\"model\":\"").append(e.model.name()).append('"');
+      line.append(",\"version\":\"").append(e.model.version()).append('"');
+      line.append(",\"sha256\":\"").append(e.model.sha256()).append('"');
+    }
+    line.append(",\"latencyUs\":").append((e.emittedNs - e.receivedNs) / 1_000);
+    line.append(",\"stagesUs\":{");
+    stage("queue", e.receivedNs, e.preprocessStartNs, true);
+    stage("preprocess", e.preprocessStartNs, e.preprocessedNs, false);
+    stage("batchWait", e.preprocessedNs, e.inferStartNs, false);
+    stage("inference", e.inferStartNs, e.inferEndNs, false);
+    stage("emit", e.inferEndNs, e.emittedNs, false);
+    line.append('}');
+    e.model = null; // do not pin a replaced model from the ring
+    appendHashed("record");
+    return true;
+  }
+
+  private void stage(String name, long from, long to, boolean first) {
+    if (!first) {
+      line.append(',');
+    }
+    line.append('"').append(name).append("\":");
+    if (from == 0 || to == 0) {
+      line.append("null");
+    } else {
+      line.append((to - from) / 1_000);
+    }
+  }
+
+  /** Ends the line in {@link #line} with the chain hash and buffers it. */
+  private void appendHashed(String kind) {
+    line.append(",\"type\":\"").append(kind).append('"');
+    String hash = chain(prevHash, line);
+    line.append(",\"hash\":\"").append(hash).append("\"}\n");
+    prevHash = hash;
+    byte[] bytes = line.toString().getBytes(StandardCharsets.UTF_8);
+    if (bytes.length > buffer.remaining()) {
+      flushBuffer();
+    }
+    if (bytes.length > buffer.remaining()) {
+      writeDirect(bytes);
+    } else {
+      buffer.put(bytes);
+      if (kind.equals("record") || kind.equals("reject")) {
+        bufferedRecords++;
+      }
+    }
+    segmentRecords++;
+  }
+
+  /** The chain hash of one line: SHA-256 over the previous hash and the line's content. */
+  String chain(String prev, CharSequence content) {
+    sha256.reset();
+    sha256.update(prev.getBytes(StandardCharsets.US_ASCII));
+    sha256.update(content.toString().getBytes(StandardCharsets.UTF_8));
+    return hex(sha256.digest());
+  }
+
+  static String hex(byte[] bytes) {
+    StringBuilder b = new StringBuilder(bytes.length * 2);
+    for (byte x : bytes) {
+      b.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
+    }
+    return b.toString();
+  }
+
+  private void writeDirect(byte[] bytes) {
+    try {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        channel.write(b);
+      }
+      segmentBytes += bytes.length;
+      written.increment(); // only records are ever this long
+    } catch (IOException e) {
+      lost.increment();
+      failed(e);
+    }
+  }
+
+  private void flushBuffer() {
+    if (buffer.position() == 0) {
+      return;
+    }
+    buffer.flip();
+    int bytes = buffer.remaining();
+    try {
+      if (channel == null) {
+        throw new IOException("no open segment");
+      }
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      segmentBytes += bytes;
+      written.add(bufferedRecords);
+      if ("always".equals(config.fsync())) {
+        channel.force(false);
+      }
+    } catch (IOException e) {
+      lost.add(bufferedRecords);
+      failed(e);
+    } finally {
+      buffer.clear();
+      bufferedRecords = 0;
+    }
+  }
+
+  private void maybeRotateOrForce() throws IOException {
+    long now = System.nanoTime();
+    if (channel == null) {
+      if (now - lastForceNs > TimeUnit.SECONDS.toNanos(1)) {
+        lastForceNs = now;
+        openSegment(); // retry after a failure
+      }
+      return;
+    }
+    if (segmentBytes >= config.segmentMaxBytes()
+        || now - segmentOpenedNs >= TimeUnit.SECONDS.toNanos(config.segmentMaxSeconds())) {
+      closeSegment();
+      openSegment();
+      enforceRetention();
+    } else if ("interval".equals(config.fsync())
+        && now - lastForceNs >= TimeUnit.MILLISECONDS.toNanos(config.fsyncIntervalMs())) {
+      channel.force(false);
+      lastForceNs = now;
+    }
+  }
+
+  private void openSegment() throws IOException {
+    segmentNumber++;
+    segmentPath =
+        dir.resolve(
+            String.format(Locale.ROOT, "%s%010d%s", SEGMENT_PREFIX, segmentNumber, SEGMENT_SUFFIX));
+    channel =
+        FileChannel.open(segmentPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    segmentBytes = 0;
+    segmentRecords = 0;
+    segmentOpenedNs = System.nanoTime();
+    lastForceNs = segmentOpenedNs;
+    line.setLength(0);
+    line.append("{\"segment\":")
+        .append(segmentNumber)
+        .append(",\"openedUs\":")
+        .append(epochMicros.getAsLong())
+        .append(",\"firstRecord\":")
+        .append(recordNumber + 1);
+    appendHashed("open");
+    flushBuffer();
+  }
+
+  private void closeSegment() throws IOException {
+    line.setLength(0);
+    line.append("{\"segment\":")
+        .append(segmentNumber)
+        .append(",\"closedUs\":")
+        .append(epochMicros.getAsLong())
+        .append(",\"lastRecord\":")
+        .append(recordNumber);
+    appendHashed("close");
+    flushBuffer();
+    channel.force(true);
+    channel.close();
+    channel = null;
+  }
+
+  private void enforceRetention() {
+    try {
+      List<Path> segments = AuditVerifier.segments(dir);
+      long total = 0;
+      for (Path p : segments) {
+        total += Files.size(p);
+      }
+      for (int i = 0; i < segments.size() - 1 && total > config.retainMaxBytes(); i++) {
+        long size = Files.size(segments.get(i));
+        Files.delete(segments.get(i));
+        total -= size;
+        LOG.log(Level.INFO, "audit: retention removed {0}", segments.get(i).getFileName());
+      }
+    } catch (IOException e) {
+      failed(e);
+    }
+  }
+
+  private void failed(Exception e) {
+    writeErrors.increment();
+    lastError = e.getMessage();
+    LOG.log(
+        Level.ERROR,
+        "AUDIT WRITE FAILED in {0}: {1}; records are counted as lost until the disk recovers",
+        segmentPath,
+        e.toString());
+    try {
+      if (channel != null) {
+        channel.close();
+      }
+    } catch (IOException ignored) {
+      // already failing
+    }
+    channel = null;
+  }
+
+  /** Records written to disk (handed to the OS; forced per the fsync policy). */
+  public long written() {
+    return written.sum();
+  }
+
+  /** Verdicts not recorded because the queue was full. */
+  public long dropped() {
+    return dropped.sum();
+  }
+
+  /** Records lost to write errors. */
+  public long lost() {
+    return lost.sum();
+  }
+
+  public long writeErrors() {
+    return writeErrors.sum();
+  }
+
+  /** Verdicts waiting to be written. */
+  public long backlog() {
+    return ring.getCursor() - poller.getSequence().get();
+  }
+
+  public String lastError() {
+    return lastError;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** Writes what is queued, closes the segment (forced to disk) and stops. */
+  @Override
+  public void close() {
+    running = false;
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      if (channel != null) {
+        closeSegment();
+      }
+    } catch (IOException e) {
+      failed(e);
+    }
+  }
+}

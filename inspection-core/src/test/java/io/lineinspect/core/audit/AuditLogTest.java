@@ -1,0 +1,138 @@
+package io.lineinspect.core.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lineinspect.core.actuate.RejectScheduler;
+import io.lineinspect.core.config.AuditConfig;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.inference.ModelInfo;
+import io.lineinspect.core.testing.TestVerdict;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditLogTest {
+  @TempDir Path dir;
+
+  private static AuditConfig config(long segmentBytes) {
+    return new AuditConfig(true, "unused", "interval", 100, segmentBytes, 3600, 1L << 30, 1024);
+  }
+
+  private static void write(AuditLog log, int from, int to) throws InterruptedException {
+    TestVerdict v = new TestVerdict();
+    v.model = new ModelInfo("demo-defects", "1", "52195a3e", 0.5f);
+    for (int i = from; i <= to; i++) {
+      long now = System.nanoTime();
+      log.onVerdict(
+          v.part(
+              "cam-" + (i % 2 + 1),
+              i,
+              i % 3 == 0 ? Verdict.FAIL : Verdict.PASS,
+              0,
+              now - 5_000_000));
+      if (i % 200 == 0) {
+        Thread.sleep(5); // let the writer keep up with the 1024-entry queue
+      }
+    }
+  }
+
+  private AuditLog open(long segmentBytes) throws Exception {
+    return new AuditLog(config(segmentBytes), dir, RejectScheduler::systemEpochMicros);
+  }
+
+  @Test
+  void everyVerdictIsRecordedAndTheChainVerifiesAcrossSegments() throws Exception {
+    try (AuditLog log = open(16_384)) {
+      write(log, 1, 1000);
+      long until = System.nanoTime() + 5_000_000_000L;
+      while (log.written() < 1000 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(0, log.dropped());
+    }
+    List<String> records = new ArrayList<>();
+    AuditVerifier.Report r = AuditVerifier.verify(dir, records::add);
+    assertTrue(r.ok(), r.problems().toString());
+    assertEquals(1000, r.records());
+    assertEquals(1, r.firstRecord());
+    assertEquals(1000, r.lastRecord());
+    assertTrue(r.segments() > 3, "rotated by size: " + r.segments());
+    String first = records.get(0);
+    assertTrue(first.contains("\"cam\":\"cam-2\",\"frame\":1,"), first);
+    assertTrue(
+        first.contains("\"model\":\"demo-defects\",\"version\":\"1\",\"sha256\":\"52195a3e\""),
+        first);
+    assertTrue(first.contains("\"latencyUs\":"), first);
+  }
+
+  @Test
+  void oneFlippedByteInAClosedSegmentIsPinpointed() throws Exception {
+    try (AuditLog log = open(16_384)) {
+      write(log, 1, 600);
+    }
+    List<Path> segments = AuditVerifier.segments(dir);
+    Path victim = segments.get(1);
+    byte[] bytes = Files.readAllBytes(victim);
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    int line3 = text.indexOf('\n', text.indexOf('\n', text.indexOf('\n') + 1) + 1) + 1;
+    int at = text.indexOf("\"verdict\":\"", line3) + 11;
+    bytes[at] = (byte) (bytes[at] == 'P' ? 'F' : 'P'); // PASS <-> FAIL
+    Files.write(victim, bytes);
+    AuditVerifier.Report r = AuditVerifier.verify(dir, null);
+    assertFalse(r.ok());
+    assertEquals(
+        List.of(
+            victim.getFileName()
+                + " line 4: hash mismatch: the record was changed, or a record before it was"
+                + " removed or changed"),
+        r.problems());
+  }
+
+  @Test
+  void aRemovedLineIsFound() throws Exception {
+    try (AuditLog log = open(1 << 20)) {
+      write(log, 1, 50);
+    }
+    Path seg = AuditVerifier.segments(dir).get(0);
+    List<String> lines = new ArrayList<>(Files.readAllLines(seg));
+    lines.remove(10);
+    Files.write(seg, lines);
+    AuditVerifier.Report r = AuditVerifier.verify(dir, null);
+    assertFalse(r.ok());
+    assertTrue(r.problems().get(0).contains("line 11: hash mismatch"), r.problems().toString());
+  }
+
+  @Test
+  void aTornLastRecordAfterACrashIsReportedAndTheChainContinuesAfterRestart() throws Exception {
+    AuditLog crashed = open(1 << 20);
+    write(crashed, 1, 100);
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (crashed.written() < 100 && System.nanoTime() < until) {
+      Thread.sleep(5);
+    }
+    // Simulate the kill: half a record at the end, no close record.
+    Path seg = AuditVerifier.segments(dir).get(0);
+    Files.writeString(seg, "{\"n\":101,\"cam\":\"cam-1\",\"fra", StandardOpenOption.APPEND);
+    AuditVerifier.Report before = AuditVerifier.verify(dir, null);
+    assertTrue(before.ok(), before.problems().toString());
+    assertEquals(100, before.records());
+    assertTrue(
+        before.notes().stream().anyMatch(n -> n.contains("last line torn")),
+        before.notes().toString());
+    // The crashed writer is abandoned (its thread is a daemon); a restarted service continues.
+    try (AuditLog restarted = open(1 << 20)) {
+      write(restarted, 101, 150);
+    }
+    AuditVerifier.Report after = AuditVerifier.verify(dir, null);
+    assertTrue(after.ok(), after.problems().toString());
+    assertEquals(150, after.records());
+    assertEquals(150, after.lastRecord());
+  }
+}
