@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
       InspectCommand.Serve.class,
       InspectCommand.CameraSim.class,
       InspectCommand.Demo.class,
-      InspectCommand.Dataset.class
+      InspectCommand.Dataset.class,
+      LoadgenCommand.class
     })
 public final class InspectCommand implements Runnable {
 
