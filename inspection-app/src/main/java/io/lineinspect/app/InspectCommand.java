@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
       InspectCommand.CameraSim.class,
       InspectCommand.Demo.class,
       InspectCommand.Dataset.class,
-      LoadgenCommand.class
+      LoadgenCommand.class,
+      GateCommand.class
     })
 public final class InspectCommand implements Runnable {
 

@@ -250,10 +250,10 @@ final class LoadgenCommand implements Callable<Integer> {
       String target;
       int targetPort;
       if (port == null) {
+        UnaryOperator<InferenceBackend> base =
+            noWork ? b -> new NoWorkBackend(b.maxBatch()) : UnaryOperator.identity();
         UnaryOperator<InferenceBackend> decorate =
-            injectDelayMs > 0
-                ? b -> new DelayedBackend(b, injectDelayMs)
-                : UnaryOperator.identity();
+            injectDelayMs > 0 ? b -> new DelayedBackend(base.apply(b), injectDelayMs) : base;
         service = new InspectionService(cfg, InspectCommand.home(), decorate);
         targetPort = service.start();
         target = "in-process service on 127.0.0.1:" + targetPort;
