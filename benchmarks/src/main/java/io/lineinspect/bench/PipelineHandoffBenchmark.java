@@ -9,6 +9,7 @@ import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.time.NanoClock;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,8 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * The pipeline hand-off: one frame published into the ring (payload copied into the entry) until
  * the batch holding it is handed to the backend's {@link InferenceSession#infer} — ingest, the
  * preprocess stage (a no-op preprocessor) and batching, with both thread wake-ups, but not the
- * emission. {@code baselineCopy} is the payload copy alone. With {@code -prof gc} the allocation
- * per op should be that of the baseline (JMH SampleTime's own), i.e. ≈0 B/op from the pipeline.
+ * emission; with preprocessing on its own thread or inline ({@code preprocessWorkers}), with and
+ * without idle polling ({@code idlePollUs}), frames back to back or after an idle gap ({@code
+ * idleGapUs}, not measured). {@code baselineCopy} is the payload copy alone. With {@code -prof gc}
+ * the allocation per op should be that of the baseline (JMH SampleTime's own), i.e. ≈0 B/op from
+ * the pipeline.
  *
  * <p>{@code -Dbench.injectDelayUs=N} (only for demonstrating that the CI latency gate fails) makes
  * the preprocessor busy-wait N µs per frame.
@@ -45,6 +49,21 @@ public class PipelineHandoffBenchmark {
   @Param({"4096", "65536"})
   int payloadBytes;
 
+  /** {@code pipeline.idlePollUs}: 0 = spin briefly then park (the default), else poll this long. */
+  @Param({"0", "50"})
+  double idlePollUs;
+
+  /** {@code pipeline.preprocessWorkers}: 1 = own thread (two hand-offs), 0 = inline (one). */
+  @Param({"1", "0"})
+  int preprocessWorkers;
+
+  /**
+   * Idle time before each frame, outside the measured time: 0 = frames back to back (consumers are
+   * still spinning when the next one comes), 500 = a quiet line (consumers have parked).
+   */
+  @Param({"0", "500"})
+  int idleGapUs;
+
   private InspectionPipeline pipeline;
   private PipelineRoundTripBenchmark.CountingSource source;
   private PipelineRoundTripBenchmark.Frame frame;
@@ -56,7 +75,7 @@ public class PipelineHandoffBenchmark {
     backend = new HandoffBackend(Long.getLong("bench.injectDelayUs", 0) * 1_000);
     pipeline =
         new InspectionPipeline(
-            new PipelineConfig(1024, 1, 8, 0.0, payloadBytes),
+            new PipelineConfig(1024, preprocessWorkers, 8, 0.0, payloadBytes, null, idlePollUs),
             TimeUnit.SECONDS.toNanos(10),
             Verdict.FAIL,
             backend,
@@ -72,6 +91,16 @@ public class PipelineHandoffBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     pipeline.close();
+  }
+
+  @Setup(Level.Invocation)
+  public void idleGap() {
+    if (idleGapUs > 0) {
+      long until = System.nanoTime() + idleGapUs * 1_000L;
+      while (System.nanoTime() - until < 0) {
+        LockSupport.parkNanos(50_000);
+      }
+    }
   }
 
   @Benchmark

@@ -480,6 +480,8 @@ final class LoadgenCommand implements Callable<Integer> {
     long warmNs = (long) (warmupSeconds * 1e9);
     long runNs = (long) (seconds * 1e9);
     int budgetMs;
+    long cpuStartNs = processCpuNs();
+    long wallStartNs = System.nanoTime();
     try {
       // Connect every camera first; the schedule starts shortly after, the same for all.
       long startNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200L + 20L * cameras);
@@ -536,7 +538,18 @@ final class LoadgenCommand implements Callable<Integer> {
     } finally {
       cams.forEach(SimulatedCamera::close);
     }
-    return new Step(totalFps, budgetMs, seconds, stats.snapshot());
+    double cpuCores =
+        (processCpuNs() - cpuStartNs) / (double) Math.max(1, System.nanoTime() - wallStartNs);
+    return new Step(totalFps, budgetMs, seconds, stats.snapshot(), cpuCores);
+  }
+
+  /** CPU time of this whole process (cameras and, in-process, the service), or -1. */
+  private static long processCpuNs() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
   }
 
   private static Object round(double v) {
@@ -551,8 +564,11 @@ final class LoadgenCommand implements Callable<Integer> {
     final SimStats.Snapshot stats;
     final double throughputFps;
     final double judgedFps;
+    final double cpuCores;
 
-    Step(double offeredFps, int budgetMs, double seconds, SimStats.Snapshot stats) {
+    Step(
+        double offeredFps, int budgetMs, double seconds, SimStats.Snapshot stats, double cpuCores) {
+      this.cpuCores = cpuCores;
       this.offeredFps = offeredFps;
       this.budgetMs = budgetMs;
       this.seconds = seconds;
@@ -613,13 +629,14 @@ final class LoadgenCommand implements Callable<Integer> {
       out.printf(
           Locale.ROOT,
           "latency from scheduled send (open loop): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max"
-              + " %.3f ms (budget %d ms: %s)%n",
+              + " %.3f ms (budget %d ms: %s); this process used %.2f CPU cores%n",
           s.roundTripP50Us() / 1000.0,
           s.roundTripP99Us() / 1000.0,
           s.roundTripP999Us() / 1000.0,
           s.roundTripMaxUs() / 1000.0,
           budgetMs,
-          withinBudget() ? "p99 within, fail-safe <= 1%" : "NOT within");
+          withinBudget() ? "p99 within, fail-safe <= 1%" : "NOT within",
+          cpuCores);
     }
 
     Map<String, Object> toMap() {
@@ -649,6 +666,7 @@ final class LoadgenCommand implements Callable<Integer> {
       m.put("serviceLatencyP99Ms", s.serviceP99Us() / 1000.0);
       m.put("budgetMs", budgetMs);
       m.put("withinBudget", withinBudget());
+      m.put("processCpuCores", round(cpuCores));
       return m;
     }
   }
