@@ -20,6 +20,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import javax.imageio.ImageIO;
@@ -205,7 +206,7 @@ public final class SimulatedCamera implements AutoCloseable {
     ByteBuf frame = Unpooled.buffer(Math.max(frameBytes + 64, Math.min(COALESCE_BYTES, 1 << 20)));
     double periodNs = 1e9 / settings.fps();
     boolean poisson = traffic != null && traffic.arrival() == Arrival.POISSON;
-    java.util.SplittableRandom random = new java.util.SplittableRandom(settings.seed());
+    SplittableRandom random = new SplittableRandom(settings.seed());
     long start = traffic != null ? traffic.startNs() : System.nanoTime();
     long measureFrom = traffic != null ? traffic.measureFromNs() : 0;
     long end = traffic != null ? traffic.endNs() : 0;
