@@ -28,7 +28,9 @@ import picocli.CommandLine.Option;
       InspectCommand.CameraSim.class,
       InspectCommand.Demo.class,
       InspectCommand.Dataset.class,
-      AuditCommand.class
+      AuditCommand.class,
+      LoadgenCommand.class,
+      GateCommand.class
     })
 public final class InspectCommand implements Runnable {
 

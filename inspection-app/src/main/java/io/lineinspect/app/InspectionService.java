@@ -15,6 +15,7 @@ import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * The runnable service, assembled from a validated {@link ServiceConfig}: inference backend,
@@ -37,9 +38,17 @@ public final class InspectionService implements AutoCloseable {
    * @param home the install directory: relative model paths in the configuration resolve here
    */
   public InspectionService(ServiceConfig config, Path home) {
+    this(config, home, UnaryOperator.identity());
+  }
+
+  /**
+   * As {@link #InspectionService(ServiceConfig, Path)}, with the configured backend passed through
+   * {@code decorate} first (the load generator uses it to inject a deliberate slowdown).
+   */
+  InspectionService(ServiceConfig config, Path home, UnaryOperator<InferenceBackend> decorate) {
     config.checkFitsHeap(Runtime.getRuntime().maxMemory());
     this.config = config;
-    this.backend = createBackend(config, home);
+    this.backend = decorate.apply(createBackend(config, home));
     NanoClock clock = NanoClock.SYSTEM;
     this.rejects =
         config.actuators().outputs().isEmpty()
@@ -76,7 +85,7 @@ public final class InspectionService implements AutoCloseable {
     }
   }
 
-  private static InferenceBackend createBackend(ServiceConfig config, Path home) {
+  static InferenceBackend createBackend(ServiceConfig config, Path home) {
     return switch (config.inference().backend()) {
       case "builtin" -> new BuiltinBackend(config.inference().builtin());
       case "djl" -> DjlBackend.load(config.inference().djl(), home);

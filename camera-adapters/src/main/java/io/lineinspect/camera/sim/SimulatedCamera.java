@@ -20,6 +20,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import javax.imageio.ImageIO;
@@ -38,6 +39,9 @@ public final class SimulatedCamera implements AutoCloseable {
   private static final int WINDOW = 1 << 16;
   private static final long HEARTBEAT_EVERY_NS = TimeUnit.SECONDS.toNanos(2);
 
+  /** Frames already due are written together up to this many bytes (one system call). */
+  private static final int COALESCE_BYTES = 1 << 16;
+
   /** How one simulated camera renders and paces its frames. */
   public record Settings(
       int width, int height, PixelFormat format, double fps, double defectRate, long seed) {
@@ -51,9 +55,38 @@ public final class SimulatedCamera implements AutoCloseable {
     }
   }
 
+  /** When frames are due: evenly spaced, or a Poisson process (bursty) with the same mean rate. */
+  public enum Arrival {
+    CONSTANT,
+    POISSON
+  }
+
+  /**
+   * How a load-generating camera sends, instead of rendering in its send loop: frames from a
+   * pre-rendered {@code pool}, due from {@code startNs} (a {@link System#nanoTime()} value shared
+   * by the cameras of a run) by {@code arrival} at {@link Settings#fps()}. Frames due before {@code
+   * measureFromNs} are warm-up: they are scored into {@code warmUpStats}, not into the run's stats.
+   * No frame is due at or after {@code endNs}. The pool's frame size and format replace those of
+   * the settings.
+   */
+  public record Traffic(
+      FramePool pool,
+      Arrival arrival,
+      long startNs,
+      long measureFromNs,
+      long endNs,
+      SimStats warmUpStats) {
+    public Traffic {
+      if (pool == null || arrival == null || warmUpStats == null) {
+        throw new IllegalArgumentException("pool, arrival and warmUpStats are required");
+      }
+    }
+  }
+
   private final String cameraId;
   private final Settings settings;
   private final SimStats stats;
+  private final Traffic traffic;
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
@@ -61,6 +94,7 @@ public final class SimulatedCamera implements AutoCloseable {
   private final long[] sentSeq = new long[WINDOW];
   private final boolean[] defective = new boolean[WINDOW];
   private final boolean[] answered = new boolean[WINDOW];
+  private final boolean[] warmUp = new boolean[WINDOW];
   private final Thread sender;
   private final Thread receiver;
   private volatile boolean sending = true;
@@ -78,9 +112,24 @@ public final class SimulatedCamera implements AutoCloseable {
    */
   public SimulatedCamera(String host, int port, String cameraId, Settings settings, SimStats stats)
       throws IOException {
+    this(host, port, cameraId, settings, stats, null);
+  }
+
+  /**
+   * Connects and completes the handshake; with {@code traffic} non-null the camera sends the pool's
+   * frames on the traffic's schedule (see {@link Traffic}), else it renders parts at a constant
+   * rate.
+   *
+   * @throws IOException when the service cannot be reached or refuses the camera (the message says
+   *     why)
+   */
+  public SimulatedCamera(
+      String host, int port, String cameraId, Settings settings, SimStats stats, Traffic traffic)
+      throws IOException {
     this.cameraId = cameraId;
     this.settings = settings;
     this.stats = stats;
+    this.traffic = traffic;
     socket = new Socket();
     socket.setTcpNoDelay(true);
     socket.connect(new InetSocketAddress(host, port), 5_000);
@@ -142,21 +191,33 @@ public final class SimulatedCamera implements AutoCloseable {
   }
 
   private void sendLoop() {
+    FramePool pool = traffic == null ? null : traffic.pool();
     PartRenderer renderer =
-        new PartRenderer(
-            settings.width(), settings.height(), settings.seed(), settings.defectRate());
-    PixelFormat raw = settings.format().isEncoded() ? PixelFormat.BGR8 : settings.format();
-    byte[] pixels = new byte[(int) raw.rawPayloadBytes(settings.width(), settings.height())];
-    ByteBuf frame = Unpooled.buffer(pixels.length + 64);
-    long periodNs = (long) (1e9 / settings.fps());
-    long start = System.nanoTime();
+        pool != null
+            ? null
+            : new PartRenderer(
+                settings.width(), settings.height(), settings.seed(), settings.defectRate());
+    PixelFormat format = pool != null ? pool.format() : settings.format();
+    int width = pool != null ? pool.width() : settings.width();
+    int height = pool != null ? pool.height() : settings.height();
+    PixelFormat raw = format.isEncoded() ? PixelFormat.BGR8 : format;
+    byte[] pixels = pool != null ? null : new byte[(int) raw.rawPayloadBytes(width, height)];
+    int frameBytes = pool != null ? pool.maxPayloadBytes() : pixels.length;
+    ByteBuf frame = Unpooled.buffer(Math.max(frameBytes + 64, Math.min(COALESCE_BYTES, 1 << 20)));
+    double periodNs = 1e9 / settings.fps();
+    boolean poisson = traffic != null && traffic.arrival() == Arrival.POISSON;
+    SplittableRandom random = new SplittableRandom(settings.seed());
+    long start = traffic != null ? traffic.startNs() : System.nanoTime();
+    long measureFrom = traffic != null ? traffic.measureFromNs() : 0;
+    long end = traffic != null ? traffic.endNs() : 0;
+    long lastWriteNs = System.nanoTime();
     // Capture times are on the wall clock (epoch µs), taken at the scheduled capture moment.
-    long epochAtStartUs = epochMicros();
-    long lastWriteNs = start;
+    long epochAtStartUs = epochMicros() - (System.nanoTime() - start) / 1_000;
     long seq = 0;
+    double offsetNs = 0;
+    long due = start;
     try {
       while (sending) {
-        long due = start + seq * periodNs;
         long now;
         while ((now = System.nanoTime()) - due < 0 && sending) {
           if (now - lastWriteNs > HEARTBEAT_EVERY_NS) {
@@ -167,43 +228,65 @@ public final class SimulatedCamera implements AutoCloseable {
           }
           LockSupport.parkNanos(Math.min(due - now, 1_000_000L));
         }
-        if (!sending) {
+        if (!sending || (traffic != null && due - end >= 0)) {
           break;
         }
-        seq++;
-        PartLabel label = renderer.render(pixels, raw);
-        byte[] payload = pixels;
-        int payloadLength = pixels.length;
-        if (settings.format().isEncoded()) {
-          payload =
-              encodeImage(pixels, settings.width(), settings.height(), raw, settings.format());
-          payloadLength = payload.length;
-        }
-        int slot = (int) (seq & (WINDOW - 1));
-        sentSeq[slot] = seq;
-        defective[slot] = label.defective();
-        answered[slot] = false;
         frame.clear();
-        long captureUs = epochAtStartUs + (due - start) / 1_000;
-        stats.onPart(cameraId, seq, captureUs, label.defective());
-        FrameFlyweight.writeMessage(
-            frame,
-            seq,
-            captureUs,
-            true,
-            seq * 100,
-            settings.width(),
-            settings.height(),
-            settings.format().code(),
-            payload,
-            0,
-            payloadLength);
-        // Latency counts from the scheduled capture, not the actual send: a sender that falls
-        // behind shows up in the figures instead of hiding (no coordinated omission).
-        sentNs[slot] = due;
+        // With a Traffic schedule every frame already due goes out now, several in one write when
+        // the sender is behind (high rates): the schedule, not the replies, decides when frames
+        // are sent. Rendering cameras send one frame per write, as they always did.
+        do {
+          seq++;
+          byte[] payload;
+          int payloadLength;
+          boolean isDefective;
+          if (pool != null) {
+            payload = pool.payload(seq - 1);
+            payloadLength = payload.length;
+            isDefective = pool.defective(seq - 1);
+          } else {
+            PartLabel label = renderer.render(pixels, raw);
+            isDefective = label.defective();
+            payload = pixels;
+            payloadLength = pixels.length;
+            if (format.isEncoded()) {
+              payload = encodeImage(pixels, width, height, raw, format);
+              payloadLength = payload.length;
+            }
+          }
+          int slot = (int) (seq & (WINDOW - 1));
+          boolean warm = traffic != null && due - measureFrom < 0;
+          sentSeq[slot] = seq;
+          defective[slot] = isDefective;
+          answered[slot] = false;
+          warmUp[slot] = warm;
+          long captureUs = epochAtStartUs + (due - start) / 1_000;
+          stats.onPart(cameraId, seq, captureUs, isDefective);
+          FrameFlyweight.writeMessage(
+              frame,
+              seq,
+              captureUs,
+              true,
+              seq * 100,
+              width,
+              height,
+              format.code(),
+              payload,
+              0,
+              payloadLength);
+          // Latency counts from the scheduled capture, not the actual send: a sender that falls
+          // behind shows up in the figures instead of hiding (no coordinated omission).
+          sentNs[slot] = due;
+          (warm ? traffic.warmUpStats() : stats).onSent(isDefective);
+          offsetNs += poisson ? -Math.log(1.0 - random.nextDouble()) * periodNs : periodNs;
+          due = start + (long) offsetNs;
+        } while (traffic != null
+            && sending
+            && frame.readableBytes() < COALESCE_BYTES
+            && System.nanoTime() - due >= 0
+            && due - end < 0);
         lastSent = seq;
         write(frame);
-        stats.onSent(label.defective());
         lastWriteNs = System.nanoTime();
       }
     } catch (IOException e) {
@@ -275,12 +358,13 @@ public final class SimulatedCamera implements AutoCloseable {
     lastAnswered = Math.max(lastAnswered, seq);
     Verdict verdict = v.verdict();
     ReasonCode reason = v.reason();
-    stats.onVerdict(
-        verdict == null ? Verdict.FAIL : verdict,
-        reason == null ? ReasonCode.NONE : reason,
-        defective[slot],
-        now - sentNs[slot],
-        v.latencyUs());
+    (warmUp[slot] ? traffic.warmUpStats() : stats)
+        .onVerdict(
+            verdict == null ? Verdict.FAIL : verdict,
+            reason == null ? ReasonCode.NONE : reason,
+            defective[slot],
+            now - sentNs[slot],
+            v.latencyUs());
   }
 
   private void onError(ByteBuf b, int length) {
@@ -300,6 +384,13 @@ public final class SimulatedCamera implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Whether the sender has stopped (a {@link Traffic} schedule ended, or it failed or was told).
+   */
+  public boolean doneSending() {
+    return !sender.isAlive();
   }
 
   /** Frames sent so far. */

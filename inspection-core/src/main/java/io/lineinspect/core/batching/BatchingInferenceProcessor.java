@@ -2,6 +2,7 @@ package io.lineinspect.core.batching;
 
 import com.lmax.disruptor.AlertException;
 import com.lmax.disruptor.DataProvider;
+import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.EventProcessor;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
@@ -59,6 +60,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
   private final CountDownLatch ready = new CountDownLatch(1);
   private final FrameEvent[] window;
   private final FrameEvent[] batch;
+  private final EventHandler<FrameEvent> inlineStage;
   private InferenceSession session;
   private int windowSize;
   private int emitted;
@@ -79,6 +81,38 @@ public final class BatchingInferenceProcessor implements EventProcessor {
       long maxDelayNs,
       long leadNs,
       int windowCapacity) {
+    this(
+        ring,
+        barrier,
+        backend,
+        emitter,
+        metrics,
+        clock,
+        timing,
+        maxDelayNs,
+        leadNs,
+        windowCapacity,
+        null);
+  }
+
+  /**
+   * @param windowCapacity the ring size: the most entries one batch window can span
+   * @param inlineStage a stage run on this thread for every entry as it is taken, before it is
+   *     judged (preprocessing without its own thread: one hand-off less), or null
+   */
+  public BatchingInferenceProcessor(
+      DataProvider<FrameEvent> ring,
+      SequenceBarrier barrier,
+      InferenceBackend backend,
+      VerdictEmitter emitter,
+      PipelineMetrics metrics,
+      NanoClock clock,
+      BatchTimingModel timing,
+      long maxDelayNs,
+      long leadNs,
+      int windowCapacity,
+      EventHandler<FrameEvent> inlineStage) {
+    this.inlineStage = inlineStage;
     this.ring = ring;
     this.barrier = barrier;
     this.backend = backend;
@@ -125,6 +159,9 @@ public final class BatchingInferenceProcessor implements EventProcessor {
       throw e;
     }
     try {
+      if (inlineStage != null) {
+        inlineStage.onStart();
+      }
       warmUp();
       ready.countDown();
       long next = sequence.get() + 1;
@@ -141,6 +178,9 @@ public final class BatchingInferenceProcessor implements EventProcessor {
         }
       }
     } finally {
+      if (inlineStage != null) {
+        inlineStage.onShutdown();
+      }
       session.close();
       state.set(IDLE);
     }
@@ -209,7 +249,13 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     while (true) {
       long now = clock.nanoTime();
       while (next <= hi && batchSize < maxBatch && windowSize < window.length) {
-        admit(ring.get(next++), model, now);
+        FrameEvent event = ring.get(next);
+        if (inlineStage != null) {
+          runInline(event, next);
+          now = clock.nanoTime();
+        }
+        next++;
+        admit(event, model, now);
       }
       emitFailedPrefix();
       if (batchSize == 0 && emitted == windowSize) {
@@ -235,6 +281,15 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     }
     emitter.endBatch();
     return next;
+  }
+
+  private void runInline(FrameEvent event, long seq) {
+    try {
+      inlineStage.onEvent(event, seq, false);
+    } catch (Exception e) {
+      // The inline stage handles its own failures (bad image); anything else fails this frame.
+      event.rejectBadImage("inline stage failed: " + e.getClass().getSimpleName());
+    }
   }
 
   private void admit(FrameEvent event, ModelInfo model, long now) {

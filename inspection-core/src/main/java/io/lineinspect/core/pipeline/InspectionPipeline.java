@@ -104,9 +104,12 @@ public final class InspectionPipeline implements AutoCloseable {
         RingBuffer.createMultiProducer(
             () -> new FrameEvent(initialBytes),
             config.ringSize(),
-            new ParkingTimeoutWaitStrategy(2_000, 20_000, 200_000));
+            new ParkingTimeoutWaitStrategy(
+                2_000, Math.round(config.idlePollUs() * 1_000), 20_000, 200_000));
     SequenceBarrier ingestBarrier = ring.newBarrier();
     int workers = config.preprocessWorkers();
+    // preprocessWorkers 0: the inference thread preprocesses each frame as it takes it.
+    PreprocessHandler inline = workers == 0 ? new PreprocessHandler(0, 1, backend, clock) : null;
     Sequence[] preprocessed = new Sequence[workers];
     for (int i = 0; i < workers; i++) {
       BatchEventProcessor<FrameEvent> p =
@@ -127,7 +130,8 @@ public final class InspectionPipeline implements AutoCloseable {
             timing,
             TimeUnit.MICROSECONDS.toNanos(Math.round(config.maxDelayMs() * 1000)),
             leadNs,
-            config.ringSize());
+            config.ringSize(),
+            inline);
     ring.addGatingSequences(inference.getSequence());
     watchdog =
         new DeadlineWatchdog(

@@ -22,6 +22,8 @@ class InspectionPipelineTest {
   private static final long LONG_BUDGET_NS = TimeUnit.SECONDS.toNanos(30);
 
   private InspectionPipeline pipeline;
+  private int preprocessWorkers = 2;
+  private double idlePollUs = 0;
 
   @AfterEach
   void stop() {
@@ -36,7 +38,8 @@ class InspectionPipelineTest {
     double maxDelayMs = clock == NanoClock.SYSTEM ? 1.0 : 0.0;
     pipeline =
         new InspectionPipeline(
-            new PipelineConfig(ringSize, 2, maxBatch, maxDelayMs, 16),
+            new PipelineConfig(
+                ringSize, preprocessWorkers, maxBatch, maxDelayMs, 16, null, idlePollUs),
             budgetNs,
             Verdict.FAIL,
             backend,
@@ -97,6 +100,16 @@ class InspectionPipelineTest {
       }
     }
     assertEquals((long) sources * frames, pipeline.metrics().snapshot().verdicts());
+  }
+
+  @Test
+  void shouldPreprocessInlineAndStillEmitOneVerdictPerFrameInOrderWithIdlePolling()
+      throws Exception {
+    // preprocessWorkers 0: the inference thread preprocesses (the verdicts follow the scores the
+    // preprocessor derives from the payload); idle polling changes only how threads wait.
+    preprocessWorkers = 0;
+    idlePollUs = 50;
+    shouldEmitExactlyOneVerdictPerFrameInArrivalOrderForEverySource();
   }
 
   @Test
