@@ -167,13 +167,14 @@ public final class InspectCommand implements Runnable {
       int port = service.start();
       System.out.printf(
           Locale.ROOT,
-          "ready: line %s, model %s, cameras on %s:%d (%s), budget %d ms%n",
+          "ready: line %s, model %s, cameras on %s:%d (%s), budget %d ms%s%n",
           cfg.line().name(),
           service.backend().model() == null ? "none" : service.backend().model().id(),
           cfg.ingest().host(),
           port,
           service.server().transport(),
-          cfg.line().budgetMs());
+          cfg.line().budgetMs(),
+          adminUrl(service));
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(
@@ -192,6 +193,17 @@ public final class InspectCommand implements Runnable {
       }
       return 0;
     }
+  }
+
+  /** ", metrics on http://…/metrics" or "" when the admin endpoint is off. */
+  static String adminUrl(InspectionService service) {
+    return service.adminPort() < 0
+        ? ""
+        : ", metrics on http://"
+            + service.config().admin().host()
+            + ":"
+            + service.adminPort()
+            + "/metrics";
   }
 
   static String status(InspectionService service) {
@@ -323,7 +335,8 @@ public final class InspectCommand implements Runnable {
               loaded.pipeline(),
               loaded.inference(),
               loaded.actuators(),
-              loaded.audit());
+              loaded.audit(),
+              loaded.admin().onPort(0));
       DemoActuators actuators = DemoActuators.prepare(cfg, plc, o.cameras);
       cfg = actuators.config();
       SimStats stats = new SimStats();
@@ -335,7 +348,7 @@ public final class InspectCommand implements Runnable {
         int port = service.start();
         System.out.printf(
             Locale.ROOT,
-            "demo line %s: model %s, budget %d ms, %d camera(s) x %.0f fps for %d s on 127.0.0.1:%d (%s)%n",
+            "demo line %s: model %s, budget %d ms, %d camera(s) x %.0f fps for %d s on 127.0.0.1:%d (%s)%s%n",
             cfg.line().name(),
             service.backend().model() == null ? "none" : service.backend().model().id(),
             cfg.line().budgetMs(),
@@ -343,7 +356,8 @@ public final class InspectCommand implements Runnable {
             o.fps,
             o.seconds,
             port,
-            service.server().transport());
+            service.server().transport(),
+            adminUrl(service));
         actuators.describe(System.out);
         SimRun.Result r =
             new SimRun("127.0.0.1", port, o.cameras, settings, o.seconds, System.out)

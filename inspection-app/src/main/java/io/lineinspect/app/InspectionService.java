@@ -32,6 +32,8 @@ public final class InspectionService implements AutoCloseable {
   private final AuditLog audit;
   private int port;
   private boolean closed;
+  private volatile boolean ready;
+  private AdminServer admin;
 
   /**
    * @param config the validated configuration
@@ -97,8 +99,23 @@ public final class InspectionService implements AutoCloseable {
 
   /** Starts the pipeline, then accepts cameras; returns the bound port. */
   public int start() throws InterruptedException {
+    if (config.admin().enabled()) {
+      try {
+        admin = new AdminServer(this, config.admin());
+      } catch (java.io.IOException e) {
+        throw new ConfigException(
+            "admin.port: cannot serve the admin endpoint on "
+                + config.admin().host()
+                + ":"
+                + config.admin().port()
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+    }
     pipeline.start();
     port = server.start();
+    ready = true;
     return port;
   }
 
@@ -142,6 +159,10 @@ public final class InspectionService implements AutoCloseable {
       return;
     }
     closed = true;
+    ready = false;
+    if (admin != null) {
+      admin.stopping();
+    }
     server.close();
     pipeline.close();
     backend.close();
@@ -151,5 +172,18 @@ public final class InspectionService implements AutoCloseable {
     if (audit != null) {
       audit.close();
     }
+    if (admin != null) {
+      admin.close();
+    }
+  }
+
+  /** True once the model is warmed up and cameras are accepted, until the service stops. */
+  public boolean ready() {
+    return ready;
+  }
+
+  /** The admin endpoint's port, or -1 when it is disabled or not started. */
+  public int adminPort() {
+    return admin == null ? -1 : admin.port();
   }
 }

@@ -11,7 +11,8 @@ public record ServiceConfig(
     PipelineConfig pipeline,
     InferenceConfig inference,
     ActuatorsConfig actuators,
-    AuditConfig audit) {
+    AuditConfig audit,
+    AdminConfig admin) {
   public ServiceConfig {
     if (line == null) {
       throw new ConfigException("line: required section is missing");
@@ -22,7 +23,11 @@ public record ServiceConfig(
     actuators = actuators == null ? ActuatorsConfig.defaults() : actuators;
     actuators = withTravelTime(line, actuators);
     audit = audit == null ? AuditConfig.defaults() : audit;
+    admin = admin == null ? AdminConfig.defaults() : admin;
   }
+
+  /** No admin endpoint: for tests and benchmarks that assemble a service in code. */
+  private static final AdminConfig NO_ADMIN = new AdminConfig(false, null, null);
 
   /** No audit trail: for tests and benchmarks that assemble a service in code. */
   private static final AuditConfig NO_AUDIT =
@@ -35,23 +40,28 @@ public record ServiceConfig(
       PipelineConfig pipeline,
       InferenceConfig inference,
       ActuatorsConfig actuators) {
-    this(line, ingest, pipeline, inference, actuators, NO_AUDIT);
+    this(line, ingest, pipeline, inference, actuators, NO_AUDIT, NO_ADMIN);
   }
 
   /** A configuration without actuator outputs and audit trail (tests, benchmarks). */
   public ServiceConfig(
       LineConfig line, IngestConfig ingest, PipelineConfig pipeline, InferenceConfig inference) {
-    this(line, ingest, pipeline, inference, null, NO_AUDIT);
+    this(line, ingest, pipeline, inference, null, NO_AUDIT, NO_ADMIN);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, other, audit);
+    return new ServiceConfig(line, ingest, pipeline, inference, other, audit, admin);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, actuators, other);
+    return new ServiceConfig(line, ingest, pipeline, inference, actuators, other, admin);
+  }
+
+  /** The same configuration with other admin endpoint settings. */
+  public ServiceConfig withAdmin(AdminConfig other) {
+    return new ServiceConfig(line, ingest, pipeline, inference, actuators, audit, other);
   }
 
   /**

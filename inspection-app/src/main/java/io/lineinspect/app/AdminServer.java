@@ -1,0 +1,305 @@
+package io.lineinspect.app;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.lineinspect.camera.ingest.IngestMetrics;
+import io.lineinspect.core.actuate.ActuatorMetrics;
+import io.lineinspect.core.actuate.MissCause;
+import io.lineinspect.core.audit.AuditLog;
+import io.lineinspect.core.config.AdminConfig;
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.inference.ModelInfo;
+import io.lineinspect.core.metrics.PipelineMetrics;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+
+/**
+ * The admin endpoint (JDK HTTP server, one thread, bound to loopback by default):
+ *
+ * <ul>
+ *   <li>{@code GET /metrics}: Prometheus text format 0.0.4, read from the service's counters at
+ *       scrape time (nothing is recorded twice);
+ *   <li>{@code GET /health}: 200 while the process serves; 503 once it is stopping;
+ *   <li>{@code GET /ready}: 200 only once the model is loaded and warmed up and cameras are
+ *       accepted, else 503.
+ * </ul>
+ *
+ * Every metric is listed in {@code docs/operations.md}.
+ */
+final class AdminServer implements AutoCloseable {
+  private final InspectionService service;
+  private final HttpServer http;
+  private volatile boolean stopping;
+
+  AdminServer(InspectionService service, AdminConfig config) throws IOException {
+    this.service = service;
+    http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 16);
+    http.setExecutor(
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "admin-http");
+              t.setDaemon(true);
+              return t;
+            }));
+    http.createContext("/metrics", this::metrics);
+    http.createContext(
+        "/health", ex -> text(ex, stopping ? 503 : 200, stopping ? "stopping\n" : "ok\n"));
+    http.createContext(
+        "/ready",
+        ex -> {
+          boolean ready = !stopping && service.ready();
+          text(ex, ready ? 200 : 503, ready ? "ready\n" : "not ready (warming up or stopping)\n");
+        });
+    http.start();
+  }
+
+  int port() {
+    return http.getAddress().getPort();
+  }
+
+  private static void text(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private void metrics(HttpExchange ex) throws IOException {
+    text(ex, 200, render(service));
+  }
+
+  /** The Prometheus exposition of the service's counters now. */
+  static String render(InspectionService service) {
+    StringBuilder b = new StringBuilder(8192);
+    PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
+    IngestMetrics in = service.server().metrics();
+    header(b, "inspection_frames_received_total", "counter", "FRAMEs received from cameras");
+    b.append("inspection_frames_received_total ").append(in.frames()).append('\n');
+    header(b, "inspection_cameras_connected", "gauge", "camera connections open now");
+    b.append("inspection_cameras_connected ")
+        .append(service.server().connectedCameras())
+        .append('\n');
+    header(b, "inspection_verdicts_total", "counter", "verdicts sent, by verdict and reason");
+    boolean failSafePass = service.config().line().failSafeVerdict().name().equals("PASS");
+    long judgedPass = m.pass() - (failSafePass ? m.failSafe() : 0);
+    for (Map.Entry<ReasonCode, Long> e : m.byReason().entrySet()) {
+      if (e.getKey() == ReasonCode.NONE) {
+        sample(b, "inspection_verdicts_total", judgedPass, "verdict", "PASS", "reason", "NONE");
+        sample(
+            b,
+            "inspection_verdicts_total",
+            e.getValue() - judgedPass,
+            "verdict",
+            "FAIL",
+            "reason",
+            "NONE");
+      } else {
+        sample(
+            b,
+            "inspection_verdicts_total",
+            e.getValue(),
+            "verdict",
+            service.config().line().failSafeVerdict().name(),
+            "reason",
+            e.getKey().name());
+      }
+    }
+    header(b, "inspection_camera_verdicts_total", "counter", "verdicts sent, by camera and reason");
+    m.cameras()
+        .forEach(
+            (cam, c) ->
+                c.byReason()
+                    .forEach(
+                        (r, n) ->
+                            sample(
+                                b,
+                                "inspection_camera_verdicts_total",
+                                n,
+                                "camera",
+                                cam,
+                                "reason",
+                                r.name())));
+    header(b, "inspection_camera_rejects_total", "counter", "FAIL verdicts, by camera");
+    m.cameras()
+        .forEach((cam, c) -> sample(b, "inspection_camera_rejects_total", c.fail(), "camera", cam));
+    header(
+        b,
+        "inspection_latency_seconds",
+        "gauge",
+        "receipt-to-verdict latency quantiles since start (service clock)");
+    quantiles(
+        b,
+        "inspection_latency_seconds",
+        m.latencyP50Us(),
+        m.latencyP99Us(),
+        m.latencyMaxUs(),
+        null);
+    header(
+        b,
+        "inspection_stage_latency_seconds",
+        "gauge",
+        "latency quantiles per pipeline stage since start");
+    m.stages()
+        .forEach(
+            (name, st) ->
+                quantiles(
+                    b,
+                    "inspection_stage_latency_seconds",
+                    st.p50Us(),
+                    st.p99Us(),
+                    st.maxUs(),
+                    name.name().toLowerCase(Locale.ROOT)));
+    header(b, "inspection_batches_total", "counter", "inference batches run");
+    b.append("inspection_batches_total ").append(m.batches()).append('\n');
+    header(
+        b,
+        "inspection_batched_frames_total",
+        "counter",
+        "frames in those batches (mean batch = ratio)");
+    b.append("inspection_batched_frames_total ").append(m.batchedFrames()).append('\n');
+    header(
+        b,
+        "inspection_queue_depth",
+        "gauge",
+        "frames in the service now (received, not yet judged)");
+    b.append("inspection_queue_depth ").append(service.pipeline().inFlight()).append('\n');
+    header(
+        b,
+        "inspection_watchdog_verdicts_total",
+        "counter",
+        "fail-safe verdicts sent by the deadline watchdog");
+    b.append("inspection_watchdog_verdicts_total ").append(m.watchdogVerdicts()).append('\n');
+    header(
+        b,
+        "inspection_late_results_total",
+        "counter",
+        "model results that came after the watchdog had answered");
+    b.append("inspection_late_results_total ").append(m.lateResults()).append('\n');
+    ModelInfo model = service.backend().model();
+    header(b, "inspection_model_info", "gauge", "the model judging frames (value 1)");
+    if (model != null) {
+      sample(
+          b,
+          "inspection_model_info",
+          1,
+          "name",
+          model.name(),
+          "version",
+          model.version(),
+          "sha256",
+          model.sha256());
+    }
+    header(
+        b, "inspection_ready", "gauge", "1 once the model is warmed up and cameras are accepted");
+    b.append("inspection_ready ").append(service.ready() ? 1 : 0).append('\n');
+    if (service.rejects() != null) {
+      ActuatorMetrics.Snapshot a = service.rejects().metrics().snapshot();
+      header(
+          b,
+          "inspection_rejects_scheduled_total",
+          "counter",
+          "FAIL parts whose reject was scheduled");
+      b.append("inspection_rejects_scheduled_total ").append(a.rejectsScheduled()).append('\n');
+      header(
+          b,
+          "inspection_rejects_missed_total",
+          "counter",
+          "rejects that did not reach their part, by cause");
+      for (MissCause c : MissCause.all()) {
+        sample(b, "inspection_rejects_missed_total", a.missed().get(c), "cause", c.name());
+      }
+      header(
+          b, "inspection_actuator_connected", "gauge", "1 while the actuator output is connected");
+      header(
+          b, "inspection_actuator_delivered_total", "counter", "rejects confirmed by the device");
+      a.outputs()
+          .forEach(
+              (name, o) -> {
+                if (!ActuatorMetrics.SCHEDULER.equals(name)) {
+                  sample(b, "inspection_actuator_connected", o.connected() ? 1 : 0, "output", name);
+                  sample(b, "inspection_actuator_delivered_total", o.delivered(), "output", name);
+                }
+              });
+      header(b, "inspection_alarms_total", "counter", "alarms raised (missed rejects)");
+      b.append("inspection_alarms_total ").append(a.alarms()).append('\n');
+    }
+    AuditLog audit = service.audit();
+    if (audit != null) {
+      header(b, "inspection_audit_written_total", "counter", "audit records written");
+      b.append("inspection_audit_written_total ").append(audit.written()).append('\n');
+      header(b, "inspection_audit_backlog", "gauge", "records waiting to be written");
+      b.append("inspection_audit_backlog ").append(audit.backlog()).append('\n');
+      header(b, "inspection_audit_dropped_total", "counter", "records not written: queue full");
+      b.append("inspection_audit_dropped_total ").append(audit.dropped()).append('\n');
+      header(b, "inspection_audit_lost_total", "counter", "records lost to write errors");
+      b.append("inspection_audit_lost_total ").append(audit.lost()).append('\n');
+      header(
+          b,
+          "inspection_audit_write_errors_total",
+          "counter",
+          "audit write errors (disk full, I/O)");
+      b.append("inspection_audit_write_errors_total ").append(audit.writeErrors()).append('\n');
+    }
+    return b.toString();
+  }
+
+  private static void header(StringBuilder b, String name, String type, String help) {
+    b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+  }
+
+  private static void quantiles(
+      StringBuilder b, String name, long p50Us, long p99Us, long maxUs, String stage) {
+    String s = stage == null ? "" : "stage=\"" + stage + "\",";
+    b.append(name)
+        .append("{")
+        .append(s)
+        .append("quantile=\"0.5\"} ")
+        .append(p50Us / 1e6)
+        .append('\n');
+    b.append(name)
+        .append("{")
+        .append(s)
+        .append("quantile=\"0.99\"} ")
+        .append(p99Us / 1e6)
+        .append('\n');
+    b.append(name)
+        .append("{")
+        .append(s)
+        .append("quantile=\"1\"} ")
+        .append(maxUs / 1e6)
+        .append('\n');
+  }
+
+  private static void sample(StringBuilder b, String name, long value, String... labels) {
+    b.append(name).append('{');
+    for (int i = 0; i < labels.length; i += 2) {
+      if (i > 0) {
+        b.append(',');
+      }
+      b.append(labels[i]).append("=\"").append(escape(labels[i + 1])).append('"');
+    }
+    b.append("} ").append(value).append('\n');
+  }
+
+  private static String escape(String v) {
+    return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+
+  void stopping() {
+    stopping = true;
+  }
+
+  @Override
+  public void close() {
+    stopping = true;
+    http.stop(0);
+  }
+}
