@@ -230,6 +230,18 @@ final class AdminServer implements AutoCloseable {
       header(b, "inspection_alarms_total", "counter", "alarms raised (missed rejects)");
       b.append("inspection_alarms_total ").append(a.alarms()).append('\n');
     }
+    var archive = service.archive();
+    if (archive != null) {
+      header(
+          b,
+          "inspection_archive_images_total",
+          "counter",
+          "images archived, skipped, failed, evicted");
+      sample(b, "inspection_archive_images_total", archive.saved(), "result", "saved");
+      sample(b, "inspection_archive_images_total", archive.skipped(), "result", "skipped");
+      sample(b, "inspection_archive_images_total", archive.failed(), "result", "failed");
+      sample(b, "inspection_archive_images_total", archive.evicted(), "result", "evicted");
+    }
     AuditLog audit = service.audit();
     if (audit != null) {
       header(b, "inspection_audit_written_total", "counter", "audit records written");

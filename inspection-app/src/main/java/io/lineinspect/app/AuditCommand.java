@@ -43,8 +43,16 @@ final class AuditCommand implements Runnable {
       if (dir != null) {
         return dir;
       }
-      Path file = config != null ? config : InspectCommand.home().resolve("configs/demo-line.yaml");
-      return InspectCommand.home().resolve(ConfigLoader.load(file).audit().dir());
+      return InspectCommand.home().resolve(ConfigLoader.load(configFile()).audit().dir());
+    }
+
+    Path configFile() {
+      return config != null ? config : InspectCommand.home().resolve("configs/demo-line.yaml");
+    }
+
+    /** The image archive of the same configuration. */
+    Path archive() {
+      return InspectCommand.home().resolve(ConfigLoader.load(configFile()).archive().dir());
     }
   }
 
@@ -114,6 +122,11 @@ final class AuditCommand implements Runnable {
     @Option(names = "--limit", defaultValue = "0", description = "At most this many (0 = all).")
     long limit;
 
+    @Option(
+        names = "--images",
+        description = "After each record, the archived image of the part, when there is one.")
+    boolean images;
+
     private static final List<String> CSV =
         List.of(
             "n",
@@ -176,6 +189,25 @@ final class AuditCommand implements Runnable {
             }
             if (format.equals("jsonl")) {
               out.println(line);
+              if (images && !reject) {
+                for (String ext : List.of("png", "jpg")) {
+                  Path img =
+                      where
+                          .archive()
+                          .resolve(r.path("cam").asText())
+                          .resolve(
+                              r.path("cam").asText()
+                                  + "_"
+                                  + r.path("frame").asLong()
+                                  + "_"
+                                  + r.path("captureUs").asLong()
+                                  + "."
+                                  + ext);
+                  if (Files.exists(img)) {
+                    out.println("  image: " + img);
+                  }
+                }
+              }
             } else {
               StringBuilder b = new StringBuilder();
               for (String k : CSV) {

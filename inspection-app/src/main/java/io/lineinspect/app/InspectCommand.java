@@ -336,6 +336,7 @@ public final class InspectCommand implements Runnable {
               loaded.inference(),
               loaded.actuators(),
               loaded.audit(),
+              loaded.archive(),
               loaded.admin().onPort(0));
       DemoActuators actuators = DemoActuators.prepare(cfg, plc, o.cameras);
       cfg = actuators.config();
@@ -399,6 +400,20 @@ public final class InspectCommand implements Runnable {
           extra.put("auditWritten", a.written());
           extra.put("auditDropped", a.dropped());
           extra.put("auditLost", a.lost());
+        }
+        if (service.archive() != null) {
+          var ar = service.archive();
+          System.out.printf(
+              Locale.ROOT,
+              "archive: %d images saved to %s (skipped %d: no image at hand or all slots busy,"
+                  + " failed %d, evicted by quota %d)%n",
+              ar.saved(),
+              ar.dir(),
+              ar.skipped(),
+              ar.failed(),
+              ar.evicted());
+          extra.put("imagesArchived", ar.saved());
+          extra.put("imagesSkipped", ar.skipped());
         }
         return report(r, o.json, extra);
       }

@@ -5,6 +5,7 @@ import io.lineinspect.camera.ingest.CameraServer;
 import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.audit.AuditLog;
+import io.lineinspect.core.audit.ImageArchive;
 import io.lineinspect.core.config.ConfigException;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.emit.VerdictListener;
@@ -30,6 +31,7 @@ public final class InspectionService implements AutoCloseable {
   private final CameraServer server;
   private final RejectScheduler rejects;
   private final AuditLog audit;
+  private final ImageArchive archive;
   private int port;
   private boolean closed;
   private volatile boolean ready;
@@ -62,6 +64,7 @@ public final class InspectionService implements AutoCloseable {
                 clock,
                 RejectScheduler::systemEpochMicros);
     this.audit = config.audit().enabled() ? openAudit(config, home) : null;
+    this.archive = config.archive().enabled() ? openArchive(config, home) : null;
     if (rejects != null && audit != null) {
       rejects.metrics().onOutcome(audit::rejectOutcome);
     }
@@ -71,10 +74,20 @@ public final class InspectionService implements AutoCloseable {
             TimeUnit.MILLISECONDS.toNanos(config.line().budgetMs()),
             config.line().failSafeVerdict(),
             backend,
-            VerdictListener.all(rejects, audit),
+            VerdictListener.all(rejects, audit, archive),
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
+  }
+
+  private static ImageArchive openArchive(ServiceConfig config, Path home) {
+    Path dir = home.resolve(config.archive().dir());
+    try {
+      return new ImageArchive(config.archive(), dir);
+    } catch (java.io.IOException e) {
+      throw new ConfigException(
+          "archive.dir: cannot write the image archive in " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   private static AuditLog openAudit(ServiceConfig config, Path home) {
@@ -139,6 +152,11 @@ public final class InspectionService implements AutoCloseable {
     return backend;
   }
 
+  /** The reject image archive, or null when disabled. */
+  public ImageArchive archive() {
+    return archive;
+  }
+
   /** The audit trail, or null when disabled. */
   public AuditLog audit() {
     return audit;
@@ -171,6 +189,9 @@ public final class InspectionService implements AutoCloseable {
     }
     if (audit != null) {
       audit.close();
+    }
+    if (archive != null) {
+      archive.close();
     }
     if (admin != null) {
       admin.close();

@@ -12,6 +12,7 @@ public record ServiceConfig(
     InferenceConfig inference,
     ActuatorsConfig actuators,
     AuditConfig audit,
+    ArchiveConfig archive,
     AdminConfig admin) {
   public ServiceConfig {
     if (line == null) {
@@ -23,8 +24,12 @@ public record ServiceConfig(
     actuators = actuators == null ? ActuatorsConfig.defaults() : actuators;
     actuators = withTravelTime(line, actuators);
     audit = audit == null ? AuditConfig.defaults() : audit;
+    archive = archive == null ? ArchiveConfig.defaults() : archive;
     admin = admin == null ? AdminConfig.defaults() : admin;
   }
+
+  /** No image archive: for tests and benchmarks that assemble a service in code. */
+  private static final ArchiveConfig NO_ARCHIVE = new ArchiveConfig(false, null, null, null, null);
 
   /** No admin endpoint: for tests and benchmarks that assemble a service in code. */
   private static final AdminConfig NO_ADMIN = new AdminConfig(false, null, null);
@@ -40,28 +45,33 @@ public record ServiceConfig(
       PipelineConfig pipeline,
       InferenceConfig inference,
       ActuatorsConfig actuators) {
-    this(line, ingest, pipeline, inference, actuators, NO_AUDIT, NO_ADMIN);
+    this(line, ingest, pipeline, inference, actuators, NO_AUDIT, NO_ARCHIVE, NO_ADMIN);
   }
 
   /** A configuration without actuator outputs and audit trail (tests, benchmarks). */
   public ServiceConfig(
       LineConfig line, IngestConfig ingest, PipelineConfig pipeline, InferenceConfig inference) {
-    this(line, ingest, pipeline, inference, null, NO_AUDIT, NO_ADMIN);
+    this(line, ingest, pipeline, inference, null, NO_AUDIT, NO_ARCHIVE, NO_ADMIN);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, other, audit, admin);
+    return new ServiceConfig(line, ingest, pipeline, inference, other, audit, archive, admin);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, actuators, other, admin);
+    return new ServiceConfig(line, ingest, pipeline, inference, actuators, other, archive, admin);
+  }
+
+  /** The same configuration with other image archive settings. */
+  public ServiceConfig withArchive(ArchiveConfig other) {
+    return new ServiceConfig(line, ingest, pipeline, inference, actuators, audit, other, admin);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, actuators, audit, other);
+    return new ServiceConfig(line, ingest, pipeline, inference, actuators, audit, archive, other);
   }
 
   /**

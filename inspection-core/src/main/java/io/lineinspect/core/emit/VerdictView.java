@@ -67,6 +67,34 @@ public interface VerdictView {
     return 0;
   }
 
+  /**
+   * The frame's payload as received (raw pixels or an encoded image), or null when the view has no
+   * image at hand (verdicts decided outside the ring). Valid during the call only.
+   */
+  default byte[] payload() {
+    return null;
+  }
+
+  /** Valid bytes of {@link #payload()}. */
+  default int payloadLength() {
+    return 0;
+  }
+
+  /** Frame width in pixels (0 when unknown). */
+  default int width() {
+    return 0;
+  }
+
+  /** Frame height in pixels (0 when unknown). */
+  default int height() {
+    return 0;
+  }
+
+  /** Pixel format of {@link #payload()}, or null when unknown. */
+  default io.lineinspect.core.frame.PixelFormat format() {
+    return null;
+  }
+
   /** True when the ingest adapter already told the camera what was wrong with this frame. */
   default boolean peerNotified() {
     return false;

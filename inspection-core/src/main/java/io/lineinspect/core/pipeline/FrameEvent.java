@@ -280,22 +280,27 @@ public final class FrameEvent implements VerdictView {
     return arrival;
   }
 
+  @Override
   public int width() {
     return width;
   }
 
+  @Override
   public int height() {
     return height;
   }
 
+  @Override
   public PixelFormat format() {
     return format;
   }
 
+  @Override
   public byte[] payload() {
     return payload;
   }
 
+  @Override
   public int payloadLength() {
     return payloadLength;
   }

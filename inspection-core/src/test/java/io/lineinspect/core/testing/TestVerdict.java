@@ -6,7 +6,7 @@ import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.inference.ModelInfo;
 
 /** A mutable {@link VerdictView} for feeding verdict listeners in tests. */
-public final class TestVerdict implements VerdictView {
+public class TestVerdict implements VerdictView {
   public String cameraId = "cam-1";
   public long sequence;
   public long captureTimeUs;

@@ -1,0 +1,231 @@
+package io.lineinspect.core.audit;
+
+import io.lineinspect.core.config.ArchiveConfig;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.frame.PixelFormat;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * Saves the image of every FAIL verdict (and every {@code passEvery}-th PASS frame) as {@code
+ * <dir>/<camera>/<camera>_<frame>_<captureUs>.<png|jpg>}: the audit record of the same part has the
+ * same camera, frame and capture time, so {@code inspect audit query} finds the image. JPEG and PNG
+ * payloads are stored as received; raw MONO8/BGR8/RGB8 frames are written as PNG.
+ *
+ * <p>Never blocks the pipeline: the payload is copied into one of {@code slots} preallocated
+ * buffers and written by the {@code archive-writer} thread; when every slot is busy the image is
+ * skipped and counted. The oldest images are deleted beyond {@code maxBytes}.
+ */
+public final class ImageArchive implements VerdictListener, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ImageArchive.class.getName());
+
+  private final ArchiveConfig config;
+  private final Path dir;
+  private final BlockingQueue<Slot> free;
+  private final BlockingQueue<Slot> full;
+  private final ArrayDeque<Path> files = new ArrayDeque<>();
+  private final Thread thread;
+  private final LongAdder saved = new LongAdder();
+  private final LongAdder skipped = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final LongAdder evicted = new LongAdder();
+  private volatile boolean running = true;
+  private long totalBytes;
+
+  /** One image on its way to disk. */
+  private static final class Slot {
+    byte[] bytes = new byte[0];
+    int length;
+    int width;
+    int height;
+    PixelFormat format;
+    String camera;
+    long frame;
+    long captureUs;
+  }
+
+  public ImageArchive(ArchiveConfig config, Path dir) throws IOException {
+    this.config = config;
+    this.dir = dir;
+    Files.createDirectories(dir);
+    free = new ArrayBlockingQueue<>(config.slots());
+    full = new ArrayBlockingQueue<>(config.slots());
+    for (int i = 0; i < config.slots(); i++) {
+      free.add(new Slot());
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.filter(Files::isRegularFile)
+          .sorted(Comparator.comparingLong(ImageArchive::modified))
+          .forEach(
+              p -> {
+                files.add(p);
+                totalBytes += size(p);
+              });
+    }
+    thread = new Thread(this::run, "archive-writer");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private static long modified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p).toMillis();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static long size(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** The file an image of this part is (or would be) saved as. */
+  public static Path fileOf(Path dir, String camera, long frame, long captureUs, PixelFormat f) {
+    String ext = f == PixelFormat.JPEG ? "jpg" : "png";
+    return dir.resolve(camera).resolve(camera + "_" + frame + "_" + captureUs + "." + ext);
+  }
+
+  @Override
+  public void onVerdict(VerdictView v) {
+    if (!config.keeps(v.verdict() == Verdict.FAIL, v.sequence())) {
+      return;
+    }
+    byte[] payload = v.payload();
+    if (payload == null || v.format() == null || v.payloadLength() == 0) {
+      skipped.increment(); // decided outside the ring (watchdog, overload): no image at hand
+      return;
+    }
+    Slot s = free.poll();
+    if (s == null) {
+      skipped.increment();
+      return;
+    }
+    if (s.bytes.length < v.payloadLength()) {
+      s.bytes = new byte[v.payloadLength()]; // grows to the largest frame, then reused
+    }
+    System.arraycopy(payload, 0, s.bytes, 0, v.payloadLength());
+    s.length = v.payloadLength();
+    s.width = v.width();
+    s.height = v.height();
+    s.format = v.format();
+    s.camera = v.cameraId();
+    s.frame = v.sequence();
+    s.captureUs = v.captureTimeUs();
+    full.add(s);
+  }
+
+  private void run() {
+    while (running || !full.isEmpty()) {
+      Slot s;
+      try {
+        s = full.poll(50, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (s == null) {
+        continue;
+      }
+      try {
+        write(s);
+      } catch (IOException | RuntimeException e) {
+        failed.increment();
+        LOG.log(
+            Level.WARNING,
+            "archive: image of {0}#{1} not saved: {2}",
+            s.camera,
+            s.frame,
+            e.toString());
+      } finally {
+        s.camera = null;
+        free.add(s);
+      }
+    }
+  }
+
+  private void write(Slot s) throws IOException {
+    Path file = fileOf(dir, s.camera, s.frame, s.captureUs, s.format);
+    Files.createDirectories(file.getParent());
+    if (s.format.isEncoded()) {
+      Files.write(file, java.util.Arrays.copyOf(s.bytes, s.length));
+    } else {
+      BufferedImage img =
+          new BufferedImage(
+              s.width,
+              s.height,
+              s.format == PixelFormat.MONO8
+                  ? BufferedImage.TYPE_BYTE_GRAY
+                  : BufferedImage.TYPE_3BYTE_BGR);
+      byte[] target = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+      if (s.format == PixelFormat.RGB8) {
+        for (int i = 0; i + 2 < s.length && i + 2 < target.length; i += 3) {
+          target[i] = s.bytes[i + 2];
+          target[i + 1] = s.bytes[i + 1];
+          target[i + 2] = s.bytes[i];
+        }
+      } else {
+        System.arraycopy(s.bytes, 0, target, 0, Math.min(s.length, target.length));
+      }
+      if (!ImageIO.write(img, "png", file.toFile())) {
+        throw new IOException("no PNG writer");
+      }
+    }
+    files.add(file);
+    totalBytes += size(file);
+    saved.increment();
+    while (totalBytes > config.maxBytes() && files.size() > 1) {
+      Path old = files.poll();
+      totalBytes -= size(old);
+      Files.deleteIfExists(old);
+      evicted.increment();
+    }
+  }
+
+  public long saved() {
+    return saved.sum();
+  }
+
+  public long skipped() {
+    return skipped.sum();
+  }
+
+  public long failed() {
+    return failed.sum();
+  }
+
+  public long evicted() {
+    return evicted.sum();
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** Writes the images in hand, then stops. */
+  @Override
+  public void close() {
+    running = false;
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

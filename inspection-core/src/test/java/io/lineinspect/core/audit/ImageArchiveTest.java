@@ -1,0 +1,140 @@
+package io.lineinspect.core.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lineinspect.core.config.ArchiveConfig;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.core.testing.TestVerdict;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageArchiveTest {
+  @TempDir Path dir;
+
+  /** A verdict view with a raw grey image: pixel value = frame number. */
+  static class Framed extends TestVerdict {
+    final byte[] pixels = new byte[64 * 48];
+
+    Framed frame(long n, Verdict v) {
+      part("cam-1", n, v, 1_000_000L + n, 0);
+      java.util.Arrays.fill(pixels, (byte) n);
+      return this;
+    }
+
+    @Override
+    public byte[] payload() {
+      return pixels;
+    }
+
+    @Override
+    public int payloadLength() {
+      return pixels.length;
+    }
+
+    @Override
+    public int width() {
+      return 64;
+    }
+
+    @Override
+    public int height() {
+      return 48;
+    }
+
+    @Override
+    public PixelFormat format() {
+      return PixelFormat.MONO8;
+    }
+  }
+
+  private static long files(Path dir) throws Exception {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).count();
+    }
+  }
+
+  @Test
+  void failImagesAndEveryNthPassAreSavedAsPngNamedLikeTheAuditRecord() throws Exception {
+    Framed v = new Framed();
+    try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 10, 1L << 20, 8), dir)) {
+      for (int n = 1; n <= 30; n++) {
+        a.onVerdict(v.frame(n, n % 3 == 0 ? Verdict.FAIL : Verdict.PASS));
+        Thread.sleep(2);
+      }
+    }
+    // FAIL: 3, 6, ..., 30 (10 images); every 10th PASS frame: 10 and 20 (2 more).
+    Path f = ImageArchive.fileOf(dir, "cam-1", 9, 1_000_009L, PixelFormat.MONO8);
+    assertTrue(Files.exists(f), f.toString());
+    BufferedImage img = ImageIO.read(f.toFile());
+    assertEquals(64, img.getWidth());
+    assertEquals(9, img.getRaster().getSample(5, 5, 0), "the frame's own pixels");
+    assertFalse(Files.exists(ImageArchive.fileOf(dir, "cam-1", 7, 1_000_007L, PixelFormat.MONO8)));
+    assertTrue(Files.exists(ImageArchive.fileOf(dir, "cam-1", 10, 1_000_010L, PixelFormat.MONO8)));
+    assertEquals(12, files(dir));
+  }
+
+  @Test
+  void theQuotaEvictsTheOldestAndBusySlotsSkipWithoutWaiting() throws Exception {
+    Framed v = new Framed();
+    try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 1), dir)) {
+      long start = System.nanoTime();
+      for (int n = 1; n <= 500; n++) {
+        a.onVerdict(v.frame(n, Verdict.FAIL));
+      }
+      assertTrue(System.nanoTime() - start < 2_000_000_000L, "onVerdict never waits");
+      Thread.sleep(200);
+      assertEquals(500, a.saved() + a.skipped(), "every image saved or counted as skipped");
+      assertTrue(a.skipped() > 0, "one slot cannot keep up with a burst");
+    }
+    try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 4), dir)) {
+      // PNGs of a flat 64x48 image are tiny: fill past 1 MiB with bigger payloads.
+      Framed big =
+          new Framed() {
+            final byte[] noise = new byte[512 * 512];
+
+            {
+              new java.util.Random(1).nextBytes(noise);
+            }
+
+            @Override
+            public byte[] payload() {
+              return noise;
+            }
+
+            @Override
+            public int payloadLength() {
+              return noise.length;
+            }
+
+            @Override
+            public int width() {
+              return 512;
+            }
+
+            @Override
+            public int height() {
+              return 512;
+            }
+          };
+      for (int n = 1000; n < 1010; n++) {
+        a.onVerdict(big.frame(n, Verdict.FAIL));
+        Thread.sleep(30);
+      }
+      Thread.sleep(200);
+      assertTrue(a.evicted() > 0, "quota enforced");
+    }
+    long total;
+    try (Stream<Path> s = Files.walk(dir)) {
+      total = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+    assertTrue(total <= (1L << 20) + 300_000, "within the quota (+ one image): " + total);
+  }
+}
