@@ -44,6 +44,7 @@ public final class InspectCommand implements Runnable {
       System.setProperty(
           "java.util.logging.SimpleFormatter.format", "%1$tT.%1$tL %4$-7s %3$s: %5$s%6$s%n");
     }
+    LogSetup.install(System.getenv().getOrDefault("INSPECT_LOG_FORMAT", "text"));
     CommandLine cl = new CommandLine(new InspectCommand());
     cl.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
