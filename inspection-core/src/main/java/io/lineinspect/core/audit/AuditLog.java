@@ -227,6 +227,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       line.append(",\"outcome\":\"").append(e.outcome).append('"');
       line.append(",\"atUs\":").append(e.atUs);
       appendHashed("reject");
+      rotateIfFull();
       return true;
     }
     line.append("{\"n\":").append(recordNumber);
@@ -260,7 +261,25 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     line.append('}');
     e.model = null; // do not pin a replaced model from the ring
     appendHashed("record");
+    rotateIfFull();
     return true;
+  }
+
+  /** Rotates by size after any record, not only between batches (a batch can be thousands). */
+  private void rotateIfFull() {
+    if (channel == null || segmentBytes + buffer.position() < config.segmentMaxBytes()) {
+      return;
+    }
+    try {
+      flushBuffer();
+      if (channel != null) {
+        closeSegment();
+        openSegment();
+        enforceRetention();
+      }
+    } catch (IOException ex) {
+      failed(ex);
+    }
   }
 
   private void stage(String name, long from, long to, boolean first) {
@@ -362,8 +381,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       }
       return;
     }
-    if (segmentBytes >= config.segmentMaxBytes()
-        || now - segmentOpenedNs >= TimeUnit.SECONDS.toNanos(config.segmentMaxSeconds())) {
+    if (now - segmentOpenedNs >= TimeUnit.SECONDS.toNanos(config.segmentMaxSeconds())) {
       closeSegment();
       openSegment();
       enforceRetention();

@@ -135,4 +135,44 @@ class AuditLogTest {
     assertEquals(150, after.records());
     assertEquals(150, after.lastRecord());
   }
+
+  @Test
+  void aFailingDiskIsCountedAndAlarmedNeverWaitedForAndRecoversByItself() throws Exception {
+    try (AuditLog log = open(4096)) {
+      write(log, 1, 20);
+      long until = System.nanoTime() + 5_000_000_000L;
+      while (log.written() < 20 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      // The "disk" goes away: the directory is replaced by a file, so no segment can be opened.
+      Path moved = dir.resolveSibling(dir.getFileName() + "-moved");
+      Files.move(dir, moved);
+      Files.writeString(dir, "not a directory");
+      long t0 = System.nanoTime();
+      write(log, 21, 400); // several rotations' worth at 4 KiB segments
+      assertTrue(
+          System.nanoTime() - t0 < 3_000_000_000L, "writing verdicts never waits for the disk");
+      until = System.nanoTime() + 5_000_000_000L;
+      while ((log.writeErrors() == 0 || log.lost() == 0 || log.backlog() > 0)
+          && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertTrue(log.writeErrors() > 0, "write errors counted");
+      assertTrue(log.lost() > 0, "records in hand counted as lost");
+      assertTrue(log.lastError() != null);
+      // The disk comes back: the writer reopens a segment by itself and records flow again.
+      Files.delete(dir);
+      Files.move(moved, dir);
+      long before = log.written();
+      Thread.sleep(1_500);
+      write(log, 401, 420);
+      until = System.nanoTime() + 5_000_000_000L;
+      while (log.written() < before + 20 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertTrue(log.written() >= before + 20, "recovered: " + log.written() + " after " + before);
+      assertEquals(
+          420, log.written() + log.lost() + log.dropped(), "every verdict written or counted");
+    }
+  }
 }

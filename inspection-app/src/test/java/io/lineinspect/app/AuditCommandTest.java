@@ -1,0 +1,90 @@
+package io.lineinspect.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lineinspect.core.actuate.RejectScheduler;
+import io.lineinspect.core.audit.AuditLog;
+import io.lineinspect.core.audit.AuditVerifier;
+import io.lineinspect.core.config.AuditConfig;
+import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.testing.TestVerdict;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code inspect audit verify|query} on a real trail. */
+class AuditCommandTest {
+  @TempDir Path dir;
+
+  private record Run(int exit, String out) {}
+
+  private static Run inspect(String... args) {
+    PrintStream old = System.out;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      int exit = new CommandLine(new InspectCommand()).execute(args);
+      return new Run(exit, bytes.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(old);
+    }
+  }
+
+  @Test
+  void verifyPassesThenPinpointsAFlippedByteAndQueryFilters() throws Exception {
+    try (AuditLog log =
+        new AuditLog(
+            new AuditConfig(true, "x", "interval", 100, 8192L, 3600, 1L << 30, 1024),
+            dir,
+            RejectScheduler::systemEpochMicros)) {
+      TestVerdict v = new TestVerdict();
+      for (int i = 1; i <= 100; i++) {
+        log.onVerdict(
+            v.part(
+                "cam-" + (i % 2 + 1),
+                i,
+                i % 4 == 0 ? Verdict.FAIL : Verdict.PASS,
+                0,
+                System.nanoTime()));
+      }
+      Thread.sleep(100);
+    }
+    Run ok = inspect("audit", "verify", "--dir", dir.toString());
+    assertEquals(0, ok.exit(), ok.out());
+    assertTrue(ok.out().contains("100 records (1..100)"), ok.out());
+
+    Run fails =
+        inspect(
+            "audit",
+            "query",
+            "--dir",
+            dir.toString(),
+            "--camera",
+            "cam-1",
+            "--verdict",
+            "FAIL",
+            "--format",
+            "csv");
+    assertEquals(0, fails.exit());
+    String[] rows = fails.out().trim().split("\n");
+    assertTrue(rows[0].startsWith("n,type,cam,frame,"), rows[0]);
+    assertEquals(
+        25 + 1, rows.length, "cam-1 has the odd frames; every 4th frame is FAIL: " + fails.out());
+
+    Path second = AuditVerifier.segments(dir).get(1);
+    byte[] b = Files.readAllBytes(second);
+    int at = new String(b, StandardCharsets.UTF_8).indexOf("\"frame\":") + 8;
+    b[at] = (byte) (b[at] == '9' ? '8' : '9');
+    Files.write(second, b);
+    Run bad = inspect("audit", "verify", "--dir", dir.toString());
+    assertEquals(4, bad.exit(), bad.out());
+    assertTrue(
+        bad.out().contains("TAMPERED OR CORRUPT: " + second.getFileName() + " line 2:"), bad.out());
+  }
+}
