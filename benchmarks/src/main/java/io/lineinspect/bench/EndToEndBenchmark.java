@@ -83,7 +83,7 @@ public class EndToEndBenchmark {
     InferenceBackend b =
         "builtin".equals(backend)
             ? new BuiltinBackend(BuiltinBackendConfig.defaults())
-            : new PipelineRoundTripBenchmark.NoWorkBackend();
+            : new io.lineinspect.core.inference.builtin.NoWorkBackend(64);
     LineConfig line = new LineConfig("bench", 1000, Verdict.FAIL);
     pipeline =
         new InspectionPipeline(

@@ -4,10 +4,7 @@ import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.frame.PixelFormat;
-import io.lineinspect.core.inference.InferenceBackend;
-import io.lineinspect.core.inference.InferenceSession;
-import io.lineinspect.core.inference.ModelInfo;
-import io.lineinspect.core.inference.Preprocessor;
+import io.lineinspect.core.inference.builtin.NoWorkBackend;
 import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.pipeline.FrameSource;
 import io.lineinspect.core.pipeline.FrameTranslator;
@@ -58,7 +55,7 @@ public class PipelineRoundTripBenchmark {
             new PipelineConfig(1024, 1, 8, 0.0, payloadBytes),
             TimeUnit.SECONDS.toNanos(10),
             Verdict.FAIL,
-            new NoWorkBackend(),
+            new NoWorkBackend(64),
             null,
             NanoClock.SYSTEM,
             Thread::new);
@@ -148,37 +145,5 @@ public class PipelineRoundTripBenchmark {
       event.setFrame(sequence, 0, false, 0, payload.length, 1, PixelFormat.MONO8, receivedNs);
       System.arraycopy(payload, 0, event.payloadBuffer(payload.length), 0, payload.length);
     }
-  }
-
-  /** Scores every frame 0 without looking at it: isolates the pipeline's cost. */
-  static final class NoWorkBackend implements InferenceBackend {
-    private static final ModelInfo MODEL = new ModelInfo("no-work", "1", "none", 0.5f);
-
-    @Override
-    public ModelInfo model() {
-      return MODEL;
-    }
-
-    @Override
-    public int maxBatch() {
-      return 64;
-    }
-
-    @Override
-    public Preprocessor newPreprocessor() {
-      return frame -> true;
-    }
-
-    @Override
-    public InferenceSession newSession() {
-      return (batch, count) -> {
-        for (int i = 0; i < count; i++) {
-          batch[i].setResult(0f, "good");
-        }
-      };
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -13,6 +13,7 @@ import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.Preprocessor;
+import io.lineinspect.core.inference.builtin.NoWorkBackend;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.pipeline.FrameEvent;
 import java.io.PrintStream;
@@ -682,51 +683,6 @@ final class LoadgenCommand implements Callable<Integer> {
       m.put("processCpuCores", round(cpuCores));
       return m;
     }
-  }
-
-  /**
-   * The test backend of {@code --backend no-work}: scores every frame 0 ("good") without looking at
-   * it, so a run measures the transport and the pipeline alone.
-   */
-  static final class NoWorkBackend implements InferenceBackend {
-    private static final ModelInfo MODEL = new ModelInfo("no-work", "1", "none", 0.5f);
-    private final int maxBatch;
-
-    NoWorkBackend(int maxBatch) {
-      this.maxBatch = maxBatch;
-    }
-
-    @Override
-    public ModelInfo model() {
-      return MODEL;
-    }
-
-    @Override
-    public int maxBatch() {
-      return maxBatch;
-    }
-
-    @Override
-    public int inputFloats() {
-      return 0;
-    }
-
-    @Override
-    public Preprocessor newPreprocessor() {
-      return frame -> true;
-    }
-
-    @Override
-    public InferenceSession newSession() {
-      return (batch, count) -> {
-        for (int i = 0; i < count; i++) {
-          batch[i].setResult(0f, "good");
-        }
-      };
-    }
-
-    @Override
-    public void close() {}
   }
 
   /**
