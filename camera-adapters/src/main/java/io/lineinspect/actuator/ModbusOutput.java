@@ -19,7 +19,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A PLC over Modbus TCP (digitalpetri modbus-tcp): pulses a reject coil per FAIL part at its due
@@ -48,6 +50,7 @@ public final class ModbusOutput implements ActuatorOutput {
   private final AtomicLongArray pulseGeneration = new AtomicLongArray(MAX_SLOTS);
   private final int[] verdictCounter = new int[MAX_SLOTS];
   private final AtomicBoolean alarmPending = new AtomicBoolean();
+  private final AtomicInteger inFlight = new AtomicInteger();
   private final byte[] block = new byte[ModbusOutputConfig.REGISTER_BLOCK * 2];
   private volatile ModbusTcpClient client;
   private volatile boolean connected;
@@ -208,12 +211,14 @@ public final class ModbusOutput implements ActuatorOutput {
     long sequence = o.sequence();
     boolean reject = o.isReject() && !config.pulse();
     int address = config.registerAddress() + slot * ModbusOutputConfig.REGISTER_BLOCK;
+    inFlight.incrementAndGet();
     c.writeMultipleRegistersAsync(
             config.unitId(),
             new WriteMultipleRegistersRequest(
                 address, ModbusOutputConfig.REGISTER_BLOCK, block.clone()))
         .whenComplete(
             (r, ex) -> {
+              inFlight.decrementAndGet();
               if (ex != null) {
                 if (reject) {
                   failed(ex, camera, sequence, "registers at " + address);
@@ -282,9 +287,11 @@ public final class ModbusOutput implements ActuatorOutput {
     long fireAtNs = o.fireAtNs();
     String camera = o.cameraId();
     long sequence = o.sequence();
+    inFlight.incrementAndGet();
     c.writeSingleCoilAsync(config.unitId(), new WriteSingleCoilRequest(coil, true))
         .whenComplete(
             (r, ex) -> {
+              inFlight.decrementAndGet();
               if (ex != null) {
                 failed(ex, camera, sequence, "coil " + coil + " ON");
               } else {
@@ -377,14 +384,39 @@ public final class ModbusOutput implements ActuatorOutput {
     return connected;
   }
 
+  /**
+   * Waits for the writes in flight (their outcomes are counted), switches every reject coil OFF — a
+   * pulse cut short by the shutdown must not leave a coil on while the service is down — then
+   * disconnects.
+   */
   @Override
   public void close() {
     closed = true;
-    connected = false;
-    ModbusTcpClient c = client;
-    client = null;
+    long until =
+        System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs() + 200L);
+    while (inFlight.get() > 0 && System.nanoTime() - until < 0) {
+      LockSupport.parkNanos(1_000_000L);
+    }
     timer.shutdownNow();
+    ModbusTcpClient c = client;
+    boolean wasConnected = connected;
+    connected = false;
+    client = null;
     if (c != null) {
+      if (wasConnected && config.pulse()) {
+        for (int slot : slots()) {
+          try {
+            c.writeSingleCoil(config.unitId(), new WriteSingleCoilRequest(coil(slot), false));
+          } catch (Exception e) {
+            LOG.log(
+                Level.WARNING,
+                "actuator {0}: coil {1} not switched OFF at shutdown: {2}",
+                name,
+                coil(slot),
+                rootMessage(e));
+          }
+        }
+      }
       try {
         c.disconnectAsync().toCompletableFuture().get(1, TimeUnit.SECONDS);
       } catch (Exception e) {

@@ -217,6 +217,15 @@ class ModbusOutputTest {
       assertTrue(
           onTime(lateness) >= ON_TIME_SHARE * lateness.size(), "within -1..+10 ms: " + lateness);
 
+      // Shutdown leaves no reject coil on.
+      for (int coil : new int[] {0, 1}) {
+        List<PyModbusServer.Write> coilWrites =
+            server.writes().stream()
+                .filter(w -> w.kind().equals("COIL") && w.address() == coil)
+                .toList();
+        assertTrue(!coilWrites.get(coilWrites.size() - 1).on(), "coil " + coil + " OFF at the end");
+      }
+
       // Registers: one block per verdict, in order, with sequence and verdict.
       Map<String, List<String>> blocks = new HashMap<>();
       for (PyModbusServer.Write w : server.writes()) {
@@ -362,6 +371,51 @@ class ModbusOutputTest {
             "slow PLC: %d FAIL parts, %d timed out %s%n",
             fails, metrics.missed(), metrics.snapshot().missed());
       }
+    }
+  }
+
+  @Test
+  void shutdownDuringAPulseSwitchesTheCoilOff() throws Exception {
+    int port = PyModbusServer.freePort();
+    ModbusOutputConfig longPulse =
+        new ModbusOutputConfig(
+            "plc",
+            "127.0.0.1",
+            port,
+            1,
+            Map.of("cam-1", 0),
+            true,
+            3,
+            5_000,
+            null,
+            0L,
+            null,
+            200,
+            500,
+            100,
+            400);
+    try (PyModbusServer server = new PyModbusServer(port, 64, 0).start()) {
+      ActuatorMetrics metrics = new ActuatorMetrics();
+      ModbusOutput output = new ModbusOutput(longPulse);
+      try (RejectScheduler s = scheduler(output, metrics)) {
+        await(output::connected, 5_000);
+        s.onVerdict(
+            new TestVerdict()
+                .part(
+                    "cam-1",
+                    1,
+                    Verdict.FAIL,
+                    RejectScheduler.systemEpochMicros(),
+                    System.nanoTime()));
+        await(() -> server.risingEdges(3).size() == 1, 3_000);
+        assertEquals(1, server.risingEdges(3).size(), "the pulse started");
+      } // closed 5 s before the pulse would end
+      Thread.sleep(200);
+      List<PyModbusServer.Write> coil3 =
+          server.writes().stream()
+              .filter(w -> w.kind().equals("COIL") && w.address() == 3)
+              .toList();
+      assertTrue(!coil3.get(coil3.size() - 1).on(), "coil left ON after shutdown: " + coil3);
     }
   }
 }
