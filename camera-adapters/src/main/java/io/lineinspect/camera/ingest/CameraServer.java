@@ -22,6 +22,8 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -156,7 +158,8 @@ public final class CameraServer implements AutoCloseable {
       Thread.onSpinWait();
       Thread.yield();
     }
-    for (CameraSession s : cameras.values()) {
+    List<CameraSession> open = new ArrayList<>(cameras.values());
+    for (CameraSession s : open) {
       s.channel()
           .eventLoop()
           .execute(
@@ -166,6 +169,12 @@ public final class CameraServer implements AutoCloseable {
                   c.shutdown();
                 }
               });
+    }
+    // Let each SERVICE_SHUTTING_DOWN reach its camera and the connection close by itself before
+    // the event loops stop (stopping them at once dropped the ERROR: found by an independent
+    // client).
+    for (CameraSession s : open) {
+      s.channel().closeFuture().awaitUninterruptibly(1_000);
     }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     serverChannel = null;

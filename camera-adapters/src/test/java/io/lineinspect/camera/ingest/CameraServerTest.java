@@ -175,6 +175,18 @@ class CameraServerTest {
   }
 
   @Test
+  void shouldSayServiceShuttingDownAfterTheLastVerdictWhenClosed() throws Exception {
+    start();
+    try (TestCamera cam = TestCamera.connected(port, "cam")) {
+      cam.mono8(1, 10);
+      TestCamera.Message v = cam.read();
+      assertEquals(ProtocolV1.TYPE_VERDICT, v.type(), v.toString());
+      server.close(); // idempotent: @AfterEach closes it again
+      expectFatal(cam, ErrorCode.SERVICE_SHUTTING_DOWN);
+    }
+  }
+
+  @Test
   void shouldCloseOnWrongMagic() throws Exception {
     start();
     try (TestCamera cam = new TestCamera(port)) {
