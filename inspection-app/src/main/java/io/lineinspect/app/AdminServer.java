@@ -230,6 +230,26 @@ final class AdminServer implements AutoCloseable {
       header(b, "inspection_alarms_total", "counter", "alarms raised (missed rejects)");
       b.append("inspection_alarms_total ").append(a.alarms()).append('\n');
     }
+    var drift = service.drift();
+    if (drift != null) {
+      header(
+          b,
+          "inspection_drift_psi",
+          "gauge",
+          "population stability index vs the baseline, per feature (NaN until collected)");
+      drift
+          .psi()
+          .forEach(
+              (f, psi) ->
+                  b.append("inspection_drift_psi{feature=\"")
+                      .append(f.name().toLowerCase(Locale.ROOT))
+                      .append("\"} ")
+                      .append(Double.isNaN(psi) ? "NaN" : Double.toString(psi))
+                      .append('\n'));
+      header(
+          b, "inspection_drift_alarm", "gauge", "1 once a feature drifted beyond drift.psiAlarm");
+      b.append("inspection_drift_alarm ").append(drift.alarm() ? 1 : 0).append('\n');
+    }
     var archive = service.archive();
     if (archive != null) {
       header(

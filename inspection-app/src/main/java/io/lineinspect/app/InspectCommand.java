@@ -338,6 +338,7 @@ public final class InspectCommand implements Runnable {
               loaded.actuators(),
               loaded.audit(),
               loaded.archive(),
+              loaded.drift(),
               loaded.admin().onPort(0));
       DemoActuators actuators = DemoActuators.prepare(cfg, plc, o.cameras);
       cfg = actuators.config();

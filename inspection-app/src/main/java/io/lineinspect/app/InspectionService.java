@@ -11,6 +11,7 @@ import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
+import io.lineinspect.core.metrics.DriftMonitor;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
@@ -32,6 +33,7 @@ public final class InspectionService implements AutoCloseable {
   private final RejectScheduler rejects;
   private final AuditLog audit;
   private final ImageArchive archive;
+  private final DriftMonitor drift;
   private int port;
   private boolean closed;
   private volatile boolean ready;
@@ -65,6 +67,7 @@ public final class InspectionService implements AutoCloseable {
                 RejectScheduler::systemEpochMicros);
     this.audit = config.audit().enabled() ? openAudit(config, home) : null;
     this.archive = config.archive().enabled() ? openArchive(config, home) : null;
+    this.drift = config.drift().enabled() ? new DriftMonitor(config.drift()) : null;
     if (rejects != null && audit != null) {
       rejects.metrics().onOutcome(audit::rejectOutcome);
     }
@@ -74,7 +77,7 @@ public final class InspectionService implements AutoCloseable {
             TimeUnit.MILLISECONDS.toNanos(config.line().budgetMs()),
             config.line().failSafeVerdict(),
             backend,
-            VerdictListener.all(rejects, audit, archive),
+            VerdictListener.all(rejects, audit, archive, drift),
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
@@ -150,6 +153,11 @@ public final class InspectionService implements AutoCloseable {
 
   public InferenceBackend backend() {
     return backend;
+  }
+
+  /** The drift monitor, or null when disabled. */
+  public DriftMonitor drift() {
+    return drift;
   }
 
   /** The reject image archive, or null when disabled. */

@@ -98,6 +98,8 @@ class AdminServerTest {
     assertTrue(
         after.contains("inspection_model_info{name=\"builtin-contrast\",version=\"1\""), after);
     assertTrue(after.contains("# TYPE inspection_verdicts_total counter"), after);
+    assertTrue(after.contains("inspection_drift_psi{feature=\"brightness\"}"), after);
+    assertTrue(after.contains("inspection_drift_alarm 0"), after);
     int closedPort = adminPort;
     boolean refused;
     try {

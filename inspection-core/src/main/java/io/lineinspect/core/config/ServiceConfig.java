@@ -13,6 +13,7 @@ public record ServiceConfig(
     ActuatorsConfig actuators,
     AuditConfig audit,
     ArchiveConfig archive,
+    DriftConfig drift,
     AdminConfig admin) {
   public ServiceConfig {
     if (line == null) {
@@ -25,6 +26,7 @@ public record ServiceConfig(
     actuators = withTravelTime(line, actuators);
     audit = audit == null ? AuditConfig.defaults() : audit;
     archive = archive == null ? ArchiveConfig.defaults() : archive;
+    drift = drift == null ? DriftConfig.defaults() : drift;
     admin = admin == null ? AdminConfig.defaults() : admin;
   }
 
@@ -45,33 +47,37 @@ public record ServiceConfig(
       PipelineConfig pipeline,
       InferenceConfig inference,
       ActuatorsConfig actuators) {
-    this(line, ingest, pipeline, inference, actuators, NO_AUDIT, NO_ARCHIVE, NO_ADMIN);
+    this(line, ingest, pipeline, inference, actuators, NO_AUDIT, NO_ARCHIVE, null, NO_ADMIN);
   }
 
   /** A configuration without actuator outputs and audit trail (tests, benchmarks). */
   public ServiceConfig(
       LineConfig line, IngestConfig ingest, PipelineConfig pipeline, InferenceConfig inference) {
-    this(line, ingest, pipeline, inference, null, NO_AUDIT, NO_ARCHIVE, NO_ADMIN);
+    this(line, ingest, pipeline, inference, null, NO_AUDIT, NO_ARCHIVE, null, NO_ADMIN);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, other, audit, archive, admin);
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, other, audit, archive, drift, admin);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, actuators, other, archive, admin);
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, other, archive, drift, admin);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, actuators, audit, other, admin);
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, other, drift, admin);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
-    return new ServiceConfig(line, ingest, pipeline, inference, actuators, audit, archive, other);
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, other);
   }
 
   /**
