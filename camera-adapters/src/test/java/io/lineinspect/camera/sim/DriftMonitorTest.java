@@ -14,40 +14,10 @@ import org.junit.jupiter.api.Test;
 
 /** Drift on the simulator's parts: the training distribution stays quiet, darker light alarms. */
 class DriftMonitorTest {
-  /** A verdict view carrying a rendered MONO8 part. */
-  static final class Rendered extends TestVerdict {
-    final byte[] pixels = new byte[256 * 256];
-
-    @Override
-    public byte[] payload() {
-      return pixels;
-    }
-
-    @Override
-    public int payloadLength() {
-      return pixels.length;
-    }
-
-    @Override
-    public int width() {
-      return 256;
-    }
-
-    @Override
-    public int height() {
-      return 256;
-    }
-
-    @Override
-    public PixelFormat format() {
-      return PixelFormat.MONO8;
-    }
-  }
-
   private static void feed(DriftMonitor m, PartRenderer r, int parts, long firstSeq) {
-    Rendered v = new Rendered();
+    TestVerdict v = new TestVerdict().withImage(256, 256, PixelFormat.MONO8);
     for (int i = 0; i < parts; i++) {
-      PartLabel label = r.render(v.pixels, PixelFormat.MONO8);
+      PartLabel label = r.render(v.image, PixelFormat.MONO8);
       v.part("cam-1", firstSeq + i, label.defective() ? Verdict.FAIL : Verdict.PASS, 0, 0);
       v.score = label.defective() ? 0.95f : 0.03f;
       m.onVerdict(v);

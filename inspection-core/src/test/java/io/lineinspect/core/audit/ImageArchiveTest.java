@@ -19,40 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ImageArchiveTest {
   @TempDir Path dir;
 
-  /** A verdict view with a raw grey image: pixel value = frame number. */
-  static class Framed extends TestVerdict {
-    final byte[] pixels = new byte[64 * 48];
-
-    Framed frame(long n, Verdict v) {
-      part("cam-1", n, v, 1_000_000L + n, 0);
-      java.util.Arrays.fill(pixels, (byte) n);
-      return this;
-    }
-
-    @Override
-    public byte[] payload() {
-      return pixels;
-    }
-
-    @Override
-    public int payloadLength() {
-      return pixels.length;
-    }
-
-    @Override
-    public int width() {
-      return 64;
-    }
-
-    @Override
-    public int height() {
-      return 48;
-    }
-
-    @Override
-    public PixelFormat format() {
-      return PixelFormat.MONO8;
-    }
+  /** A verdict with a raw grey 64x48 image whose pixels all equal the frame number. */
+  static TestVerdict frame(TestVerdict v, long n, Verdict verdict) {
+    v.part("cam-1", n, verdict, 1_000_000L + n, 0);
+    java.util.Arrays.fill(v.image, (byte) n);
+    return v;
   }
 
   private static long files(Path dir) throws Exception {
@@ -63,10 +34,10 @@ class ImageArchiveTest {
 
   @Test
   void failImagesAndEveryNthPassAreSavedAsPngNamedLikeTheAuditRecord() throws Exception {
-    Framed v = new Framed();
+    TestVerdict v = new TestVerdict().withImage(64, 48, PixelFormat.MONO8);
     try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 10, 1L << 20, 8), dir)) {
       for (int n = 1; n <= 30; n++) {
-        a.onVerdict(v.frame(n, n % 3 == 0 ? Verdict.FAIL : Verdict.PASS));
+        a.onVerdict(frame(v, n, n % 3 == 0 ? Verdict.FAIL : Verdict.PASS));
         Thread.sleep(2);
       }
     }
@@ -83,11 +54,11 @@ class ImageArchiveTest {
 
   @Test
   void theQuotaEvictsTheOldestAndBusySlotsSkipWithoutWaiting() throws Exception {
-    Framed v = new Framed();
+    TestVerdict v = new TestVerdict().withImage(64, 48, PixelFormat.MONO8);
     try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 1), dir)) {
       long start = System.nanoTime();
       for (int n = 1; n <= 500; n++) {
-        a.onVerdict(v.frame(n, Verdict.FAIL));
+        a.onVerdict(frame(v, n, Verdict.FAIL));
       }
       assertTrue(System.nanoTime() - start < 2_000_000_000L, "onVerdict never waits");
       Thread.sleep(200);
@@ -96,36 +67,11 @@ class ImageArchiveTest {
     }
     try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 4), dir)) {
       // PNGs of a flat 64x48 image are tiny: fill past 1 MiB with bigger payloads.
-      Framed big =
-          new Framed() {
-            final byte[] noise = new byte[512 * 512];
-
-            {
-              new java.util.Random(1).nextBytes(noise);
-            }
-
-            @Override
-            public byte[] payload() {
-              return noise;
-            }
-
-            @Override
-            public int payloadLength() {
-              return noise.length;
-            }
-
-            @Override
-            public int width() {
-              return 512;
-            }
-
-            @Override
-            public int height() {
-              return 512;
-            }
-          };
+      TestVerdict big = new TestVerdict().withImage(512, 512, PixelFormat.MONO8);
+      new java.util.Random(1).nextBytes(big.image);
       for (int n = 1000; n < 1010; n++) {
-        a.onVerdict(big.frame(n, Verdict.FAIL));
+        big.part("cam-1", n, Verdict.FAIL, 1_000_000L + n, 0);
+        a.onVerdict(big);
         Thread.sleep(30);
       }
       Thread.sleep(200);

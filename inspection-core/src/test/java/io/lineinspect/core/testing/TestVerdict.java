@@ -6,7 +6,7 @@ import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.inference.ModelInfo;
 
 /** A mutable {@link VerdictView} for feeding verdict listeners in tests. */
-public class TestVerdict implements VerdictView {
+public final class TestVerdict implements VerdictView {
   public String cameraId = "cam-1";
   public long sequence;
   public long captureTimeUs;
@@ -18,6 +18,47 @@ public class TestVerdict implements VerdictView {
   public ModelInfo model;
   public long receivedNs;
   public long emittedNs;
+
+  /** The frame's image, or null for a verdict without one. */
+  public byte[] image;
+
+  public int imageWidth;
+  public int imageHeight;
+  public io.lineinspect.core.frame.PixelFormat imageFormat;
+
+  /** Gives the verdict a raw image of {@code width × height} pixels (allocated once). */
+  public TestVerdict withImage(int width, int height, io.lineinspect.core.frame.PixelFormat f) {
+    this.image = new byte[width * height * f.bytesPerPixel()];
+    this.imageWidth = width;
+    this.imageHeight = height;
+    this.imageFormat = f;
+    return this;
+  }
+
+  @Override
+  public byte[] payload() {
+    return image;
+  }
+
+  @Override
+  public int payloadLength() {
+    return image == null ? 0 : image.length;
+  }
+
+  @Override
+  public int width() {
+    return imageWidth;
+  }
+
+  @Override
+  public int height() {
+    return imageHeight;
+  }
+
+  @Override
+  public io.lineinspect.core.frame.PixelFormat format() {
+    return imageFormat;
+  }
 
   /** Sets the fields that vary from part to part. */
   public TestVerdict part(
