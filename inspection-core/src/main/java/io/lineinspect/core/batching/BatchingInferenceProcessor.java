@@ -69,34 +69,6 @@ public final class BatchingInferenceProcessor implements EventProcessor {
 
   /**
    * @param windowCapacity the ring size: the most entries one batch window can span
-   */
-  public BatchingInferenceProcessor(
-      DataProvider<FrameEvent> ring,
-      SequenceBarrier barrier,
-      InferenceBackend backend,
-      VerdictEmitter emitter,
-      PipelineMetrics metrics,
-      NanoClock clock,
-      BatchTimingModel timing,
-      long maxDelayNs,
-      long leadNs,
-      int windowCapacity) {
-    this(
-        ring,
-        barrier,
-        backend,
-        emitter,
-        metrics,
-        clock,
-        timing,
-        maxDelayNs,
-        leadNs,
-        windowCapacity,
-        null);
-  }
-
-  /**
-   * @param windowCapacity the ring size: the most entries one batch window can span
    * @param inlineStage a stage run on this thread for every entry as it is taken, before it is
    *     judged (preprocessing without its own thread: one hand-off less), or null
    */
