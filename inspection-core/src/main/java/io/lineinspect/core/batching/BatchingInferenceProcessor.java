@@ -9,9 +9,10 @@ import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.Sequencer;
 import com.lmax.disruptor.TimeoutException;
 import io.lineinspect.core.decide.ReasonCode;
-import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
+import io.lineinspect.core.inference.ModelSwitch;
+import io.lineinspect.core.inference.WarmUp;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.pipeline.VerdictEmitter;
@@ -49,7 +50,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
   private final AtomicInteger state = new AtomicInteger(IDLE);
   private final DataProvider<FrameEvent> ring;
   private final SequenceBarrier barrier;
-  private final InferenceBackend backend;
+  private final ModelSwitch models;
   private final VerdictEmitter emitter;
   private final PipelineMetrics metrics;
   private final NanoClock clock;
@@ -66,6 +67,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
   private int emitted;
   private int batchSize;
   private long inferenceErrors;
+  private long batches;
 
   /**
    * @param windowCapacity the ring size: the most entries one batch window can span
@@ -75,7 +77,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
   public BatchingInferenceProcessor(
       DataProvider<FrameEvent> ring,
       SequenceBarrier barrier,
-      InferenceBackend backend,
+      ModelSwitch models,
       VerdictEmitter emitter,
       PipelineMetrics metrics,
       NanoClock clock,
@@ -87,7 +89,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     this.inlineStage = inlineStage;
     this.ring = ring;
     this.barrier = barrier;
-    this.backend = backend;
+    this.models = models;
     this.emitter = emitter;
     this.metrics = metrics;
     this.clock = clock;
@@ -122,7 +124,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     }
     barrier.clearAlert();
     try {
-      session = backend.newSession();
+      session = models.served().newSession();
     } catch (RuntimeException | LinkageError e) {
       // Without a session nothing is judged: frames fail safe (watchdog DEADLINE, then OVERLOAD).
       LOG.log(Level.ERROR, "inference session could not be created; every frame will fail safe", e);
@@ -138,6 +140,10 @@ public final class BatchingInferenceProcessor implements EventProcessor {
       ready.countDown();
       long next = sequence.get() + 1;
       while (state.get() == RUNNING) {
+        ModelSwitch.Offer offer = models.take();
+        if (offer != null) {
+          switchModel(offer);
+        }
         long available;
         try {
           available = barrier.waitFor(next);
@@ -168,47 +174,53 @@ public final class BatchingInferenceProcessor implements EventProcessor {
   }
 
   /**
-   * Runs every batch size the batcher can form through the backend before the first real frame
-   * (first calls are slow: class loading, JIT, native allocations), and seeds the timing model with
-   * the median of three runs per size. Skipped for backends that do not declare their input size. A
-   * backend that fails here is logged; frames will then fail safe INFERENCE_ERROR.
+   * Runs every batch size the batcher can form through the backend before the first real frame and
+   * seeds the timing model with the measured times ({@link WarmUp}). Skipped for backends that do
+   * not declare their input size. A backend that fails here is logged; frames will then fail safe
+   * INFERENCE_ERROR.
    */
   private void warmUp() {
-    int floats = backend.inputFloats();
+    int floats = models.served().inputFloats();
     if (floats <= 0) {
       return;
     }
-    FrameEvent[] events = new FrameEvent[maxBatch];
-    for (int i = 0; i < maxBatch; i++) {
-      events[i] = FrameEvent.forWarmUp(floats);
-    }
-    long[] runs = new long[3];
     try {
-      // The first sweep pays class loading, JIT and lazy native allocation; the second is timed.
-      for (int sweep = 0; sweep < 2; sweep++) {
-        for (int n = 1; n <= maxBatch; n++) {
-          for (int r = 0; r < runs.length; r++) {
-            long start = clock.nanoTime();
-            session.infer(events, n);
-            runs[r] = clock.nanoTime() - start;
-          }
-          if (sweep == 1) {
-            java.util.Arrays.sort(runs);
-            timing.seed(n, runs[1]);
-          }
-        }
-      }
-      StringBuilder b = new StringBuilder("warm-up: batch inference time (ms) by size:");
-      for (int n = 1; n <= maxBatch; n++) {
-        b.append(' ')
-            .append(n)
-            .append('=')
-            .append(String.format(java.util.Locale.ROOT, "%.2f", timing.predictNs(n) / 1e6));
-      }
-      LOG.log(Level.INFO, b.toString());
+      seed(WarmUp.measure(session, maxBatch, floats, clock, 1.0));
+      LOG.log(
+          Level.INFO,
+          "warm-up: batch inference time (ms) by size: " + WarmUp.describe(predictions()));
     } catch (Exception | LinkageError e) {
       LOG.log(Level.WARNING, "warm-up failed: " + e, e);
     }
+  }
+
+  private void seed(long[] batchNs) {
+    if (batchNs == null) {
+      return;
+    }
+    for (int n = 1; n < batchNs.length && n <= maxBatch; n++) {
+      timing.seed(n, batchNs[n]);
+    }
+  }
+
+  private long[] predictions() {
+    long[] ns = new long[maxBatch + 1];
+    for (int n = 1; n <= maxBatch; n++) {
+      ns[n] = timing.predictNs(n);
+    }
+    return ns;
+  }
+
+  /**
+   * Between two batches: the offered (already warmed) session judges from the next batch on, the
+   * timing model starts from the candidate's measured times, the old session goes back to the
+   * lifecycle.
+   */
+  private void switchModel(ModelSwitch.Offer offer) {
+    InferenceSession previous = session;
+    session = offer.session();
+    seed(offer.batchNs());
+    models.switched(previous, clock.nanoTime(), batches);
   }
 
   /** Forms, runs and emits one batch starting at {@code next}; returns the next unread sequence. */
@@ -216,7 +228,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     windowSize = 0;
     emitted = 0;
     batchSize = 0;
-    ModelInfo model = backend.model();
+    ModelInfo model = models.model();
     long hi = available;
     while (true) {
       long now = clock.nanoTime();
@@ -320,6 +332,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
           batchSize, end - start); // a failing backend's times say nothing about its speed
     }
     metrics.onBatch(batchSize);
+    batches++;
     for (int i = 0; i < batchSize; i++) {
       FrameEvent e = batch[i];
       e.setInferNs(start, end);

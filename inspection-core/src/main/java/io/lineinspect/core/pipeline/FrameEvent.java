@@ -150,6 +150,14 @@ public final class FrameEvent implements VerdictView {
     return e;
   }
 
+  /**
+   * A free-standing entry for judging an image outside the line (golden set, shadow model): never
+   * published, never emitted; reused by its owner with {@link #clear()}.
+   */
+  public static FrameEvent standalone() {
+    return new FrameEvent(0);
+  }
+
   /** True while nobody has claimed this entry's verdict. */
   public boolean pending() {
     return (long) EMIT_STATE.getVolatile(this) == ringSequence;

@@ -15,6 +15,7 @@ import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.inference.ModelSwitch;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.time.NanoClock;
 import java.util.ArrayList;
@@ -57,6 +58,7 @@ public final class InspectionPipeline implements AutoCloseable {
   private final PipelineConfig config;
   private final long budgetNs;
   private final InferenceBackend backend;
+  private final ModelSwitch models;
   private final NanoClock clock;
   private final ThreadFactory threadFactory;
   private final PipelineMetrics metrics;
@@ -89,6 +91,7 @@ public final class InspectionPipeline implements AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.budgetNs = budgetNs;
     this.backend = Objects.requireNonNull(backend, "backend");
+    this.models = new ModelSwitch(backend);
     this.clock = Objects.requireNonNull(clock, "clock");
     this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
     this.metrics = new PipelineMetrics();
@@ -123,7 +126,7 @@ public final class InspectionPipeline implements AutoCloseable {
         new BatchingInferenceProcessor(
             ring,
             ring.newBarrier(preprocessed),
-            backend,
+            models,
             emitter,
             metrics,
             clock,
@@ -226,6 +229,14 @@ public final class InspectionPipeline implements AutoCloseable {
   /** The budget from frame receipt to verdict. */
   public long budgetNs() {
     return budgetNs;
+  }
+
+  /**
+   * Where the served model changes (hot swap between batches); its {@link ModelSwitch#model()} is
+   * the model judging now.
+   */
+  public ModelSwitch models() {
+    return models;
   }
 
   public PipelineMetrics metrics() {
