@@ -1,5 +1,7 @@
 package io.lineinspect.app;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.lineinspect.camera.ingest.IngestMetrics;
@@ -14,9 +16,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The admin endpoint (JDK HTTP server, one thread, bound to loopback by default):
@@ -26,26 +30,44 @@ import java.util.concurrent.Executors;
  *       scrape time (nothing is recorded twice);
  *   <li>{@code GET /health}: 200 while the process serves; 503 once it is stopping;
  *   <li>{@code GET /ready}: 200 only once the model is loaded and warmed up and cameras are
- *       accepted, else 503.
+ *       accepted, else 503;
+ *   <li>{@code /models...}: the model lifecycle ({@code docs/models.md}), only with {@code
+ *       Authorization: Bearer <token>} ({@link AdminToken}): {@code GET /models} (served version,
+ *       rollback target, registry), {@code POST /models/activate} with {@code
+ *       {"name":…,"version":…}}, {@code POST /models/rollback}, {@code GET /models/status}.
  * </ul>
  *
  * Every metric is listed in {@code docs/operations.md}.
  */
 final class AdminServer implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_BODY = 4096;
+
   private final InspectionService service;
   private final HttpServer http;
+  private final String token;
+  private final java.util.concurrent.ExecutorService executor;
   private volatile boolean stopping;
 
-  AdminServer(InspectionService service, AdminConfig config) throws IOException {
+  /**
+   * @param token the secret {@code /models} requests must carry
+   */
+  AdminServer(InspectionService service, AdminConfig config, String token) throws IOException {
     this.service = service;
+    this.token = token;
     http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 16);
-    http.setExecutor(
-        Executors.newSingleThreadExecutor(
+    // Several threads: a model activation takes seconds and must not hold up /metrics scrapes.
+    AtomicInteger threads = new AtomicInteger();
+    executor =
+        Executors.newFixedThreadPool(
+            4,
             r -> {
-              Thread t = new Thread(r, "admin-http");
+              Thread t = new Thread(r, "admin-http-" + threads.getAndIncrement());
               t.setDaemon(true);
               return t;
-            }));
+            });
+    http.setExecutor(executor);
+    http.createContext("/models", this::models);
     http.createContext("/metrics", this::metrics);
     http.createContext(
         "/health", ex -> text(ex, stopping ? 503 : 200, stopping ? "stopping\n" : "ok\n"));
@@ -68,6 +90,115 @@ final class AdminServer implements AutoCloseable {
     ex.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(bytes);
+    }
+  }
+
+  private static void json(HttpExchange ex, int status, Object body) throws IOException {
+    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+    ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static Map<String, Object> error(String message) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("error", message);
+    return m;
+  }
+
+  /** {@code /models...}: authorised, then routed by method and path. */
+  private void models(HttpExchange ex) throws IOException {
+    try (ex) {
+      String auth = ex.getRequestHeaders().getFirst("Authorization");
+      String presented =
+          auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip() : null;
+      if (!AdminToken.matches(token, presented)) {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        json(
+            ex,
+            401,
+            error(
+                presented == null
+                    ? "model changes need 'Authorization: Bearer <token>' (admin.token or the"
+                        + " content of admin.tokenFile)"
+                    : "wrong token"));
+        return;
+      }
+      String path = ex.getRequestURI().getPath();
+      String method = ex.getRequestMethod();
+      ModelLifecycle lifecycle = service.models();
+      switch (method + " " + path) {
+        case "GET /models", "GET /models/" -> json(ex, 200, listing(lifecycle));
+        case "GET /models/status" -> json(ex, 200, lifecycle.status());
+        case "POST /models/activate" -> {
+          JsonNode body = body(ex);
+          if (body == null) {
+            return;
+          }
+          String name = text(body, "name");
+          String version = text(body, "version");
+          if (name == null || version == null) {
+            json(ex, 400, error("the body must be {\"name\": \"…\", \"version\": \"…\"}"));
+            return;
+          }
+          ModelLifecycle.Result r = lifecycle.activate(name, version);
+          json(ex, r.outcome().httpStatus, r);
+        }
+        case "POST /models/rollback" -> {
+          ModelLifecycle.Result r = lifecycle.rollback();
+          json(ex, r.outcome().httpStatus, r);
+        }
+        default ->
+            json(
+                ex,
+                404,
+                error(
+                    "no such model operation: "
+                        + method
+                        + " "
+                        + path
+                        + " (GET /models, GET /models/status, POST /models/activate, POST"
+                        + " /models/rollback)"));
+      }
+    } catch (RuntimeException e) {
+      json(ex, 500, error("internal error: " + e));
+    }
+  }
+
+  private static Map<String, Object> listing(ModelLifecycle lifecycle) throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>(lifecycle.status());
+    try {
+      m.put("registry", lifecycle.registryListing());
+    } catch (IOException e) {
+      m.put("registry", error(e.getMessage()));
+    }
+    return m;
+  }
+
+  private static String text(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    return n == null || n.isNull() ? null : n.asText();
+  }
+
+  /** The request's JSON body, or null after answering 400. */
+  private static JsonNode body(HttpExchange ex) throws IOException {
+    byte[] bytes = ex.getRequestBody().readNBytes(MAX_BODY + 1);
+    if (bytes.length > MAX_BODY) {
+      json(ex, 413, error("request body larger than " + MAX_BODY + " bytes"));
+      return null;
+    }
+    try {
+      JsonNode n = JSON.readTree(bytes);
+      if (n == null || !n.isObject()) {
+        json(ex, 400, error("the body must be a JSON object"));
+        return null;
+      }
+      return n;
+    } catch (IOException e) {
+      json(ex, 400, error("the body is not JSON: " + e.getMessage()));
+      return null;
     }
   }
 
@@ -182,7 +313,7 @@ final class AdminServer implements AutoCloseable {
         "counter",
         "model results that came after the watchdog had answered");
     b.append("inspection_late_results_total ").append(m.lateResults()).append('\n');
-    ModelInfo model = service.backend().model();
+    ModelInfo model = service.servedModel();
     header(b, "inspection_model_info", "gauge", "the model judging frames (value 1)");
     if (model != null) {
       sample(
@@ -196,6 +327,18 @@ final class AdminServer implements AutoCloseable {
           "sha256",
           model.sha256());
     }
+    header(
+        b,
+        "inspection_model_switches_total",
+        "counter",
+        "models switched in (activations and rollbacks) since start");
+    b.append("inspection_model_switches_total ").append(service.models().switches()).append('\n');
+    header(
+        b,
+        "inspection_model_refusals_total",
+        "counter",
+        "candidate models refused (invalid, or failed the golden-set gate) since start");
+    b.append("inspection_model_refusals_total ").append(service.models().refusals()).append('\n');
     header(
         b, "inspection_ready", "gauge", "1 once the model is warmed up and cameras are accepted");
     b.append("inspection_ready ").append(service.ready() ? 1 : 0).append('\n');
@@ -333,5 +476,6 @@ final class AdminServer implements AutoCloseable {
   public void close() {
     stopping = true;
     http.stop(0);
+    executor.shutdownNow();
   }
 }

@@ -19,7 +19,9 @@ import java.nio.file.Path;
  *
  * <p>Output in {@code dir}: {@code images.u8} ({@code count × side × side} grey bytes, row-major,
  * image after image), {@code labels.csv} ({@code index,defective,defect}), {@code dataset.txt} (the
- * parameters, to reproduce it).
+ * parameters, to reproduce it). With {@code png}, a model's golden set instead: one grey PNG per
+ * image and {@code labels.csv} as {@code file,label,defect} ({@code good}/{@code defect}; see
+ * {@code docs/models.md}).
  */
 final class DatasetWriter {
   private DatasetWriter() {}
@@ -31,6 +33,7 @@ final class DatasetWriter {
       int modelSide,
       long seed,
       double defectRate,
+      boolean png,
       PrintStream progress)
       throws IOException {
     if (cameraSide % modelSide != 0) {
@@ -44,10 +47,13 @@ final class DatasetWriter {
     int f = cameraSide / modelSide;
     long started = System.nanoTime();
     try (OutputStream images =
-            new BufferedOutputStream(Files.newOutputStream(dir.resolve("images.u8")), 1 << 20);
+            png
+                ? OutputStream.nullOutputStream()
+                : new BufferedOutputStream(
+                    Files.newOutputStream(dir.resolve("images.u8")), 1 << 20);
         Writer labels =
             Files.newBufferedWriter(dir.resolve("labels.csv"), StandardCharsets.UTF_8)) {
-      labels.write("index,defective,defect\n");
+      labels.write(png ? "file,label,defect\n" : "index,defective,defect\n");
       for (int i = 0; i < count; i++) {
         PartLabel label = renderer.render(frame, PixelFormat.MONO8);
         for (int y = 0; y < modelSide; y++) {
@@ -62,8 +68,15 @@ final class DatasetWriter {
             small[y * modelSide + x] = (byte) ((sum + f * f / 2) / (f * f));
           }
         }
-        images.write(small);
-        labels.write(i + "," + (label.defective() ? 1 : 0) + "," + label.defect() + "\n");
+        if (png) {
+          String name = String.format(java.util.Locale.ROOT, "%05d.png", i);
+          writePng(dir.resolve(name), small, modelSide);
+          labels.write(
+              name + "," + (label.defective() ? "defect" : "good") + "," + label.defect() + "\n");
+        } else {
+          images.write(small);
+          labels.write(i + "," + (label.defective() ? 1 : 0) + "," + label.defect() + "\n");
+        }
         if ((i + 1) % 1000 == 0 || i + 1 == count) {
           progress.printf(
               "dataset: %d/%d images (%.1f s)%n",
@@ -84,5 +97,14 @@ final class DatasetWriter {
             + "\ndefectRate="
             + defectRate
             + "\nformat=MONO8 rendered at cameraSide, box-averaged to side\n");
+  }
+
+  private static void writePng(Path file, byte[] grey, int side) throws IOException {
+    java.awt.image.BufferedImage img =
+        new java.awt.image.BufferedImage(side, side, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    img.getRaster().setDataElements(0, 0, side, side, grey);
+    if (!javax.imageio.ImageIO.write(img, "png", file.toFile())) {
+      throw new IOException(file + ": no PNG writer");
+    }
   }
 }

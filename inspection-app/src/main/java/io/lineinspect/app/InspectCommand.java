@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
       InspectCommand.Demo.class,
       InspectCommand.Dataset.class,
       AuditCommand.class,
+      ModelsCommand.class,
       LoadgenCommand.class,
       GateCommand.class
     })
@@ -170,7 +171,7 @@ public final class InspectCommand implements Runnable {
           Locale.ROOT,
           "ready: line %s, model %s, cameras on %s:%d (%s), budget %d ms%s%n",
           cfg.line().name(),
-          service.backend().model() == null ? "none" : service.backend().model().id(),
+          service.servedModel() == null ? "none" : service.servedModel().id(),
           cfg.ingest().host(),
           port,
           service.server().transport(),
@@ -339,7 +340,8 @@ public final class InspectCommand implements Runnable {
               loaded.audit(),
               loaded.archive(),
               loaded.drift(),
-              loaded.admin().onPort(0));
+              loaded.admin().onPort(0),
+              loaded.models());
       DemoActuators actuators = DemoActuators.prepare(cfg, plc, o.cameras);
       cfg = actuators.config();
       SimStats stats = new SimStats();
@@ -353,7 +355,7 @@ public final class InspectCommand implements Runnable {
             Locale.ROOT,
             "demo line %s: model %s, budget %d ms, %d camera(s) x %.0f fps for %d s on 127.0.0.1:%d (%s)%s%n",
             cfg.line().name(),
-            service.backend().model() == null ? "none" : service.backend().model().id(),
+            service.servedModel() == null ? "none" : service.servedModel().id(),
             cfg.line().budgetMs(),
             o.cameras,
             o.fps,
@@ -461,12 +463,19 @@ public final class InspectCommand implements Runnable {
         description = "Share of defective parts (default ${DEFAULT-VALUE}).")
     double defectRate;
 
+    @Option(
+        names = "--png",
+        description =
+            "Write a golden set instead: one PNG per image and labels.csv as file,label,defect"
+                + " (docs/models.md).")
+    boolean png;
+
     @Override
     public Integer call() throws Exception {
       if (count < 1) {
         throw new IllegalArgumentException("--count must be at least 1, got " + count);
       }
-      DatasetWriter.write(out, count, cameraSide, side, seed, defectRate, System.out);
+      DatasetWriter.write(out, count, cameraSide, side, seed, defectRate, png, System.out);
       System.out.println("dataset written to " + out);
       return 0;
     }

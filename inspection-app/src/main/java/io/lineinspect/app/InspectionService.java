@@ -7,14 +7,17 @@ import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.audit.AuditLog;
 import io.lineinspect.core.audit.ImageArchive;
 import io.lineinspect.core.config.ConfigException;
+import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
 import io.lineinspect.core.metrics.DriftMonitor;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
+import io.lineinspect.inference.djl.ModelException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -26,6 +29,7 @@ import java.util.function.UnaryOperator;
  * <p>Lifecycle: {@link #start()} and {@link #close()} once each, from the owner's thread.
  */
 public final class InspectionService implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(InspectionService.class.getName());
   private final ServiceConfig config;
   private final InferenceBackend backend;
   private final InspectionPipeline pipeline;
@@ -34,6 +38,8 @@ public final class InspectionService implements AutoCloseable {
   private final AuditLog audit;
   private final ImageArchive archive;
   private final DriftMonitor drift;
+  private final ModelLifecycle models;
+  private final Path home;
   private int port;
   private boolean closed;
   private volatile boolean ready;
@@ -54,7 +60,11 @@ public final class InspectionService implements AutoCloseable {
   InspectionService(ServiceConfig config, Path home, UnaryOperator<InferenceBackend> decorate) {
     config.checkFitsHeap(Runtime.getRuntime().maxMemory());
     this.config = config;
-    this.backend = decorate.apply(createBackend(config, home));
+    this.home = home;
+    ModelRegistry registry = new ModelRegistry(home.resolve(config.models().registry()));
+    Path stateFile = home.resolve(config.models().state());
+    ModelState state = loadState(config, stateFile);
+    this.backend = decorate.apply(createBackend(config, home, registry, state));
     NanoClock clock = NanoClock.SYSTEM;
     this.rejects =
         config.actuators().outputs().isEmpty()
@@ -81,6 +91,37 @@ public final class InspectionService implements AutoCloseable {
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
+    this.models =
+        new ModelLifecycle(
+            config.models(),
+            registry,
+            stateFile,
+            config.inference().backend().equals("djl")
+                ? manifest -> decorate.apply(DjlBackend.load(djlConfig(config, manifest), home))
+                : null,
+            pipeline.models(),
+            pipeline.timing(),
+            backend,
+            state,
+            drift,
+            archive == null ? null : home.resolve(config.archive().dir()),
+            () -> pipeline.inFlight() == 0);
+  }
+
+  private static DjlBackendConfig djlConfig(ServiceConfig config, Path manifest) {
+    DjlBackendConfig d = config.inference().djl();
+    return new DjlBackendConfig(manifest.toString(), d.device(), d.maxBatch(), d.threads());
+  }
+
+  private static ModelState loadState(ServiceConfig config, Path stateFile) {
+    if (!config.inference().backend().equals("djl")) {
+      return ModelState.empty();
+    }
+    try {
+      return ModelState.load(stateFile);
+    } catch (java.io.IOException e) {
+      throw new ConfigException(e.getMessage() + "; delete it to serve inference.djl.manifest", e);
+    }
   }
 
   private static ImageArchive openArchive(ServiceConfig config, Path home) {
@@ -103,10 +144,60 @@ public final class InspectionService implements AutoCloseable {
     }
   }
 
+  /** The backend this configuration serves at start (see below), loaded outside a service. */
   static InferenceBackend createBackend(ServiceConfig config, Path home) {
+    return createBackend(
+        config,
+        home,
+        new ModelRegistry(home.resolve(config.models().registry())),
+        loadState(config, home.resolve(config.models().state())));
+  }
+
+  /**
+   * The configured backend. With {@code djl}, the version recorded in {@code models.state} by an
+   * activation or rollback wins over {@code inference.djl.manifest}, so a restart serves what was
+   * served; it must still be the same file.
+   */
+  static InferenceBackend createBackend(
+      ServiceConfig config, Path home, ModelRegistry registry, ModelState state) {
     return switch (config.inference().backend()) {
       case "builtin" -> new BuiltinBackend(config.inference().builtin());
-      case "djl" -> DjlBackend.load(config.inference().djl(), home);
+      case "djl" -> {
+        ModelState.Entry served = state.served();
+        if (served == null) {
+          yield DjlBackend.load(config.inference().djl(), home);
+        }
+        String where = home.resolve(config.models().state()) + " names " + served.id();
+        Path manifest;
+        try {
+          manifest = registry.manifest(served.name(), served.version());
+        } catch (ModelException e) {
+          throw new ModelException(
+              where + " but: " + e.getMessage() + "; delete it to serve inference.djl.manifest");
+        }
+        DjlBackend b = DjlBackend.load(djlConfig(config, manifest), home);
+        if (!b.model().sha256().equalsIgnoreCase(served.sha256())) {
+          String actual = b.model().sha256();
+          b.close();
+          throw new ModelException(
+              where
+                  + " (SHA-256 "
+                  + served.sha256()
+                  + ") but "
+                  + manifest
+                  + " now describes a file with SHA-256 "
+                  + actual
+                  + "; refusing to serve a model that was never activated");
+        }
+        LOG.log(
+            System.Logger.Level.INFO,
+            "serving {0} as recorded in {1} ({2} {3}); inference.djl.manifest is not used",
+            served.id(),
+            home.resolve(config.models().state()),
+            served.how(),
+            served.since());
+        yield b;
+      }
       default ->
           throw new IllegalStateException(
               "inference.backend " + config.inference().backend() + " is not available");
@@ -117,7 +208,8 @@ public final class InspectionService implements AutoCloseable {
   public int start() throws InterruptedException {
     if (config.admin().enabled()) {
       try {
-        admin = new AdminServer(this, config.admin());
+        admin =
+            new AdminServer(this, config.admin(), AdminToken.resolve(config.admin(), home, true));
       } catch (java.io.IOException e) {
         throw new ConfigException(
             "admin.port: cannot serve the admin endpoint on "
@@ -151,8 +243,19 @@ public final class InspectionService implements AutoCloseable {
     return server;
   }
 
-  public InferenceBackend backend() {
-    return backend;
+  /** The model judging now (it changes with an activation or rollback), or null when none. */
+  public ModelInfo servedModel() {
+    return pipeline.models().model();
+  }
+
+  /** The backend judging now (for measurements beside the line: the load generator). */
+  InferenceBackend servedBackend() {
+    return pipeline.models().served();
+  }
+
+  /** Model activation, rollback and status. */
+  ModelLifecycle models() {
+    return models;
   }
 
   /** The drift monitor, or null when disabled. */
@@ -191,7 +294,7 @@ public final class InspectionService implements AutoCloseable {
     }
     server.close();
     pipeline.close();
-    backend.close();
+    models.close();
     if (rejects != null) {
       rejects.close();
     }

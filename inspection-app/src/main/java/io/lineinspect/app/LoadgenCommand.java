@@ -258,7 +258,7 @@ final class LoadgenCommand implements Callable<Integer> {
         service = new InspectionService(cfg, InspectCommand.home(), decorate);
         targetPort = service.start();
         target = "in-process service on 127.0.0.1:" + targetPort;
-        modelBackend = service.backend();
+        modelBackend = service.servedBackend();
       } else {
         if (injectDelayMs > 0) {
           throw new IllegalArgumentException("--inject-delay-ms needs the in-process service");

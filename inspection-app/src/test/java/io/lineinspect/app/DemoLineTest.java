@@ -34,7 +34,7 @@ class DemoLineTest {
   @Test
   void shouldRunTheDemoLineOnTheEmbeddedModel() throws Exception {
     try (InspectionService service = new InspectionService(demoConfig("djl"), Path.of(".."))) {
-      assertEquals("demo-defects", service.backend().model().name());
+      assertEquals("demo-defects", service.servedModel().name());
       int port = service.start();
       SimRun.Result r =
           new SimRun(

@@ -194,7 +194,8 @@ public final class DjlBackend implements InferenceBackend {
     return manifest.output().defectClasses().stream().mapToInt(classes::indexOf).toArray();
   }
 
-  private static String sha256(Path file) {
+  /** Hex SHA-256 of a file; a read error is a {@link ModelException} naming it. */
+  public static String sha256(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];

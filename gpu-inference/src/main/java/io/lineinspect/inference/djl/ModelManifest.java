@@ -25,6 +25,8 @@ import java.util.List;
  * @param input input geometry and normalisation
  * @param output what the model returns
  * @param threshold defect score at or above which a part FAILs (0..1, required)
+ * @param golden optional golden set shipped with the model: a {@code labels.csv} (relative to the
+ *     manifest) of pinned images and their labels, checked before the model is served
  */
 @JsonIgnoreProperties({"trainedOn", "testAccuracy"})
 public record ModelManifest(
@@ -34,7 +36,8 @@ public record ModelManifest(
     String sha256,
     Input input,
     Output output,
-    Double threshold) {
+    Double threshold,
+    String golden) {
 
   /**
    * @param width model input width (required)
@@ -152,6 +155,11 @@ public record ModelManifest(
   /** The model file, resolved against the manifest's directory. */
   public Path modelFile(Path manifestPath) {
     return manifestPath.toAbsolutePath().getParent().resolve(file == null ? "model.pt" : file);
+  }
+
+  /** The golden set's {@code labels.csv}, resolved against the manifest's directory, or null. */
+  public Path goldenFile(Path manifestPath) {
+    return golden == null ? null : manifestPath.toAbsolutePath().getParent().resolve(golden);
   }
 
   /** Values the model returns per frame. */

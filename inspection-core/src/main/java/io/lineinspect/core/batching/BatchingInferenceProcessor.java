@@ -12,6 +12,7 @@ import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.ModelSwitch;
+import io.lineinspect.core.inference.Pacer;
 import io.lineinspect.core.inference.WarmUp;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.pipeline.FrameEvent;
@@ -185,7 +186,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
       return;
     }
     try {
-      seed(WarmUp.measure(session, maxBatch, floats, clock, 1.0));
+      seed(WarmUp.measure(session, maxBatch, floats, clock, Pacer.FULL_SPEED));
       LOG.log(
           Level.INFO,
           "warm-up: batch inference time (ms) by size: " + WarmUp.describe(predictions()));

@@ -14,7 +14,8 @@ public record ServiceConfig(
     AuditConfig audit,
     ArchiveConfig archive,
     DriftConfig drift,
-    AdminConfig admin) {
+    AdminConfig admin,
+    ModelsConfig models) {
   public ServiceConfig {
     if (line == null) {
       throw new ConfigException("line: required section is missing");
@@ -28,6 +29,7 @@ public record ServiceConfig(
     archive = archive == null ? ArchiveConfig.defaults() : archive;
     drift = drift == null ? DriftConfig.defaults() : drift;
     admin = admin == null ? AdminConfig.defaults() : admin;
+    models = models == null ? ModelsConfig.defaults() : models;
   }
 
   /** No image archive: for tests and benchmarks that assemble a service in code. */
@@ -47,37 +49,43 @@ public record ServiceConfig(
       PipelineConfig pipeline,
       InferenceConfig inference,
       ActuatorsConfig actuators) {
-    this(line, ingest, pipeline, inference, actuators, NO_AUDIT, NO_ARCHIVE, null, NO_ADMIN);
+    this(line, ingest, pipeline, inference, actuators, NO_AUDIT, NO_ARCHIVE, null, NO_ADMIN, null);
   }
 
   /** A configuration without actuator outputs and audit trail (tests, benchmarks). */
   public ServiceConfig(
       LineConfig line, IngestConfig ingest, PipelineConfig pipeline, InferenceConfig inference) {
-    this(line, ingest, pipeline, inference, null, NO_AUDIT, NO_ARCHIVE, null, NO_ADMIN);
+    this(line, ingest, pipeline, inference, null, NO_AUDIT, NO_ARCHIVE, null, NO_ADMIN, null);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, other, audit, archive, drift, admin);
+        line, ingest, pipeline, inference, other, audit, archive, drift, admin, models);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, other, archive, drift, admin);
+        line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, other, drift, admin);
+        line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, other);
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models);
+  }
+
+  /** The same configuration with other model lifecycle settings. */
+  public ServiceConfig withModels(ModelsConfig other) {
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other);
   }
 
   /**

@@ -4,28 +4,27 @@ import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.time.NanoClock;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs every batch size a session will see before it judges real frames (the first calls are slow:
  * class loading, JIT, lazy native allocation) and measures it: a first sweep over sizes 1..maxBatch
  * that is not timed, then a second whose median of three runs per size is the result.
  *
- * <p>Used by the inference thread at start-up (full speed: nothing else is being judged yet) and by
- * the model lifecycle for a candidate warmed up beside the running model, where {@code dutyCycle}
- * below 1 sleeps after each call so the candidate takes at most that share of one core.
+ * <p>Used by the inference thread at start-up ({@link Pacer#FULL_SPEED}: nothing else is being
+ * judged yet) and by the model lifecycle for a candidate warmed up beside the running model, paced
+ * to spare capacity.
  */
 public final class WarmUp {
   private WarmUp() {}
 
   /**
    * @param floats model-input floats per frame ({@link InferenceBackend#inputFloats()}, > 0)
-   * @param dutyCycle share of wall time spent inferring, in (0, 1]
+   * @param pacer waits for an idle line before each call and rests after it
    * @return {@code ns[n]} = median time of a batch of n (index 0 unused)
    * @throws Exception what the session throws: a model that fails here must not be served
    */
   public static long[] measure(
-      InferenceSession session, int maxBatch, int floats, NanoClock clock, double dutyCycle)
+      InferenceSession session, int maxBatch, int floats, NanoClock clock, Pacer pacer)
       throws Exception {
     FrameEvent[] events = new FrameEvent[maxBatch];
     for (int i = 0; i < maxBatch; i++) {
@@ -36,10 +35,11 @@ public final class WarmUp {
     for (int sweep = 0; sweep < 2; sweep++) {
       for (int n = 1; n <= maxBatch; n++) {
         for (int r = 0; r < runs.length; r++) {
+          pacer.awaitIdle();
           long start = clock.nanoTime();
           session.infer(events, n);
           runs[r] = clock.nanoTime() - start;
-          pace(runs[r], dutyCycle);
+          pacer.rest(runs[r]);
         }
         if (sweep == 1) {
           Arrays.sort(runs);
@@ -48,13 +48,6 @@ public final class WarmUp {
       }
     }
     return ns;
-  }
-
-  /** Sleeps so that {@code busyNs} of work is {@code dutyCycle} of the time (no-op at 1). */
-  public static void pace(long busyNs, double dutyCycle) {
-    if (dutyCycle < 1.0 && busyNs > 0) {
-      LockSupport.parkNanos((long) (busyNs * (1.0 / dutyCycle - 1.0)));
-    }
   }
 
   /** {@code "1=2.10 2=3.05 …"} (ms), for logs. */

@@ -7,15 +7,14 @@ import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
+import io.lineinspect.core.inference.Pacer;
 import io.lineinspect.core.inference.Preprocessor;
-import io.lineinspect.core.inference.WarmUp;
 import io.lineinspect.core.pipeline.FrameEvent;
 
 /**
  * Judges single images with one backend, off the line: the same preprocessing and model as the
  * pipeline, one frame at a time, on the calling thread. Used to check a candidate against the
- * golden set and to run a shadow model. {@code dutyCycle} below 1 sleeps after each image so the
- * judge takes at most that share of one core (the line keeps the rest).
+ * golden set and to run a shadow model, paced by a {@link Pacer} to the line's spare capacity.
  *
  * <p>Owned by one thread; not thread-safe.
  */
@@ -37,16 +36,16 @@ public final class ImageJudge implements AutoCloseable {
   private final ModelInfo model;
   private final Preprocessor preprocessor;
   private final InferenceSession session;
-  private final double dutyCycle;
+  private final Pacer pacer;
   private final FrameEvent event = FrameEvent.standalone();
   private final FrameEvent[] batch = {event};
 
-  public ImageJudge(InferenceBackend backend, double dutyCycle) {
+  public ImageJudge(InferenceBackend backend, Pacer pacer) {
     this.model = backend.model();
     if (model == null) {
       throw new IllegalArgumentException("backend has no model loaded");
     }
-    this.dutyCycle = dutyCycle;
+    this.pacer = pacer;
     this.preprocessor = backend.newPreprocessor();
     InferenceSession s;
     try {
@@ -69,6 +68,7 @@ public final class ImageJudge implements AutoCloseable {
 
   /** Judges {@code bytes[0..length)} as a frame of the given size and format. */
   public Result judge(byte[] bytes, int length, int width, int height, PixelFormat format) {
+    pacer.awaitIdle();
     long start = System.nanoTime();
     try {
       event.clear();
@@ -91,7 +91,7 @@ public final class ImageJudge implements AutoCloseable {
       }
       return new Result(DECIDER.judge(event.score(), model), event.score(), event.label(), null);
     } finally {
-      WarmUp.pace(System.nanoTime() - start, dutyCycle);
+      pacer.rest(System.nanoTime() - start);
     }
   }
 

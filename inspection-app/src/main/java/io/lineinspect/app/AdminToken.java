@@ -1,0 +1,74 @@
+package io.lineinspect.app;
+
+import io.lineinspect.core.config.AdminConfig;
+import io.lineinspect.core.config.ConfigException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * The secret that changes to the served model over the admin API must carry: {@code admin.token},
+ * else the content of {@code admin.tokenFile}, which the service creates (random, owner-only) when
+ * it is missing.
+ */
+final class AdminToken {
+  private AdminToken() {}
+
+  /**
+   * @param create make the token file when it does not exist (the service); the CLI only reads
+   * @throws ConfigException when there is no token (and none may be created) or it cannot be read
+   */
+  static String resolve(AdminConfig config, Path home, boolean create) {
+    if (config.token() != null) {
+      return config.token().strip();
+    }
+    Path file = home.resolve(config.tokenFile());
+    try {
+      if (Files.isRegularFile(file)) {
+        String t = Files.readString(file, StandardCharsets.UTF_8).strip();
+        if (t.length() < 16) {
+          throw new ConfigException(
+              "admin.tokenFile: "
+                  + file
+                  + " holds fewer than 16 characters; put a longer token in");
+        }
+        return t;
+      }
+      if (!create) {
+        throw new ConfigException(
+            "admin.tokenFile: "
+                + file
+                + " does not exist yet: the service creates it at its first start (or set"
+                + " admin.token)");
+      }
+      byte[] random = new byte[24];
+      new SecureRandom().nextBytes(random);
+      String t = HexFormat.of().formatHex(random);
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      }
+      Files.writeString(file, t + "\n", StandardCharsets.UTF_8);
+      return t;
+    } catch (IOException e) {
+      throw new ConfigException("admin.tokenFile: " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Compares in constant time (no timing side channel on the token). */
+  static boolean matches(String expected, String presented) {
+    if (presented == null) {
+      return false;
+    }
+    return MessageDigest.isEqual(
+        expected.getBytes(StandardCharsets.UTF_8), presented.getBytes(StandardCharsets.UTF_8));
+  }
+}
