@@ -5,8 +5,6 @@ import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.frame.PixelFormat;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
@@ -18,7 +16,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /**
  * Saves the image of every FAIL verdict (and every {@code passEvery}-th PASS frame) as {@code
@@ -35,8 +32,8 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
 
   private final ArchiveConfig config;
   private final Path dir;
-  private final BlockingQueue<Slot> free;
-  private final BlockingQueue<Slot> full;
+  private final BlockingQueue<ImageCopy> free;
+  private final BlockingQueue<ImageCopy> full;
   private final ArrayDeque<Path> files = new ArrayDeque<>();
   private final Thread thread;
   private final LongAdder saved = new LongAdder();
@@ -46,18 +43,6 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
   private volatile boolean running = true;
   private long totalBytes;
 
-  /** One image on its way to disk. */
-  private static final class Slot {
-    byte[] bytes = new byte[0];
-    int length;
-    int width;
-    int height;
-    PixelFormat format;
-    String camera;
-    long frame;
-    long captureUs;
-  }
-
   public ImageArchive(ArchiveConfig config, Path dir) throws IOException {
     this.config = config;
     this.dir = dir;
@@ -65,7 +50,7 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
     free = new ArrayBlockingQueue<>(config.slots());
     full = new ArrayBlockingQueue<>(config.slots());
     for (int i = 0; i < config.slots(); i++) {
-      free.add(new Slot());
+      free.add(new ImageCopy());
     }
     try (Stream<Path> s = Files.walk(dir)) {
       s.filter(Files::isRegularFile)
@@ -99,8 +84,7 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
 
   /** The file an image of this part is (or would be) saved as. */
   public static Path fileOf(Path dir, String camera, long frame, long captureUs, PixelFormat f) {
-    String ext = f == PixelFormat.JPEG ? "jpg" : "png";
-    return dir.resolve(camera).resolve(camera + "_" + frame + "_" + captureUs + "." + ext);
+    return dir.resolve(camera).resolve(ImageCopy.fileName(camera, frame, captureUs, f));
   }
 
   @Override
@@ -108,33 +92,22 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
     if (!config.keeps(v.verdict() == Verdict.FAIL, v.sequence())) {
       return;
     }
-    byte[] payload = v.payload();
-    if (payload == null || v.format() == null || v.payloadLength() == 0) {
+    if (!ImageCopy.hasImage(v)) {
       skipped.increment(); // decided outside the ring (watchdog, overload): no image at hand
       return;
     }
-    Slot s = free.poll();
+    ImageCopy s = free.poll();
     if (s == null) {
       skipped.increment();
       return;
     }
-    if (s.bytes.length < v.payloadLength()) {
-      s.bytes = new byte[v.payloadLength()]; // grows to the largest frame, then reused
-    }
-    System.arraycopy(payload, 0, s.bytes, 0, v.payloadLength());
-    s.length = v.payloadLength();
-    s.width = v.width();
-    s.height = v.height();
-    s.format = v.format();
-    s.camera = v.cameraId();
-    s.frame = v.sequence();
-    s.captureUs = v.captureTimeUs();
+    s.copyFrom(v);
     full.add(s);
   }
 
   private void run() {
     while (running || !full.isEmpty()) {
-      Slot s;
+      ImageCopy s;
       try {
         s = full.poll(50, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
@@ -150,43 +123,20 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
         LOG.log(
             Level.WARNING,
             "archive: image of {0}#{1} not saved: {2}",
-            s.camera,
-            s.frame,
+            s.camera(),
+            s.frame(),
             e.toString());
       } finally {
-        s.camera = null;
+        s.clear();
         free.add(s);
       }
     }
   }
 
-  private void write(Slot s) throws IOException {
-    Path file = fileOf(dir, s.camera, s.frame, s.captureUs, s.format);
+  private void write(ImageCopy s) throws IOException {
+    Path file = fileOf(dir, s.camera(), s.frame(), s.captureUs(), s.format());
     Files.createDirectories(file.getParent());
-    if (s.format.isEncoded()) {
-      Files.write(file, java.util.Arrays.copyOf(s.bytes, s.length));
-    } else {
-      BufferedImage img =
-          new BufferedImage(
-              s.width,
-              s.height,
-              s.format == PixelFormat.MONO8
-                  ? BufferedImage.TYPE_BYTE_GRAY
-                  : BufferedImage.TYPE_3BYTE_BGR);
-      byte[] target = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
-      if (s.format == PixelFormat.RGB8) {
-        for (int i = 0; i + 2 < s.length && i + 2 < target.length; i += 3) {
-          target[i] = s.bytes[i + 2];
-          target[i + 1] = s.bytes[i + 1];
-          target[i + 2] = s.bytes[i];
-        }
-      } else {
-        System.arraycopy(s.bytes, 0, target, 0, Math.min(s.length, target.length));
-      }
-      if (!ImageIO.write(img, "png", file.toFile())) {
-        throw new IOException("no PNG writer");
-      }
-    }
+    s.writeTo(file);
     files.add(file);
     totalBytes += size(file);
     saved.increment();

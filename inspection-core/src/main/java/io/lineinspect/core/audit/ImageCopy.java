@@ -1,0 +1,141 @@
+package io.lineinspect.core.audit;
+
+import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.frame.PixelFormat;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+
+/**
+ * A frame's image and identity copied out of a reused {@link VerdictView}, to be written to disk
+ * later on another thread ({@link ImageArchive}, the shadow model). The buffer grows to the largest
+ * frame seen and is then reused: a pool of these costs no allocation per frame.
+ *
+ * <p>Not thread-safe: owned by the thread that fills it until it is handed over through a queue,
+ * then by the thread that takes it.
+ */
+public final class ImageCopy {
+  private byte[] bytes = new byte[0];
+  private int length;
+  private int width;
+  private int height;
+  private PixelFormat format;
+  private String camera;
+  private long frame;
+  private long captureUs;
+
+  /** Whether the view has an image to copy (verdicts decided outside the ring have none). */
+  public static boolean hasImage(VerdictView v) {
+    return v.payload() != null && v.format() != null && v.payloadLength() > 0;
+  }
+
+  /** Copies the image and identity of a view that {@link #hasImage has an image}. */
+  public void copyFrom(VerdictView v) {
+    int n = v.payloadLength();
+    if (bytes.length < n) {
+      bytes = new byte[n]; // grows to the largest frame, then reused
+    }
+    System.arraycopy(v.payload(), 0, bytes, 0, n);
+    length = n;
+    width = v.width();
+    height = v.height();
+    format = v.format();
+    camera = v.cameraId();
+    frame = v.sequence();
+    captureUs = v.captureTimeUs();
+  }
+
+  /** Forgets the identity (the buffer is kept for the next frame). */
+  public void clear() {
+    camera = null;
+    length = 0;
+  }
+
+  /** {@code <camera>_<frame>_<captureUs>.<png|jpg>}: the name this image is saved under. */
+  public String fileName() {
+    return fileName(camera, frame, captureUs, format);
+  }
+
+  /** {@code <camera>_<frame>_<captureUs>.<png|jpg>}: raw frames are saved as PNG. */
+  public static String fileName(String camera, long frame, long captureUs, PixelFormat f) {
+    String ext = f == PixelFormat.JPEG ? "jpg" : "png";
+    return camera + "_" + frame + "_" + captureUs + "." + ext;
+  }
+
+  /** Writes the image to {@code file} (its directory must exist); see {@link #writeImage}. */
+  public void writeTo(Path file) throws IOException {
+    writeImage(file, bytes, length, width, height, format);
+  }
+
+  /**
+   * Writes {@code bytes[0..length)} to {@code file}: JPEG and PNG payloads as received, raw
+   * MONO8/BGR8/RGB8 frames of {@code width × height} encoded as PNG.
+   *
+   * @throws IOException when the file cannot be written
+   */
+  public static void writeImage(
+      Path file, byte[] bytes, int length, int width, int height, PixelFormat format)
+      throws IOException {
+    if (format.isEncoded()) {
+      Files.write(file, Arrays.copyOf(bytes, length));
+      return;
+    }
+    BufferedImage img =
+        new BufferedImage(
+            width,
+            height,
+            format == PixelFormat.MONO8
+                ? BufferedImage.TYPE_BYTE_GRAY
+                : BufferedImage.TYPE_3BYTE_BGR);
+    byte[] target = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+    if (format == PixelFormat.RGB8) {
+      for (int i = 0; i + 2 < length && i + 2 < target.length; i += 3) {
+        target[i] = bytes[i + 2];
+        target[i + 1] = bytes[i + 1];
+        target[i + 2] = bytes[i];
+      }
+    } else {
+      System.arraycopy(bytes, 0, target, 0, Math.min(length, target.length));
+    }
+    if (!ImageIO.write(img, "png", file.toFile())) {
+      throw new IOException("no PNG writer");
+    }
+  }
+
+  public byte[] bytes() {
+    return bytes;
+  }
+
+  /** Valid bytes of {@link #bytes()}. */
+  public int length() {
+    return length;
+  }
+
+  public int width() {
+    return width;
+  }
+
+  public int height() {
+    return height;
+  }
+
+  public PixelFormat format() {
+    return format;
+  }
+
+  public String camera() {
+    return camera;
+  }
+
+  public long frame() {
+    return frame;
+  }
+
+  public long captureUs() {
+    return captureUs;
+  }
+}
