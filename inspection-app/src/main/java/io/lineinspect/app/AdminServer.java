@@ -12,6 +12,7 @@ import io.lineinspect.core.config.AdminConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.metrics.PipelineMetrics;
+import io.lineinspect.core.model.ShadowRunner;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -34,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /models...}: the model lifecycle ({@code docs/models.md}), only with {@code
  *       Authorization: Bearer <token>} ({@link AdminToken}): {@code GET /models} (served version,
  *       rollback target, registry), {@code POST /models/activate} with {@code
- *       {"name":…,"version":…}}, {@code POST /models/rollback}, {@code GET /models/status}.
+ *       {"name":…,"version":…}}, {@code POST /models/rollback}, {@code GET /models/status}, {@code
+ *       POST /models/shadow} (same body) and {@code DELETE /models/shadow}.
  * </ul>
  *
  * Every metric is listed in {@code docs/operations.md}.
@@ -150,6 +152,24 @@ final class AdminServer implements AutoCloseable {
           ModelLifecycle.Result r = lifecycle.rollback();
           json(ex, r.outcome().httpStatus, r);
         }
+        case "POST /models/shadow" -> {
+          JsonNode body = body(ex);
+          if (body == null) {
+            return;
+          }
+          String name = text(body, "name");
+          String version = text(body, "version");
+          if (name == null || version == null) {
+            json(ex, 400, error("the body must be {\"name\": \"…\", \"version\": \"…\"}"));
+            return;
+          }
+          ModelLifecycle.Result r = lifecycle.startShadow(name, version);
+          json(ex, r.outcome().httpStatus, r);
+        }
+        case "DELETE /models/shadow" -> {
+          ModelLifecycle.Result r = lifecycle.stopShadow();
+          json(ex, r.outcome().httpStatus, r);
+        }
         default ->
             json(
                 ex,
@@ -160,7 +180,7 @@ final class AdminServer implements AutoCloseable {
                         + " "
                         + path
                         + " (GET /models, GET /models/status, POST /models/activate, POST"
-                        + " /models/rollback)"));
+                        + " /models/rollback, POST /models/shadow, DELETE /models/shadow)"));
       }
     } catch (RuntimeException e) {
       json(ex, 500, error("internal error: " + e));
@@ -339,6 +359,36 @@ final class AdminServer implements AutoCloseable {
         "counter",
         "candidate models refused (invalid, or failed the golden-set gate) since start");
     b.append("inspection_model_refusals_total ").append(service.models().refusals()).append('\n');
+    ShadowRunner shadow = service.models().shadow();
+    header(
+        b,
+        "inspection_shadow_samples_total",
+        "counter",
+        "frames of the running shadow model, by outcome (agreed, disagreed, skipped, failed)");
+    if (shadow != null) {
+      ShadowRunner.Stats st = shadow.stats();
+      String id = shadow.candidate().id();
+      sample(
+          b, "inspection_shadow_samples_total", st.agreed(), "candidate", id, "outcome", "agreed");
+      sample(
+          b,
+          "inspection_shadow_samples_total",
+          st.disagreed(),
+          "candidate",
+          id,
+          "outcome",
+          "disagreed");
+      sample(
+          b,
+          "inspection_shadow_samples_total",
+          st.skippedBusy(),
+          "candidate",
+          id,
+          "outcome",
+          "skipped");
+      sample(
+          b, "inspection_shadow_samples_total", st.failed(), "candidate", id, "outcome", "failed");
+    }
     header(
         b, "inspection_ready", "gauge", "1 once the model is warmed up and cameras are accepted");
     b.append("inspection_ready ").append(service.ready() ? 1 : 0).append('\n');

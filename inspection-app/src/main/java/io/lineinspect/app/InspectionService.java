@@ -81,13 +81,14 @@ public final class InspectionService implements AutoCloseable {
     if (rejects != null && audit != null) {
       rejects.metrics().onOutcome(audit::rejectOutcome);
     }
+    ModelLifecycle.ShadowTap shadowTap = new ModelLifecycle.ShadowTap();
     this.pipeline =
         new InspectionPipeline(
             config.pipeline(),
             TimeUnit.MILLISECONDS.toNanos(config.line().budgetMs()),
             config.line().failSafeVerdict(),
             backend,
-            VerdictListener.all(rejects, audit, archive, drift),
+            VerdictListener.all(rejects, audit, archive, drift, shadowTap),
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
@@ -105,6 +106,8 @@ public final class InspectionService implements AutoCloseable {
             state,
             drift,
             archive == null ? null : home.resolve(config.archive().dir()),
+            home.resolve(config.models().shadow().dir()),
+            shadowTap,
             () -> pipeline.inFlight() == 0);
   }
 

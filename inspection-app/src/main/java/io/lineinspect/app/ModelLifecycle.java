@@ -2,6 +2,8 @@ package io.lineinspect.app;
 
 import io.lineinspect.core.batching.BatchTimingModel;
 import io.lineinspect.core.config.ModelsConfig;
+import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
@@ -13,6 +15,7 @@ import io.lineinspect.core.model.GateReport;
 import io.lineinspect.core.model.GoldenGate;
 import io.lineinspect.core.model.GoldenSet;
 import io.lineinspect.core.model.ImageFile;
+import io.lineinspect.core.model.ShadowRunner;
 import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
 import io.lineinspect.inference.djl.ModelException;
@@ -119,6 +122,24 @@ final class ModelLifecycle implements AutoCloseable {
   private Loaded served;
   private Loaded previous;
   private boolean closed;
+  private final Path shadowRoot;
+  private final BooleanSupplier lineIdle;
+  private final ShadowTap shadowTap;
+  private volatile ShadowRunner shadow;
+  private InferenceBackend shadowBackend;
+
+  /** Where the pipeline's verdicts reach the shadow model, when one runs. */
+  static final class ShadowTap implements VerdictListener {
+    private volatile VerdictListener target;
+
+    @Override
+    public void onVerdict(VerdictView v) {
+      VerdictListener t = target;
+      if (t != null) {
+        t.onVerdict(v);
+      }
+    }
+  }
 
   /**
    * @param loader loads and checks the model of a manifest (throws {@link ModelException} naming
@@ -126,6 +147,8 @@ final class ModelLifecycle implements AutoCloseable {
    * @param initial the backend the service started with (owned from now on)
    * @param state what {@code models.state} said at start
    * @param archiveDir the image archive (recent line images for the gate), or null
+   * @param shadowRoot where shadow runs record their disagreements ({@code models.shadow.dir})
+   * @param shadowTap the pipeline's listener that feeds the shadow model
    * @param lineIdle true when no frame is in the line: candidate work waits for it (spare capacity)
    */
   ModelLifecycle(
@@ -139,7 +162,12 @@ final class ModelLifecycle implements AutoCloseable {
       ModelState state,
       DriftMonitor drift,
       Path archiveDir,
+      Path shadowRoot,
+      ShadowTap shadowTap,
       BooleanSupplier lineIdle) {
+    this.shadowRoot = shadowRoot;
+    this.shadowTap = shadowTap;
+    this.lineIdle = lineIdle;
     this.config = config;
     this.registry = registry;
     this.stateFile = stateFile;
@@ -579,6 +607,15 @@ final class ModelLifecycle implements AutoCloseable {
     m.put("served", sv);
     m.put("rollbackTo", s.history().isEmpty() ? null : s.history().get(0).id());
     m.put("history", s.history().stream().map(ModelState.Entry::id).toList());
+    ShadowRunner sh = shadow;
+    if (sh != null) {
+      Map<String, Object> shm = new LinkedHashMap<>();
+      shm.put("candidate", sh.candidate().id());
+      shm.put("stats", sh.stats());
+      m.put("shadow", shm);
+    } else {
+      m.put("shadow", null);
+    }
     m.put("operation", step);
     m.put("switches", switches.get());
     m.put("refusals", refusals.get());
@@ -590,6 +627,120 @@ final class ModelLifecycle implements AutoCloseable {
       m.put("last", lr);
     }
     return m;
+  }
+
+  /**
+   * Starts {@code name@version} as the shadow model: it judges a sample of the live frames on spare
+   * capacity, and its disagreements with the live verdicts are recorded in {@code
+   * <models.shadow.dir>/<name>@<version>/}. It never changes a verdict. A shadow model already
+   * running is stopped first. Its preprocessing may differ from the served model's.
+   */
+  Result startShadow(String name, String version) {
+    if (!busy.tryLock()) {
+      return busyResult();
+    }
+    List<String> steps = new ArrayList<>();
+    Consumer<String> progress = progress(steps);
+    try {
+      if (loader == null) {
+        return result(
+            Outcome.FAILED,
+            "inference.backend is not djl: models from the registry cannot be served",
+            steps,
+            null);
+      }
+      Path manifest;
+      ModelRegistry.Version v;
+      try {
+        manifest = registry.manifest(name, version);
+        v = ModelRegistry.inspect(name, version, manifest);
+      } catch (ModelException e) {
+        return invalid(e.getMessage(), steps);
+      }
+      if (v.problem() != null) {
+        return invalid(v.problem(), steps);
+      }
+      if (shadow != null) {
+        progress.accept(
+            "stopping the shadow model " + shadow.candidate().id() + ": " + stopShadowLocked());
+      }
+      progress.accept("loading " + v.id() + " from " + manifest);
+      InferenceBackend candidate;
+      try {
+        candidate = loader.apply(manifest);
+      } catch (RuntimeException e) {
+        return invalid(e.getMessage(), steps);
+      }
+      Path dir = shadowRoot.resolve(v.id());
+      try {
+        shadow = new ShadowRunner(config.shadow(), dir, candidate, lineIdle);
+      } catch (IOException | RuntimeException e) {
+        candidate.close();
+        return invalid(v.id() + " cannot run as shadow model: " + e.getMessage(), steps);
+      }
+      shadowBackend = candidate;
+      shadowTap.target = shadow;
+      return result(
+          Outcome.ACTIVATED,
+          v.id()
+              + " runs in shadow of "
+              + servedId()
+              + " on every "
+              + config.shadow().sampleEvery()
+              + ". judged frame; disagreements go to "
+              + dir,
+          steps,
+          null);
+    } finally {
+      step = "idle";
+      busy.unlock();
+    }
+  }
+
+  /** Stops the shadow model; the result's message has its final counts. */
+  Result stopShadow() {
+    if (!busy.tryLock()) {
+      return busyResult();
+    }
+    try {
+      if (shadow == null) {
+        return result(Outcome.FAILED, "no shadow model runs", List.of(), null);
+      }
+      String id = shadow.candidate().id();
+      String counts = stopShadowLocked();
+      return result(
+          Outcome.ACTIVATED, "shadow model " + id + " stopped: " + counts, List.of(), null);
+    } finally {
+      busy.unlock();
+    }
+  }
+
+  private String stopShadowLocked() {
+    shadowTap.target = null;
+    ShadowRunner r = shadow;
+    shadow = null;
+    r.close();
+    shadowBackend.close();
+    shadowBackend = null;
+    return describe(r.stats());
+  }
+
+  private static String describe(ShadowRunner.Stats s) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "%d sampled, %d judged, %d agreed, %d disagreed, %d skipped (line busy or slots full), %d"
+            + " failed",
+        s.offered(),
+        s.judged(),
+        s.agreed(),
+        s.disagreed(),
+        s.skippedBusy(),
+        s.failed());
+  }
+
+  /** The shadow model running now, or null. */
+  ShadowRunner shadow() {
+    return shadow;
   }
 
   /** Every version in the registry, with whether it could be served and what it is now. */
@@ -631,6 +782,9 @@ final class ModelLifecycle implements AutoCloseable {
         return;
       }
       closed = true;
+      if (shadow != null) {
+        stopShadowLocked();
+      }
       if (previous != null) {
         previous.close();
       }

@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
       ModelsCommand.ListVersions.class,
       ModelsCommand.Status.class,
       ModelsCommand.Activate.class,
-      ModelsCommand.Rollback.class
+      ModelsCommand.Rollback.class,
+      ModelsCommand.Shadow.class
     })
 final class ModelsCommand implements Runnable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -264,8 +265,46 @@ final class ModelsCommand implements Runnable {
     }
   }
 
+  @Command(
+      name = "shadow",
+      mixinStandardHelpOptions = true,
+      description =
+          "Run NAME VERSION in shadow of the served model (a sample of frames, spare capacity"
+              + " only, disagreements recorded with images, verdicts unchanged), or --stop it.")
+  static final class Shadow implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Parameters(index = "0", arity = "0..1", description = "Model name.")
+    String name;
+
+    @Parameters(index = "1", arity = "0..1", description = "Version.")
+    String version;
+
+    @Option(names = "--stop", description = "Stop the shadow model and print its counts.")
+    boolean stop;
+
+    @Override
+    public Integer call() throws Exception {
+      ServiceConfig c = target.load();
+      Client client = new Client(target.baseUrl(c), target.token(c));
+      if (stop) {
+        return run(client, "DELETE", "/models/shadow", null);
+      }
+      if (name == null || version == null) {
+        throw new picocli.CommandLine.ParameterException(
+            new picocli.CommandLine(this), "give NAME VERSION, or --stop");
+      }
+      return run(client, "POST", "/models/shadow", Map.of("name", name, "version", version));
+    }
+  }
+
   /** Posts an operation, printing the service's progress (polled) until it answers. */
   static int run(Client client, String path, Object body) throws Exception {
+    return run(client, "POST", path, body);
+  }
+
+  /** Sends an operation, printing the service's progress (polled) until it answers. */
+  static int run(Client client, String method, String path, Object body) throws Exception {
     AtomicBoolean done = new AtomicBoolean();
     java.util.Set<String> printed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     Thread progress =
@@ -294,7 +333,7 @@ final class ModelsCommand implements Runnable {
     progress.start();
     Client.Reply r;
     try {
-      r = client.call("POST", path, body);
+      r = client.call(method, path, body);
     } finally {
       done.set(true);
       progress.interrupt();

@@ -10,6 +10,7 @@ import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.ModelInfo;
+import io.lineinspect.core.inference.Pacer;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -232,7 +233,9 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
   private void run() {
     ImageJudge judge;
     try {
-      judge = new ImageJudge(backend, config.dutyCycle());
+      // Idle-waiting is done here (a sample the line leaves no room for is skipped, not delayed);
+      // the judge only rests after each image.
+      judge = new ImageJudge(backend, new Pacer(config.dutyCycle(), () -> true, 0));
     } catch (RuntimeException | LinkageError e) {
       LOG.log(Level.ERROR, "shadow: the judge for " + candidate.id() + " could not be built", e);
       startFailure = e;
