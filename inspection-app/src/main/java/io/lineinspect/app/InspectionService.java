@@ -98,7 +98,11 @@ public final class InspectionService implements AutoCloseable {
             registry,
             stateFile,
             config.inference().backend().equals("djl")
-                ? manifest -> decorate.apply(DjlBackend.load(djlConfig(config, manifest), home))
+                ? manifest -> {
+                  // Runs on the lifecycle's thread, beside the line: so does the probe batch.
+                  DjlBackend.limitThreadsOfCallingThread(config.models().besideThreads());
+                  return decorate.apply(DjlBackend.load(djlConfig(config, manifest), home));
+                }
                 : null,
             pipeline.models(),
             pipeline.timing(),

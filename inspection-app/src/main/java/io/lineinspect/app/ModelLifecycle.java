@@ -114,6 +114,19 @@ final class ModelLifecycle implements AutoCloseable {
   private final GoldenGate gate;
   private final Pacer pacer;
   private final ReentrantLock busy = new ReentrantLock();
+  private final java.util.concurrent.ExecutorService worker =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t =
+                new Thread(
+                    () -> {
+                      Pacer.lowerCallingThreadPriority();
+                      r.run();
+                    },
+                    "model-lifecycle");
+            t.setDaemon(true);
+            return t;
+          });
   private final AtomicLong switches = new AtomicLong();
   private final AtomicLong refusals = new AtomicLong();
   private volatile String step = "idle";
@@ -198,9 +211,10 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** Loads, warms up and checks {@code name@version}, then serves it from the next batch on. */
   Result activate(String name, String version) {
-    if (!busy.tryLock()) {
-      return busyResult();
-    }
+    return exclusive(() -> doActivate(name, version));
+  }
+
+  private Result doActivate(String name, String version) {
     List<String> steps = new ArrayList<>();
     Consumer<String> progress = progress(steps);
     try {
@@ -230,6 +244,7 @@ final class ModelLifecycle implements AutoCloseable {
       progress.accept("loading " + v.id() + " from " + manifest);
       InferenceBackend candidate;
       try {
+        pacer.awaitIdle();
         candidate = loader.apply(manifest);
       } catch (RuntimeException e) {
         return invalid(e.getMessage(), steps);
@@ -309,7 +324,6 @@ final class ModelLifecycle implements AutoCloseable {
       }
     } finally {
       step = "idle";
-      busy.unlock();
     }
   }
 
@@ -319,9 +333,10 @@ final class ModelLifecycle implements AutoCloseable {
    * it was served before. Its file must still be the one that was served (same SHA-256).
    */
   Result rollback() {
-    if (!busy.tryLock()) {
-      return busyResult();
-    }
+    return exclusive(this::doRollback);
+  }
+
+  private Result doRollback() {
     List<String> steps = new ArrayList<>();
     Consumer<String> progress = progress(steps);
     try {
@@ -417,6 +432,33 @@ final class ModelLifecycle implements AutoCloseable {
           null);
     } finally {
       step = "idle";
+    }
+  }
+
+  /**
+   * Runs one operation on the {@code model-lifecycle} thread (idle CPU priority: see {@link
+   * Pacer#lowerCallingThreadPriority()}) and waits for it; BUSY at once when another one runs.
+   */
+  private Result exclusive(java.util.function.Supplier<Result> op) {
+    if (!busy.tryLock()) {
+      return busyResult();
+    }
+    try {
+      if (closed) {
+        return result(Outcome.FAILED, "the service is stopping", List.of(), null);
+      }
+      return worker.submit(op::get).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      LOG.log(Level.ERROR, "models: operation failed", e.getCause());
+      return result(
+          Outcome.FAILED,
+          "internal error: " + e.getCause() + "; " + servedId() + " stays",
+          List.of(),
+          null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return result(Outcome.FAILED, "interrupted", List.of(), null);
+    } finally {
       busy.unlock();
     }
   }
@@ -636,9 +678,10 @@ final class ModelLifecycle implements AutoCloseable {
    * running is stopped first. Its preprocessing may differ from the served model's.
    */
   Result startShadow(String name, String version) {
-    if (!busy.tryLock()) {
-      return busyResult();
-    }
+    return exclusive(() -> doStartShadow(name, version));
+  }
+
+  private Result doStartShadow(String name, String version) {
     List<String> steps = new ArrayList<>();
     Consumer<String> progress = progress(steps);
     try {
@@ -673,7 +716,8 @@ final class ModelLifecycle implements AutoCloseable {
       }
       Path dir = shadowRoot.resolve(v.id());
       try {
-        shadow = new ShadowRunner(config.shadow(), dir, candidate, lineIdle);
+        shadow =
+            new ShadowRunner(config.shadow(), dir, candidate, lineIdle, config.besideThreads());
       } catch (IOException | RuntimeException e) {
         candidate.close();
         return invalid(v.id() + " cannot run as shadow model: " + e.getMessage(), steps);
@@ -693,7 +737,6 @@ final class ModelLifecycle implements AutoCloseable {
           null);
     } finally {
       step = "idle";
-      busy.unlock();
     }
   }
 
@@ -782,6 +825,7 @@ final class ModelLifecycle implements AutoCloseable {
         return;
       }
       closed = true;
+      worker.shutdownNow();
       if (shadow != null) {
         stopShadowLocked();
       }

@@ -1,17 +1,13 @@
 package io.lineinspect.app;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.lineinspect.camera.sim.SimStats;
 import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.audit.AuditVerifier;
 import io.lineinspect.core.frame.PixelFormat;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,51 +29,6 @@ class AuditCrashTest {
   static final double FPS_PER_CAMERA = 100;
 
   @TempDir Path tmp;
-
-  private Process startService(Path config) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Dinspect.home=" + Path.of("..").toAbsolutePath().normalize(),
-                "io.lineinspect.app.InspectCommand",
-                "serve",
-                "--config",
-                config.toString(),
-                "--status-every",
-                "0")
-            .redirectErrorStream(true)
-            .start();
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    String line;
-    StringBuilder seen = new StringBuilder();
-    while (System.nanoTime() < until && (line = out.readLine()) != null) {
-      seen.append(line).append('\n');
-      if (line.startsWith("ready:")) {
-        Thread drain =
-            new Thread(
-                () -> {
-                  try {
-                    while (out.readLine() != null) {
-                      // keep the pipe empty
-                    }
-                  } catch (IOException e) {
-                    // process gone
-                  }
-                });
-        drain.setDaemon(true);
-        drain.start();
-        return p;
-      }
-    }
-    p.destroyForcibly();
-    fail("service did not become ready:\n" + seen);
-    return null;
-  }
 
   /** Runs two cameras with the given ids for {@code ms}; returns them still running. */
   private static List<SimulatedCamera> cameras(int port, SimStats stats, String... ids)
@@ -120,7 +71,7 @@ class AuditCrashTest {
 
     // Run 1: load, then SIGKILL while frames are in flight.
     SimStats before = new SimStats();
-    Process first = startService(config);
+    Process first = ServiceProcess.start(config);
     List<SimulatedCamera> cams = cameras(port, before, "a-1", "a-2");
     Thread.sleep(2_000);
     first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, no segment close
@@ -129,7 +80,7 @@ class AuditCrashTest {
 
     // Run 2: the restarted service continues the chain.
     SimStats after = new SimStats();
-    Process second = startService(config);
+    Process second = ServiceProcess.start(config);
     cams = cameras(port, after, "b-1", "b-2");
     Thread.sleep(1_000);
     cams.forEach(SimulatedCamera::stopSending);

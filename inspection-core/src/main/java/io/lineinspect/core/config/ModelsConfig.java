@@ -10,6 +10,9 @@ package io.lineinspect.core.config;
  *     restarts); relative to the install directory (default {@code var/models/state.json})
  * @param warmupDutyCycle a candidate's warm-up and gate take at most this share of one core, so the
  *     served model keeps its speed (default 0.5)
+ * @param besideThreads native (PyTorch intra-op) threads for model work beside the line: a
+ *     candidate's loading, warm-up and golden-set check, and the shadow model; the served model
+ *     keeps its own (default 1: on a small CPU the line keeps the other cores)
  * @param switchTimeoutMs how long to wait for the inference thread to take a new model between two
  *     batches before giving up and keeping the served one (default 5000)
  * @param gate the golden-set gate
@@ -19,6 +22,7 @@ public record ModelsConfig(
     String registry,
     String state,
     Double warmupDutyCycle,
+    Integer besideThreads,
     Integer switchTimeoutMs,
     ModelGateConfig gate,
     ShadowConfig shadow) {
@@ -26,12 +30,13 @@ public record ModelsConfig(
     registry = Check.text("models.registry", registry, "models");
     state = Check.text("models.state", state, "var/models/state.json");
     warmupDutyCycle = Check.doubleIn("models.warmupDutyCycle", warmupDutyCycle, 0.5, 0.01, 1.0);
+    besideThreads = Check.intIn("models.besideThreads", besideThreads, 1, 0, 1024);
     switchTimeoutMs = Check.intIn("models.switchTimeoutMs", switchTimeoutMs, 5000, 100, 600_000);
     gate = gate == null ? ModelGateConfig.defaults() : gate;
     shadow = shadow == null ? ShadowConfig.defaults() : shadow;
   }
 
   public static ModelsConfig defaults() {
-    return new ModelsConfig(null, null, null, null, null, null);
+    return new ModelsConfig(null, null, null, null, null, null, null);
   }
 }

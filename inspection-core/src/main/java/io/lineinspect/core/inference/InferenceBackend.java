@@ -28,6 +28,13 @@ public interface InferenceBackend extends AutoCloseable {
     return -1;
   }
 
+  /**
+   * Called on a thread about to run this backend beside the line (a candidate's warm-up and
+   * golden-set check, a shadow model): limit the native parallelism of the calling thread to {@code
+   * threads}, so the served model keeps the other cores. Default: nothing to limit.
+   */
+  default void limitCallingThread(int threads) {}
+
   /** A preprocessor owned by the calling preprocess worker. */
   Preprocessor newPreprocessor();
 

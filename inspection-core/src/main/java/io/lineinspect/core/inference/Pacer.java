@@ -54,6 +54,64 @@ public final class Pacer {
     return false;
   }
 
+  /**
+   * Puts the calling thread in Linux's {@code SCHED_IDLE} class ({@code chrt --idle}): it then runs
+   * only on CPU time no other thread wants, so model work beside the line (a candidate's loading,
+   * warm-up and golden-set check, a shadow model) cannot slow the line's own threads. On a machine
+   * without {@code /proc/thread-self} or {@code chrt} it stays as it is (the pacing still applies)
+   * and says so once.
+   *
+   * @return true when the thread runs at idle priority now
+   */
+  public static boolean lowerCallingThreadPriority() {
+    String tid;
+    try {
+      tid =
+          java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self"))
+              .getFileName()
+              .toString();
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      warnOnce("no /proc/thread-self: " + e.getMessage());
+      return false;
+    }
+    try {
+      Process p =
+          new ProcessBuilder("chrt", "--idle", "--pid", "0", tid).redirectErrorStream(true).start();
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        warnOnce("chrt did not finish in 5 s");
+        return false;
+      }
+      if (p.exitValue() != 0) {
+        warnOnce("chrt --idle failed (" + p.exitValue() + "): " + out.strip());
+        return false;
+      }
+      return true;
+    } catch (java.io.IOException e) {
+      warnOnce("chrt is not available (util-linux): " + e.getMessage());
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static final java.util.concurrent.atomic.AtomicBoolean WARNED =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  private static void warnOnce(String why) {
+    if (WARNED.compareAndSet(false, true)) {
+      System.getLogger(Pacer.class.getName())
+          .log(
+              System.Logger.Level.WARNING,
+              "model work beside the line keeps normal priority ("
+                  + why
+                  + "); only the duty cycle and idle waits protect the line's latency");
+    }
+  }
+
   /** Sleeps so that {@code busyNs} of work is {@code dutyCycle} of the time (no-op at 1). */
   public void rest(long busyNs) {
     if (dutyCycle < 1.0 && busyNs > 0) {

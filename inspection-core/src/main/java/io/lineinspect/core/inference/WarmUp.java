@@ -20,7 +20,10 @@ public final class WarmUp {
   /**
    * @param floats model-input floats per frame ({@link InferenceBackend#inputFloats()}, > 0)
    * @param pacer waits for an idle line before each call and rests after it
-   * @return {@code ns[n]} = median time of a batch of n (index 0 unused)
+   * @return {@code ns[n]} = time of a batch of n (index 0 unused): the median of the three timed
+   *     runs at full speed; beside a running line ({@code pacer} not {@link Pacer#FULL_SPEED}) the
+   *     fastest, the run least slowed by the line's own work sharing the cores (seeding the batcher
+   *     with contended times would make it fail frames safe for time it does not need)
    * @throws Exception what the session throws: a model that fails here must not be served
    */
   public static long[] measure(
@@ -43,7 +46,7 @@ public final class WarmUp {
         }
         if (sweep == 1) {
           Arrays.sort(runs);
-          ns[n] = runs[1];
+          ns[n] = pacer == Pacer.FULL_SPEED ? runs[1] : runs[0];
         }
       }
     }

@@ -108,6 +108,7 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
   private final ShadowConfig config;
   private final Path dir;
   private final InferenceBackend backend;
+  private final int threads;
   private final ModelInfo candidate;
   private final BooleanSupplier lineIdle;
   private final BlockingQueue<Slot> free;
@@ -144,6 +145,21 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
   public ShadowRunner(
       ShadowConfig config, Path dir, InferenceBackend candidate, BooleanSupplier lineIdle)
       throws IOException {
+    this(config, dir, candidate, lineIdle, 0);
+  }
+
+  /**
+   * @param threads native threads of the shadow model's inference ({@link
+   *     InferenceBackend#limitCallingThread}), 0 to leave the backend's default
+   */
+  public ShadowRunner(
+      ShadowConfig config,
+      Path dir,
+      InferenceBackend candidate,
+      BooleanSupplier lineIdle,
+      int threads)
+      throws IOException {
+    this.threads = threads;
     this.config = config;
     this.dir = dir;
     this.backend = candidate;
@@ -231,8 +247,12 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
   }
 
   private void run() {
+    Pacer.lowerCallingThreadPriority();
     ImageJudge judge;
     try {
+      if (threads > 0) {
+        backend.limitCallingThread(threads);
+      }
       // Idle-waiting is done here (a sample the line leaves no room for is skipped, not delayed);
       // the judge only rests after each image.
       judge = new ImageJudge(backend, new Pacer(config.dutyCycle(), () -> true, 0));

@@ -1,0 +1,80 @@
+package io.lineinspect.app;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code inspect serve} in a child JVM, for tests that must not share a JVM (heap, GC pauses, a
+ * kill) with the cameras or load generator driving it. Its output is read and dropped, or appended
+ * to the file named by the environment variable {@code SERVICE_PROCESS_LOG} (for debugging).
+ */
+final class ServiceProcess {
+  private ServiceProcess() {}
+
+  /** A TCP port free right now on loopback. */
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts the service and returns once it printed {@code ready:} (fails the test after 60 s). */
+  static Process start(Path config) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dinspect.home=" + Path.of("..").toAbsolutePath().normalize(),
+                "io.lineinspect.app.InspectCommand",
+                "serve",
+                "--config",
+                config.toString(),
+                "--status-every",
+                "0")
+            .redirectErrorStream(true)
+            .start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    String line;
+    StringBuilder seen = new StringBuilder();
+    while (System.nanoTime() < until && (line = out.readLine()) != null) {
+      seen.append(line).append('\n');
+      if (line.startsWith("ready:")) {
+        Thread drain =
+            new Thread(
+                () -> {
+                  try {
+                    String l;
+                    while ((l = out.readLine()) != null) {
+                      if (System.getenv("SERVICE_PROCESS_LOG") != null) {
+                        java.nio.file.Files.writeString(
+                            Path.of(System.getenv("SERVICE_PROCESS_LOG")),
+                            l + "\n",
+                            java.nio.file.StandardOpenOption.CREATE,
+                            java.nio.file.StandardOpenOption.APPEND);
+                      }
+                    }
+                  } catch (IOException e) {
+                    // process gone
+                  }
+                });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+      }
+    }
+    p.destroyForcibly();
+    fail("service did not become ready:\n" + seen);
+    return null;
+  }
+}
