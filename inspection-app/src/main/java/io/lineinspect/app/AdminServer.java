@@ -135,36 +135,22 @@ final class AdminServer implements AutoCloseable {
         case "GET /models", "GET /models/" -> json(ex, 200, listing(lifecycle));
         case "GET /models/status" -> json(ex, 200, lifecycle.status());
         case "POST /models/activate" -> {
-          JsonNode body = body(ex);
-          if (body == null) {
-            return;
+          String[] nv = nameAndVersion(ex);
+          if (nv != null) {
+            ModelLifecycle.Result r = lifecycle.activate(nv[0], nv[1]);
+            json(ex, r.outcome().httpStatus, r);
           }
-          String name = text(body, "name");
-          String version = text(body, "version");
-          if (name == null || version == null) {
-            json(ex, 400, error("the body must be {\"name\": \"…\", \"version\": \"…\"}"));
-            return;
-          }
-          ModelLifecycle.Result r = lifecycle.activate(name, version);
-          json(ex, r.outcome().httpStatus, r);
         }
         case "POST /models/rollback" -> {
           ModelLifecycle.Result r = lifecycle.rollback();
           json(ex, r.outcome().httpStatus, r);
         }
         case "POST /models/shadow" -> {
-          JsonNode body = body(ex);
-          if (body == null) {
-            return;
+          String[] nv = nameAndVersion(ex);
+          if (nv != null) {
+            ModelLifecycle.Result r = lifecycle.startShadow(nv[0], nv[1]);
+            json(ex, r.outcome().httpStatus, r);
           }
-          String name = text(body, "name");
-          String version = text(body, "version");
-          if (name == null || version == null) {
-            json(ex, 400, error("the body must be {\"name\": \"…\", \"version\": \"…\"}"));
-            return;
-          }
-          ModelLifecycle.Result r = lifecycle.startShadow(name, version);
-          json(ex, r.outcome().httpStatus, r);
         }
         case "DELETE /models/shadow" -> {
           ModelLifecycle.Result r = lifecycle.stopShadow();
@@ -195,6 +181,21 @@ final class AdminServer implements AutoCloseable {
       m.put("registry", error(e.getMessage()));
     }
     return m;
+  }
+
+  /** {@code {"name": …, "version": …}} from the body, or null after answering 400. */
+  private static String[] nameAndVersion(HttpExchange ex) throws IOException {
+    JsonNode body = body(ex);
+    if (body == null) {
+      return null;
+    }
+    String name = text(body, "name");
+    String version = text(body, "version");
+    if (name == null || version == null) {
+      json(ex, 400, error("the body must be {\"name\": \"…\", \"version\": \"…\"}"));
+      return null;
+    }
+    return new String[] {name, version};
   }
 
   private static String text(JsonNode body, String field) {

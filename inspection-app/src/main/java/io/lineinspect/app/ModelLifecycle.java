@@ -219,23 +219,15 @@ final class ModelLifecycle implements AutoCloseable {
     Consumer<String> progress = progress(steps);
     try {
       if (loader == null) {
-        return result(
-            Outcome.FAILED,
-            "inference.backend is not djl: models from the registry cannot be served",
-            steps,
-            null);
+        return notDjl(steps);
       }
-      Path manifest;
       ModelRegistry.Version v;
       try {
-        manifest = registry.manifest(name, version);
-        v = ModelRegistry.inspect(name, version, manifest);
+        v = servable(name, version);
       } catch (ModelException e) {
         return invalid(e.getMessage(), steps);
       }
-      if (v.problem() != null) {
-        return invalid(v.problem(), steps);
-      }
+      Path manifest = v.manifest();
       if (served.entry != null
           && served.entry.id().equals(v.id())
           && served.entry.sha256().equalsIgnoreCase(v.sha256())) {
@@ -364,23 +356,15 @@ final class ModelLifecycle implements AutoCloseable {
         progress.accept(target.id() + " is still loaded and warm");
       } else {
         if (loader == null) {
-          return result(
-              Outcome.FAILED,
-              "inference.backend is not djl: models from the registry cannot be served",
-              steps,
-              null);
+          return notDjl(steps);
         }
-        Path manifest;
         ModelRegistry.Version v;
         try {
-          manifest = registry.manifest(target.name(), target.version());
-          v = ModelRegistry.inspect(target.name(), target.version(), manifest);
+          v = servable(target.name(), target.version());
         } catch (ModelException e) {
           return invalid(e.getMessage(), steps);
         }
-        if (v.problem() != null) {
-          return invalid(v.problem(), steps);
-        }
+        Path manifest = v.manifest();
         if (!target.sha256().equalsIgnoreCase(v.sha256())) {
           return invalid(
               manifest
@@ -574,6 +558,29 @@ final class ModelLifecycle implements AutoCloseable {
     };
   }
 
+  /**
+   * {@code name@version} from the registry, checked without loading (manifest, SHA-256, directory
+   * names).
+   *
+   * @throws ModelException naming what is wrong
+   */
+  private ModelRegistry.Version servable(String name, String version) {
+    ModelRegistry.Version v =
+        ModelRegistry.inspect(name, version, registry.manifest(name, version));
+    if (v.problem() != null) {
+      throw new ModelException(v.problem());
+    }
+    return v;
+  }
+
+  private Result notDjl(List<String> steps) {
+    return result(
+        Outcome.FAILED,
+        "inference.backend is not djl: models from the registry cannot be served",
+        steps,
+        null);
+  }
+
   private Result invalid(String message, List<String> steps) {
     refusals.incrementAndGet();
     return result(Outcome.INVALID, message + "; " + servedId() + " stays", steps, null);
@@ -686,23 +693,15 @@ final class ModelLifecycle implements AutoCloseable {
     Consumer<String> progress = progress(steps);
     try {
       if (loader == null) {
-        return result(
-            Outcome.FAILED,
-            "inference.backend is not djl: models from the registry cannot be served",
-            steps,
-            null);
+        return notDjl(steps);
       }
-      Path manifest;
       ModelRegistry.Version v;
       try {
-        manifest = registry.manifest(name, version);
-        v = ModelRegistry.inspect(name, version, manifest);
+        v = servable(name, version);
       } catch (ModelException e) {
         return invalid(e.getMessage(), steps);
       }
-      if (v.problem() != null) {
-        return invalid(v.problem(), steps);
-      }
+      Path manifest = v.manifest();
       if (shadow != null) {
         progress.accept(
             "stopping the shadow model " + shadow.candidate().id() + ": " + stopShadowLocked());
