@@ -412,7 +412,13 @@ class ModelLifecycleTest {
         long rx = r.path("receivedUs").asLong();
         if (rx >= swapStartUs - budgetUs && rx <= swapEndUs + budgetUs) {
           lateDuringSwap.add(
-              r.path("cam").asText() + "#" + r.path("frame").asText() + " " + reason);
+              r.path("cam").asText()
+                  + "#"
+                  + r.path("frame").asText()
+                  + " "
+                  + reason
+                  + " stages reached (us) "
+                  + r.path("stagesUs"));
         }
       }
     }

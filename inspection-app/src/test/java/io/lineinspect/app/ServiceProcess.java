@@ -8,12 +8,15 @@ import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * {@code inspect serve} in a child JVM, for tests that must not share a JVM (heap, GC pauses, a
  * kill) with the cameras or load generator driving it. Its output is read and dropped, or appended
- * to the file named by the environment variable {@code SERVICE_PROCESS_LOG} (for debugging).
+ * to the file named by the environment variable {@code SERVICE_PROCESS_LOG}; {@code
+ * SERVICE_PROCESS_JVM_OPTS} adds JVM options (both for debugging).
  */
 final class ServiceProcess {
   private ServiceProcess() {}
@@ -27,21 +30,25 @@ final class ServiceProcess {
 
   /** Starts the service and returns once it printed {@code ready:} (fails the test after 60 s). */
   static Process start(Path config) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Dinspect.home=" + Path.of("..").toAbsolutePath().normalize(),
-                "io.lineinspect.app.InspectCommand",
-                "serve",
-                "--config",
-                config.toString(),
-                "--status-every",
-                "0")
-            .redirectErrorStream(true)
-            .start();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    String extra = System.getenv("SERVICE_PROCESS_JVM_OPTS"); // e.g. -Xlog:safepoint, to debug
+    if (extra != null && !extra.isBlank()) {
+      cmd.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            "-Dinspect.home=" + Path.of("..").toAbsolutePath().normalize(),
+            "io.lineinspect.app.InspectCommand",
+            "serve",
+            "--config",
+            config.toString(),
+            "--status-every",
+            "0"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

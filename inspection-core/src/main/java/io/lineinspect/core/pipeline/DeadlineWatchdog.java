@@ -94,6 +94,8 @@ final class DeadlineWatchdog implements Runnable {
                 ReasonCode.DEADLINE,
                 null,
                 now);
+        verdict.stagesReached(
+            e.preprocessStartNs(), e.preprocessedNs(), e.inferStartNs(), e.inferEndNs());
         source.deliverAndFlush(e.arrival(), verdict, listener, now);
         metrics.onWatchdogVerdict();
         sent++;

@@ -87,6 +87,20 @@ final class VerdictRecord implements VerdictView {
     return this;
   }
 
+  /**
+   * The stages a frame got through before the watchdog decided it (0 = not reached): the audit then
+   * shows where it was when its deadline came. Read without synchronisation from the stages' own
+   * stamps, which is good enough for a diagnostic.
+   */
+  VerdictRecord stagesReached(
+      long preprocessStartNs, long preprocessedNs, long inferStartNs, long inferEndNs) {
+    this.preprocessStartNs = preprocessStartNs;
+    this.preprocessedNs = preprocessedNs;
+    this.inferStartNs = inferStartNs;
+    this.inferEndNs = inferEndNs;
+    return this;
+  }
+
   void setEmittedNs(long ns) {
     emittedNs = ns;
   }
