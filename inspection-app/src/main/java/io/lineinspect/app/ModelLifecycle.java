@@ -57,6 +57,8 @@ final class ModelLifecycle implements AutoCloseable {
     ACTIVATED(200),
     /** The requested version was already served: nothing changed. */
     UNCHANGED(200),
+    /** A shadow model was started or stopped. */
+    DONE(200),
     /** The candidate loaded but failed the golden-set gate; the served model stays. */
     REFUSED(409),
     /** The candidate is unusable (not in the registry, manifest, checksum, shape, input); stays. */
@@ -599,7 +601,7 @@ final class ModelLifecycle implements AutoCloseable {
     Result r = new Result(outcome, message, servedId(), List.copyOf(steps), gate);
     last = r;
     LOG.log(
-        outcome == Outcome.ACTIVATED || outcome == Outcome.UNCHANGED ? Level.INFO : Level.WARNING,
+        outcome.httpStatus == 200 ? Level.INFO : Level.WARNING,
         "models: " + outcome + ": " + message);
     return r;
   }
@@ -724,13 +726,13 @@ final class ModelLifecycle implements AutoCloseable {
       shadowBackend = candidate;
       shadowTap.target = shadow;
       return result(
-          Outcome.ACTIVATED,
+          Outcome.DONE,
           v.id()
               + " runs in shadow of "
               + servedId()
               + " on every "
               + config.shadow().sampleEvery()
-              + ". judged frame; disagreements go to "
+              + "th frame it judges (by frame number); disagreements go to "
               + dir,
           steps,
           null);
@@ -750,8 +752,7 @@ final class ModelLifecycle implements AutoCloseable {
       }
       String id = shadow.candidate().id();
       String counts = stopShadowLocked();
-      return result(
-          Outcome.ACTIVATED, "shadow model " + id + " stopped: " + counts, List.of(), null);
+      return result(Outcome.DONE, "shadow model " + id + " stopped: " + counts, List.of(), null);
     } finally {
       busy.unlock();
     }

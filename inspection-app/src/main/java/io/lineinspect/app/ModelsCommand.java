@@ -358,7 +358,7 @@ final class ModelsCommand implements Runnable {
     System.out.println(outcome + ": " + b.path("message").asText());
     System.out.println("served now: " + b.path("served").asText());
     return switch (outcome) {
-      case "ACTIVATED", "UNCHANGED" -> 0;
+      case "ACTIVATED", "UNCHANGED", "DONE" -> 0;
       case "REFUSED", "INVALID" -> REFUSED;
       default -> 1;
     };
