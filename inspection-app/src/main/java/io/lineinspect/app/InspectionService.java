@@ -299,6 +299,7 @@ public final class InspectionService implements AutoCloseable {
     if (admin != null) {
       admin.stopping();
     }
+    models.stopping();
     server.close();
     pipeline.close();
     models.close();

@@ -255,6 +255,8 @@ final class ModelLifecycle implements AutoCloseable {
         try {
           session = candidate.newSession();
           timings = warmUp(session, candidate);
+        } catch (java.util.concurrent.CancellationException e) {
+          throw e;
         } catch (Exception | LinkageError e) {
           return invalid(v.id() + " fails during warm-up: " + e, steps);
         }
@@ -395,6 +397,9 @@ final class ModelLifecycle implements AutoCloseable {
           next = new Loaded(backend, target, warmUp(session, backend));
         } catch (Exception | LinkageError e) {
           backend.close();
+          if (e instanceof java.util.concurrent.CancellationException c) {
+            throw c;
+          }
           return invalid(target.id() + " fails during warm-up: " + e, steps);
         }
         loadedHere = true;
@@ -435,6 +440,13 @@ final class ModelLifecycle implements AutoCloseable {
       }
       return worker.submit(op::get).get();
     } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof java.util.concurrent.CancellationException) {
+        return result(
+            Outcome.FAILED,
+            "the service is stopping: the operation was abandoned; " + servedId() + " stays",
+            List.of(),
+            null);
+      }
       LOG.log(Level.ERROR, "models: operation failed", e.getCause());
       return result(
           Outcome.FAILED,
@@ -816,9 +828,19 @@ final class ModelLifecycle implements AutoCloseable {
     return refusals.get();
   }
 
+  /**
+   * A running operation stops at its next step (one inference call at most) and fails; the served
+   * model stays. Called first when the service stops, so that a candidate's work does not compete
+   * with the drain.
+   */
+  void stopping() {
+    pacer.cancel();
+  }
+
   /** Closes every model this lifecycle holds. Called after the pipeline has stopped. */
   @Override
   public void close() {
+    stopping();
     busy.lock();
     try {
       if (closed) {

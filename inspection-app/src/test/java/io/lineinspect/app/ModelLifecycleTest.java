@@ -268,6 +268,41 @@ class ModelLifecycleTest {
   }
 
   @Test
+  void shouldAbandonARunningActivationWhenTheServiceStops() throws Exception {
+    InspectionService s = new InspectionService(config(""), Path.of(".."));
+    s.start();
+    java.util.concurrent.atomic.AtomicReference<Object> outcome =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread client =
+        new Thread(
+            () -> {
+              try {
+                outcome.set(activate(s, "2").body().path("message").asText());
+              } catch (Exception e) {
+                outcome.set(e); // the admin endpoint may close before it answers
+              }
+            });
+    client.start();
+    long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!call(s, "GET", "/models/status", null, TOKEN)
+        .body()
+        .path("operation")
+        .asText()
+        .startsWith("warming up")) {
+      assertTrue(System.nanoTime() < until, "the activation reached its warm-up");
+      Thread.sleep(20);
+    }
+    long t0 = System.nanoTime();
+    s.close();
+    long closeMs = (System.nanoTime() - t0) / 1_000_000;
+    client.join(10_000);
+    assertTrue(closeMs < 5_000, "stopping waited " + closeMs + " ms for the activation");
+    Object o = outcome.get();
+    assertTrue(o instanceof Exception || String.valueOf(o).contains("stopping"), String.valueOf(o));
+    assertFalse(Files.exists(run.resolve("state.json")), "nothing was activated");
+  }
+
+  @Test
   void shouldRecordShadowDisagreementsWithoutChangingAnyLiveVerdict() throws Exception {
     Map<String, String> control = new HashMap<>();
     Map<String, String> shadowed = new HashMap<>();

@@ -1,5 +1,6 @@
 package io.lineinspect.core.inference;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
@@ -19,6 +20,7 @@ public final class Pacer {
   private final double dutyCycle;
   private final BooleanSupplier lineIdle;
   private final long maxWaitNs;
+  private volatile boolean cancelled;
 
   /**
    * @param dutyCycle share of wall time spent working, in (0, 1]
@@ -36,11 +38,27 @@ public final class Pacer {
   }
 
   /**
+   * From now on {@link #awaitIdle()} and {@link #rest(long)} throw {@link CancellationException}:
+   * work paced by this pacer stops at its next step (the service is stopping).
+   */
+  public void cancel() {
+    cancelled = true;
+  }
+
+  private void checkCancelled() {
+    if (cancelled) {
+      throw new CancellationException("cancelled: the service is stopping");
+    }
+  }
+
+  /**
    * Waits until the line is idle or {@code maxWaitNs} has passed.
    *
    * @return true when the line was idle
+   * @throws CancellationException after {@link #cancel()}
    */
   public boolean awaitIdle() {
+    checkCancelled();
     if (lineIdle.getAsBoolean()) {
       return true;
     }
@@ -112,8 +130,13 @@ public final class Pacer {
     }
   }
 
-  /** Sleeps so that {@code busyNs} of work is {@code dutyCycle} of the time (no-op at 1). */
+  /**
+   * Sleeps so that {@code busyNs} of work is {@code dutyCycle} of the time (no-op at 1).
+   *
+   * @throws CancellationException after {@link #cancel()}
+   */
   public void rest(long busyNs) {
+    checkCancelled();
     if (dutyCycle < 1.0 && busyNs > 0) {
       LockSupport.parkNanos((long) (busyNs * (1.0 / dutyCycle - 1.0)));
     }
