@@ -86,6 +86,13 @@ public final class ModelSwitch {
     }
     try {
       return p.done.get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      if (pending.compareAndSet(p, null)) {
+        throw e; // withdrawn: the caller still owns the offered session
+      }
+      // Taken: the inference thread uses the session now; the caller must learn that it switched.
+      Thread.currentThread().interrupt();
+      return p.done.join();
     } catch (TimeoutException e) {
       if (pending.compareAndSet(p, null)) {
         throw new TimeoutException(
