@@ -14,7 +14,6 @@ import io.lineinspect.core.metrics.DriftMonitor;
 import io.lineinspect.core.model.GateReport;
 import io.lineinspect.core.model.GoldenGate;
 import io.lineinspect.core.model.GoldenSet;
-import io.lineinspect.core.model.ImageFile;
 import io.lineinspect.core.model.ShadowRunner;
 import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
@@ -271,7 +270,7 @@ final class ModelLifecycle implements AutoCloseable {
             return invalid(e.getMessage(), steps);
           }
         }
-        List<ImageFile> recent;
+        List<Path> recent;
         try {
           recent =
               archiveDir == null

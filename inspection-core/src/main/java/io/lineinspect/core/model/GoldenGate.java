@@ -4,6 +4,8 @@ import io.lineinspect.core.config.ModelGateConfig;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.Pacer;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -26,14 +28,15 @@ public final class GoldenGate {
 
   /**
    * @param golden the candidate's golden set, or null when it ships none
-   * @param recent recent line images (may be empty)
+   * @param recent recent line image files (may be empty), read one at a time; a file that cannot be
+   *     read any more (the archive's quota deleted it) is left out
    * @param progress receives one line per step
    */
   public GateReport check(
       InferenceBackend candidate,
       InferenceBackend served,
       List<GoldenSet.Labelled> golden,
-      List<ImageFile> recent,
+      List<Path> recent,
       Consumer<String> progress) {
     List<String> reasons = new ArrayList<>();
     List<String> examples = new ArrayList<>();
@@ -42,6 +45,7 @@ public final class GoldenGate {
     int falseRejects = 0;
     int unjudged = 0;
     int agreed = 0;
+    int recentTotal = 0;
     String servedId = served == null || served.model() == null ? "none" : served.model().id();
     try (ImageJudge judge = new ImageJudge(candidate, pacer)) {
       if (golden != null) {
@@ -79,7 +83,14 @@ public final class GoldenGate {
                 + servedId
                 + " and the candidate");
         try (ImageJudge live = new ImageJudge(served, pacer)) {
-          for (ImageFile f : recent) {
+          for (Path p : recent) {
+            ImageFile f;
+            try {
+              f = ImageFile.read(p);
+            } catch (IOException e) {
+              continue; // deleted by the archive's quota meanwhile, or torn: not evidence
+            }
+            recentTotal++;
             ImageJudge.Result a = live.judge(f);
             ImageJudge.Result b = judge.judge(f);
             if (a.judged() && b.judged() && a.verdict() == b.verdict()) {
@@ -121,7 +132,6 @@ public final class GoldenGate {
               falseRejects,
               unjudged));
     }
-    int recentTotal = served == null || served.model() == null ? 0 : recent.size();
     if (recentTotal > 0 && (double) agreed / recentTotal < config.minRecentAgreement()) {
       reasons.add(
           String.format(

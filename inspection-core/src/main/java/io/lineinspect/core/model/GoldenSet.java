@@ -86,30 +86,21 @@ public final class GoldenSet {
   }
 
   /**
-   * The newest {@code max} PNG/JPEG images under {@code dir} (the image archive), newest first;
-   * unreadable files are skipped. Empty when the directory does not exist.
+   * The newest {@code max} PNG/JPEG files under {@code dir} (the image archive), newest first;
+   * empty when the directory does not exist. Only the paths: the images are read one at a time
+   * while they are judged, so the gate does not hold megabytes of images on the heap (each young
+   * garbage collection would copy them, a pause the line feels).
    */
-  public static List<ImageFile> recent(Path dir, int max) throws IOException {
+  public static List<Path> recent(Path dir, int max) throws IOException {
     if (max <= 0 || !Files.isDirectory(dir)) {
       return List.of();
     }
-    List<Path> files;
     try (Stream<Path> s = Files.walk(dir)) {
-      files =
-          s.filter(p -> Files.isRegularFile(p) && ImageFile.isImage(p))
-              .sorted(Comparator.comparingLong(GoldenSet::modified).reversed())
-              .limit(max)
-              .toList();
+      return s.filter(p -> Files.isRegularFile(p) && ImageFile.isImage(p))
+          .sorted(Comparator.comparingLong(GoldenSet::modified).reversed())
+          .limit(max)
+          .toList();
     }
-    List<ImageFile> out = new ArrayList<>(files.size());
-    for (Path p : files) {
-      try {
-        out.add(ImageFile.read(p));
-      } catch (IOException e) {
-        // deleted by the archive's quota meanwhile, or a torn file: not evidence either way
-      }
-    }
-    return out;
   }
 
   private static long modified(Path p) {
