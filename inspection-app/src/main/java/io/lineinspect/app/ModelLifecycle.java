@@ -212,12 +212,20 @@ final class ModelLifecycle implements AutoCloseable {
 
   /** Loads, warms up and checks {@code name@version}, then serves it from the next batch on. */
   Result activate(String name, String version) {
-    return exclusive(() -> doActivate(name, version));
+    return exclusive(() -> withServable(name, version, this::doActivate));
   }
 
-  private Result doActivate(String name, String version) {
+  /** What an operation on one registry version does once the version passed its checks. */
+  private interface VersionOperation {
+    Result run(ModelRegistry.Version v, List<String> steps, Consumer<String> progress);
+  }
+
+  /**
+   * Runs {@code op} for {@code name@version} from the registry when the service serves registry
+   * models and the version passes the checks that need no loading; otherwise the refusal.
+   */
+  private Result withServable(String name, String version, VersionOperation op) {
     List<String> steps = new ArrayList<>();
-    Consumer<String> progress = progress(steps);
     try {
       if (loader == null) {
         return notDjl(steps);
@@ -228,97 +236,102 @@ final class ModelLifecycle implements AutoCloseable {
       } catch (ModelException e) {
         return invalid(e.getMessage(), steps);
       }
-      Path manifest = v.manifest();
-      if (served.entry != null
-          && served.entry.id().equals(v.id())
-          && served.entry.sha256().equalsIgnoreCase(v.sha256())) {
-        return result(Outcome.UNCHANGED, v.id() + " is already served", steps, null);
-      }
-      progress.accept("loading " + v.id() + " from " + manifest);
-      InferenceBackend candidate;
-      try {
-        pacer.awaitIdle();
-        candidate = loader.apply(manifest);
-      } catch (RuntimeException e) {
-        return invalid(e.getMessage(), steps);
-      }
-      boolean handedOver = false;
-      InferenceSession session = null;
-      try {
-        String incompatible = incompatibility(candidate);
-        if (incompatible != null) {
-          return invalid(incompatible, steps);
-        }
-        progress.accept("warming up " + v.id() + " beside " + servedId());
-        long[] timings;
-        try {
-          session = candidate.newSession();
-          timings = warmUp(session, candidate);
-        } catch (java.util.concurrent.CancellationException e) {
-          throw e;
-        } catch (Exception | LinkageError e) {
-          return invalid(v.id() + " fails during warm-up: " + e, steps);
-        }
-        progress.accept("warm-up done, batch time (ms) by size: " + describe(timings));
-        List<GoldenSet.Labelled> golden = null;
-        Path goldenFile =
-            candidate instanceof DjlBackend d ? d.manifest().goldenFile(manifest) : null;
-        if (goldenFile != null) {
-          try {
-            golden = GoldenSet.load(goldenFile);
-          } catch (IOException e) {
-            return invalid(e.getMessage(), steps);
-          }
-        }
-        List<Path> recent;
-        try {
-          recent =
-              archiveDir == null
-                  ? List.of()
-                  : GoldenSet.recent(archiveDir, config.gate().recentFrames());
-        } catch (IOException e) {
-          recent = List.of();
-          progress.accept("recent line images not readable (" + e.getMessage() + "): skipped");
-        }
-        GateReport report = gate.check(candidate, served.backend, golden, recent, progress);
-        progress.accept(describe(report));
-        if (!report.passed()) {
-          refusals.incrementAndGet();
-          return result(
-              Outcome.REFUSED,
-              v.id() + " refused by the golden-set gate: " + String.join("; ", report.reasons()),
-              steps,
-              report);
-        }
-        Loaded next =
-            new Loaded(
-                candidate,
-                new ModelState.Entry(v.name(), v.version(), v.sha256(), now(), "activate"),
-                timings);
-        progress.accept("switching between two batches");
-        String error = switchTo(next, session, false);
-        if (error != null) {
-          return result(Outcome.FAILED, error, steps, report);
-        }
-        handedOver = true;
-        return result(
-            Outcome.ACTIVATED,
-            next.entry.id()
-                + " serves from the next batch on (was "
-                + (previous.entry == null ? "no model" : previous.entry.id())
-                + ")",
-            steps,
-            report);
-      } finally {
-        if (!handedOver) {
-          if (session != null) {
-            session.close();
-          }
-          candidate.close();
-        }
-      }
+      return op.run(v, steps, progress(steps));
     } finally {
       step = "idle";
+    }
+  }
+
+  private Result doActivate(
+      ModelRegistry.Version v, List<String> steps, Consumer<String> progress) {
+    Path manifest = v.manifest();
+    if (served.entry != null
+        && served.entry.id().equals(v.id())
+        && served.entry.sha256().equalsIgnoreCase(v.sha256())) {
+      return result(Outcome.UNCHANGED, v.id() + " is already served", steps, null);
+    }
+    progress.accept("loading " + v.id() + " from " + manifest);
+    InferenceBackend candidate;
+    try {
+      pacer.awaitIdle();
+      candidate = loader.apply(manifest);
+    } catch (RuntimeException e) {
+      return invalid(e.getMessage(), steps);
+    }
+    boolean handedOver = false;
+    InferenceSession session = null;
+    try {
+      String incompatible = incompatibility(candidate);
+      if (incompatible != null) {
+        return invalid(incompatible, steps);
+      }
+      progress.accept("warming up " + v.id() + " beside " + servedId());
+      long[] timings;
+      try {
+        session = candidate.newSession();
+        timings = warmUp(session, candidate);
+      } catch (java.util.concurrent.CancellationException e) {
+        throw e;
+      } catch (Exception | LinkageError e) {
+        return invalid(v.id() + " fails during warm-up: " + e, steps);
+      }
+      progress.accept("warm-up done, batch time (ms) by size: " + describe(timings));
+      List<GoldenSet.Labelled> golden = null;
+      Path goldenFile =
+          candidate instanceof DjlBackend d ? d.manifest().goldenFile(manifest) : null;
+      if (goldenFile != null) {
+        try {
+          golden = GoldenSet.load(goldenFile);
+        } catch (IOException e) {
+          return invalid(e.getMessage(), steps);
+        }
+      }
+      List<Path> recent;
+      try {
+        recent =
+            archiveDir == null
+                ? List.of()
+                : GoldenSet.recent(archiveDir, config.gate().recentFrames());
+      } catch (IOException e) {
+        recent = List.of();
+        progress.accept("recent line images not readable (" + e.getMessage() + "): skipped");
+      }
+      GateReport report = gate.check(candidate, served.backend, golden, recent, progress);
+      progress.accept(describe(report));
+      if (!report.passed()) {
+        refusals.incrementAndGet();
+        return result(
+            Outcome.REFUSED,
+            v.id() + " refused by the golden-set gate: " + String.join("; ", report.reasons()),
+            steps,
+            report);
+      }
+      Loaded next =
+          new Loaded(
+              candidate,
+              new ModelState.Entry(v.name(), v.version(), v.sha256(), now(), "activate"),
+              timings);
+      progress.accept("switching between two batches");
+      String error = switchTo(next, session, false);
+      if (error != null) {
+        return result(Outcome.FAILED, error, steps, report);
+      }
+      handedOver = true;
+      return result(
+          Outcome.ACTIVATED,
+          next.entry.id()
+              + " serves from the next batch on (was "
+              + (previous.entry == null ? "no model" : previous.entry.id())
+              + ")",
+          steps,
+          report);
+    } finally {
+      if (!handedOver) {
+        if (session != null) {
+          session.close();
+        }
+        candidate.close();
+      }
     }
   }
 
@@ -698,58 +711,43 @@ final class ModelLifecycle implements AutoCloseable {
    * running is stopped first. Its preprocessing may differ from the served model's.
    */
   Result startShadow(String name, String version) {
-    return exclusive(() -> doStartShadow(name, version));
+    return exclusive(() -> withServable(name, version, this::doStartShadow));
   }
 
-  private Result doStartShadow(String name, String version) {
-    List<String> steps = new ArrayList<>();
-    Consumer<String> progress = progress(steps);
-    try {
-      if (loader == null) {
-        return notDjl(steps);
-      }
-      ModelRegistry.Version v;
-      try {
-        v = servable(name, version);
-      } catch (ModelException e) {
-        return invalid(e.getMessage(), steps);
-      }
-      Path manifest = v.manifest();
-      if (shadow != null) {
-        progress.accept(
-            "stopping the shadow model " + shadow.candidate().id() + ": " + stopShadowLocked());
-      }
-      progress.accept("loading " + v.id() + " from " + manifest);
-      InferenceBackend candidate;
-      try {
-        candidate = loader.apply(manifest);
-      } catch (RuntimeException e) {
-        return invalid(e.getMessage(), steps);
-      }
-      Path dir = shadowRoot.resolve(v.id());
-      try {
-        shadow =
-            new ShadowRunner(config.shadow(), dir, candidate, lineIdle, config.besideThreads());
-      } catch (IOException | RuntimeException e) {
-        candidate.close();
-        return invalid(v.id() + " cannot run as shadow model: " + e.getMessage(), steps);
-      }
-      shadowBackend = candidate;
-      shadowTap.target = shadow;
-      return result(
-          Outcome.DONE,
-          v.id()
-              + " runs in shadow of "
-              + servedId()
-              + " on every "
-              + config.shadow().sampleEvery()
-              + "th frame it judges (by frame number); disagreements go to "
-              + dir,
-          steps,
-          null);
-    } finally {
-      step = "idle";
+  private Result doStartShadow(
+      ModelRegistry.Version v, List<String> steps, Consumer<String> progress) {
+    Path manifest = v.manifest();
+    if (shadow != null) {
+      progress.accept(
+          "stopping the shadow model " + shadow.candidate().id() + ": " + stopShadowLocked());
     }
+    progress.accept("loading " + v.id() + " from " + manifest);
+    InferenceBackend candidate;
+    try {
+      candidate = loader.apply(manifest);
+    } catch (RuntimeException e) {
+      return invalid(e.getMessage(), steps);
+    }
+    Path dir = shadowRoot.resolve(v.id());
+    try {
+      shadow = new ShadowRunner(config.shadow(), dir, candidate, lineIdle, config.besideThreads());
+    } catch (IOException | RuntimeException e) {
+      candidate.close();
+      return invalid(v.id() + " cannot run as shadow model: " + e.getMessage(), steps);
+    }
+    shadowBackend = candidate;
+    shadowTap.target = shadow;
+    return result(
+        Outcome.DONE,
+        v.id()
+            + " runs in shadow of "
+            + servedId()
+            + " on every "
+            + config.shadow().sampleEvery()
+            + "th frame it judges (by frame number); disagreements go to "
+            + dir,
+        steps,
+        null);
   }
 
   /** Stops the shadow model; the result's message has its final counts. */
