@@ -13,8 +13,16 @@ public final class Decider {
     this.failSafeVerdict = failSafeVerdict;
   }
 
-  /** The verdict for a frame the model scored: FAIL at or above the model's threshold. */
+  /**
+   * The verdict for a frame the model scored: FAIL at or above the model's threshold. A score that
+   * is not {@link ScoreCheck#usable} (NaN, infinite, outside [0, 1]) is never a PASS: callers fail
+   * such frames safe INFERENCE_ERROR before they get here; this guard only makes a missed check
+   * reject rather than pass.
+   */
   public Verdict judge(float score, ModelInfo model) {
+    if (!ScoreCheck.usable(score)) {
+      return Verdict.FAIL;
+    }
     return score >= model.threshold() ? Verdict.FAIL : Verdict.PASS;
   }
 

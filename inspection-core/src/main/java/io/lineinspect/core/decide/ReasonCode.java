@@ -17,7 +17,12 @@ public enum ReasonCode {
   /** No model was loaded when the frame was due. */
   NO_MODEL(4),
   /** The payload could not be turned into an image (wrong size, unknown format, undecodable). */
-  BAD_IMAGE(5);
+  BAD_IMAGE(5),
+  /**
+   * The image decoded but is not fit to be judged: blank, saturated, uniform, covered or out of
+   * focus (a lens cap, a dead light, a smeared lens). Judging it would be judging nothing.
+   */
+  UNFIT_IMAGE(6);
 
   private static final ReasonCode[] VALUES = values();
 
