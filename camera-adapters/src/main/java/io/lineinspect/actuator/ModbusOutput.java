@@ -357,6 +357,12 @@ public final class ModbusOutput implements ActuatorOutput {
     }
   }
 
+  /** Sets the alarm coil, like a missed reject does; written again on every call. */
+  @Override
+  public void healthAlarm(String problem) {
+    alarm(null, problem);
+  }
+
   private void writeAlarm() {
     ModbusTcpClient c = client;
     if (c == null) {

@@ -10,6 +10,8 @@ import io.lineinspect.core.config.ConfigException;
 import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.health.HealthMonitor;
+import io.lineinspect.core.health.StageHealth;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
@@ -44,6 +46,7 @@ public final class InspectionService implements AutoCloseable {
   private boolean closed;
   private volatile boolean ready;
   private AdminServer admin;
+  private final HealthMonitor healthMonitor;
 
   /**
    * @param config the validated configuration
@@ -92,6 +95,17 @@ public final class InspectionService implements AutoCloseable {
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
+    StageHealth health = pipeline.health();
+    if (rejects != null) {
+      health.add(rejects.stage());
+    }
+    if (audit != null) {
+      health.add(audit.stage());
+    }
+    if (archive != null) {
+      health.add(archive.stage());
+    }
+    this.healthMonitor = new HealthMonitor(health, rejects);
     this.models =
         new ModelLifecycle(
             config.models(),
@@ -229,6 +243,7 @@ public final class InspectionService implements AutoCloseable {
       }
     }
     pipeline.start();
+    healthMonitor.start();
     port = server.start();
     ready = true;
     return port;
@@ -299,6 +314,7 @@ public final class InspectionService implements AutoCloseable {
     if (admin != null) {
       admin.stopping();
     }
+    healthMonitor.close();
     models.stopping();
     server.close();
     pipeline.close();
@@ -315,6 +331,11 @@ public final class InspectionService implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
+  }
+
+  /** The health of every stage and condition (what {@code /health} reports). */
+  public StageHealth health() {
+    return pipeline.health();
   }
 
   /** True once the model is warmed up and cameras are accepted, until the service stops. */

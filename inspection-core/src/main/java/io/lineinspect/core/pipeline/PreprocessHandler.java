@@ -2,10 +2,10 @@ package io.lineinspect.core.pipeline;
 
 import com.lmax.disruptor.EventHandler;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.time.NanoClock;
-import java.lang.System.Logger.Level;
 
 /**
  * Preprocess worker {@code id} of {@code count}: takes the ring entries whose sequence modulo
@@ -16,25 +16,31 @@ import java.lang.System.Logger.Level;
  * <p>Owned by its thread ({@code preprocess-<id>}); the {@link Preprocessor} is created on it.
  */
 final class PreprocessHandler implements EventHandler<FrameEvent> {
-  private static final System.Logger LOG = System.getLogger(PreprocessHandler.class.getName());
 
   private final int id;
   private final int count;
   private final InferenceBackend backend;
   private final NanoClock clock;
+  private final Stage stage;
   private Preprocessor preprocessor;
-  private long failures;
 
-  PreprocessHandler(int id, int count, InferenceBackend backend, NanoClock clock) {
+  PreprocessHandler(int id, int count, InferenceBackend backend, NanoClock clock, Stage stage) {
     this.id = id;
     this.count = count;
     this.backend = backend;
     this.clock = clock;
+    this.stage = stage;
   }
 
   @Override
   public void onStart() {
+    stage.started();
     preprocessor = backend.newPreprocessor();
+  }
+
+  @Override
+  public void onTimeout(long sequence) {
+    stage.beat(); // the wait strategy times out every 200 us while idle: alive, nothing to do
   }
 
   @Override
@@ -46,6 +52,7 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
 
   @Override
   public void onEvent(FrameEvent event, long sequence, boolean endOfBatch) {
+    stage.beat();
     if (sequence % count != id || event.settled()) {
       return;
     }
@@ -57,11 +64,9 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
     }
     try {
       preprocessor.preprocess(event);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       // A preprocessor bug must not kill the worker: the frame fails safe, the stage keeps going.
-      if (failures++ == 0 || Long.bitCount(failures) == 1) {
-        LOG.log(Level.WARNING, "preprocessing failed (" + failures + " so far): " + e, e);
-      }
+      stage.error("preprocessing failed: " + e, e);
       event.rejectBadImage("preprocessing failed: " + e.getClass().getSimpleName());
     }
     event.setPreprocessedNs(clock.nanoTime());
