@@ -118,42 +118,10 @@ class StageIsolationTest {
     start(new ScriptedBackend(8), LONG_BUDGET_NS, null, NanoClock.SYSTEM);
     RecordingSource src = new RecordingSource("cam");
     TestFrame good = new TestFrame();
-    FrameTranslator broken =
-        new FrameTranslator() {
-          @Override
-          public long sequence() {
-            return 3;
-          }
-
-          @Override
-          public long receivedNs() {
-            return System.nanoTime();
-          }
-
-          @Override
-          public long captureTimeUs() {
-            return 0;
-          }
-
-          @Override
-          public boolean hasEncoderCount() {
-            return false;
-          }
-
-          @Override
-          public long encoderCount() {
-            return 0;
-          }
-
-          @Override
-          public void writeTo(FrameEvent event) {
-            event.setFrame(3, 0, false, 0, 1, 1, null, receivedNs());
-            throw new IllegalStateException("translator bug after a partial write");
-          }
-        };
+    TestFrame broken = new TestFrame().throwing(true);
     for (int i = 1; i <= 5; i++) {
       if (i == 3) {
-        pipeline.publish(src, broken);
+        pipeline.publish(src, broken.set(3, System.nanoTime(), 0));
       } else {
         pipeline.publish(src, good.set(i, System.nanoTime(), 0));
       }
@@ -169,8 +137,12 @@ class StageIsolationTest {
     assertEquals(1, pipeline.translatorErrors());
   }
 
-  /** A backend whose session throws an {@link Error} (not an Exception) on chosen batches. */
-  private static final class ErroringBackend implements InferenceBackend {
+  /**
+   * A backend for faults: its session can throw an {@link Error} (not an Exception) on the next
+   * batch, or fail to open; scores are keyed on the payload byte: 1 NaN, 2 +Inf, 3 -1, 4 7, any
+   * other byte / 255.
+   */
+  private static final class FaultyBackend implements InferenceBackend {
     final AtomicBoolean throwNext = new AtomicBoolean();
     final AtomicBoolean sessionFails = new AtomicBoolean();
 
@@ -186,7 +158,10 @@ class StageIsolationTest {
 
     @Override
     public Preprocessor newPreprocessor() {
-      return new ScriptedBackend(8).newPreprocessor();
+      return frame -> {
+        frame.input(1)[0] = frame.payload()[0] & 0xFF;
+        return true;
+      };
     }
 
     @Override
@@ -199,7 +174,16 @@ class StageIsolationTest {
           throw new Error("unexpected error inside the runtime");
         }
         for (int i = 0; i < count; i++) {
-          batch[i].setResult(batch[i].input()[0], "x");
+          int b = (int) batch[i].input()[0];
+          float s =
+              switch (b) {
+                case 1 -> Float.NaN;
+                case 2 -> Float.POSITIVE_INFINITY;
+                case 3 -> -1f;
+                case 4 -> 7f;
+                default -> b / 255f;
+              };
+          batch[i].setResult(s, "x");
         }
       };
     }
@@ -210,7 +194,7 @@ class StageIsolationTest {
 
   @Test
   void shouldKeepJudgingAfterAnUnexpectedErrorOnTheInferenceThread() throws Exception {
-    ErroringBackend backend = new ErroringBackend();
+    FaultyBackend backend = new FaultyBackend();
     start(backend, LONG_BUDGET_NS, null, NanoClock.SYSTEM);
     RecordingSource src = new RecordingSource("cam");
     TestFrame f = new TestFrame();
@@ -264,51 +248,9 @@ class StageIsolationTest {
     backend.release(10);
   }
 
-  /** Scores keyed on the payload byte: 1 NaN, 2 +Inf, 3 -1, 4 7; others byte / 255. */
-  private static final class BadScoreBackend implements InferenceBackend {
-    @Override
-    public ModelInfo model() {
-      return ScriptedBackend.MODEL;
-    }
-
-    @Override
-    public int maxBatch() {
-      return 8;
-    }
-
-    @Override
-    public Preprocessor newPreprocessor() {
-      return frame -> {
-        frame.input(1)[0] = frame.payload()[0] & 0xFF;
-        return true;
-      };
-    }
-
-    @Override
-    public InferenceSession newSession() {
-      return (batch, count) -> {
-        for (int i = 0; i < count; i++) {
-          int b = (int) batch[i].input()[0];
-          float s =
-              switch (b) {
-                case 1 -> Float.NaN;
-                case 2 -> Float.POSITIVE_INFINITY;
-                case 3 -> -1f;
-                case 4 -> 7f;
-                default -> b / 255f;
-              };
-          batch[i].setResult(s, "x");
-        }
-      };
-    }
-
-    @Override
-    public void close() {}
-  }
-
   @Test
   void shouldFailSafeEveryFrameWhoseScoreIsNotAScore() throws Exception {
-    start(new BadScoreBackend(), LONG_BUDGET_NS, null, NanoClock.SYSTEM);
+    start(new FaultyBackend(), LONG_BUDGET_NS, null, NanoClock.SYSTEM);
     RecordingSource src = new RecordingSource("cam");
     TestFrame f = new TestFrame();
     int[] bytes = {0, 1, 2, 200, 3, 4, 10, 255};
@@ -358,7 +300,7 @@ class StageIsolationTest {
 
   @Test
   void shouldNameTheInferenceStageWhenItsSessionCannotBeCreated() throws Exception {
-    ErroringBackend backend = new ErroringBackend();
+    FaultyBackend backend = new FaultyBackend();
     backend.sessionFails.set(true);
     start(backend, LONG_BUDGET_NS, null, NanoClock.SYSTEM);
     await(() -> !pipeline.health().problems().isEmpty(), "a health problem");
