@@ -13,6 +13,7 @@ import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.model.ShadowRunner;
+import io.lineinspect.inference.djl.DjlBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -360,6 +361,15 @@ final class AdminServer implements AutoCloseable {
         "counter",
         "candidate models refused (invalid, or failed the golden-set gate) since start");
     b.append("inspection_model_refusals_total ").append(service.models().refusals()).append('\n');
+    header(
+        b,
+        "inspection_model_output_errors_total",
+        "counter",
+        "frames failed safe INFERENCE_ERROR because the served model's output broke its manifest"
+            + " (NaN, out of range, class values not summing to 1), since that model was loaded");
+    if (model != null && service.servedBackend() instanceof DjlBackend d) {
+      sample(b, "inspection_model_output_errors_total", d.outputErrors(), "model", model.id());
+    }
     ShadowRunner shadow = service.models().shadow();
     header(
         b,
