@@ -361,6 +361,24 @@ final class AdminServer implements AutoCloseable {
         "counter",
         "candidate models refused (invalid, or failed the golden-set gate) since start");
     b.append("inspection_model_refusals_total ").append(service.models().refusals()).append('\n');
+    InspectionService.StartupGate sg = service.startupGate();
+    header(
+        b,
+        "inspection_startup_gate_seconds",
+        "gauge",
+        "how long the model served at start took to judge its golden set before the service was"
+            + " ready (absent when the gate did not run)");
+    if (sg != null) {
+      b.append("inspection_startup_gate_seconds{model=\"")
+          .append(escape(sg.model()))
+          .append("\",correct=\"")
+          .append(sg.correct())
+          .append("\",total=\"")
+          .append(sg.total())
+          .append("\"} ")
+          .append(sg.millis() / 1000.0)
+          .append('\n');
+    }
     header(
         b,
         "inspection_model_output_errors_total",

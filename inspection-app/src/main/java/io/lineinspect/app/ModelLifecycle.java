@@ -639,7 +639,7 @@ final class ModelLifecycle implements AutoCloseable {
     return ns == null ? "not measured" : WarmUp.describe(ns);
   }
 
-  private static String describe(GateReport r) {
+  static String describe(GateReport r) {
     StringBuilder b = new StringBuilder("gate: ");
     if (r.goldenTotal() > 0) {
       b.append(

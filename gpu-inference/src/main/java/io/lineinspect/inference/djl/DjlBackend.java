@@ -61,6 +61,7 @@ public final class DjlBackend implements InferenceBackend {
   private final Device device;
   private final int maxBatch;
   private final OutputCheck check;
+  private final Path goldenFile;
   private final AtomicLong outputErrors = new AtomicLong();
 
   private DjlBackend(
@@ -68,7 +69,9 @@ public final class DjlBackend implements InferenceBackend {
       ModelInfo info,
       ZooModel<NDList, NDList> model,
       Device device,
-      int maxBatch) {
+      int maxBatch,
+      Path goldenFile) {
+    this.goldenFile = goldenFile;
     this.manifest = manifest;
     this.info = info;
     this.model = model;
@@ -132,8 +135,15 @@ public final class DjlBackend implements InferenceBackend {
     ModelInfo info =
         new ModelInfo(
             manifest.name(), manifest.version(), actual, manifest.threshold().floatValue());
-    DjlBackend backend = new DjlBackend(manifest, info, zoo, device, config.maxBatch());
-    backend.probe(file);
+    DjlBackend backend =
+        new DjlBackend(
+            manifest, info, zoo, device, config.maxBatch(), manifest.goldenFile(manifestPath));
+    try {
+      backend.probe(file);
+    } catch (RuntimeException e) {
+      zoo.close(); // refused: nobody else holds it
+      throw e;
+    }
     LOG.log(
         Level.INFO,
         "model {0} ({1}) on {2}: PyTorch {3}, DJL {4}, intra-op threads {5}, input {6}x{7}x{8}",
@@ -296,6 +306,11 @@ public final class DjlBackend implements InferenceBackend {
 
   public ModelManifest manifest() {
     return manifest;
+  }
+
+  /** The golden set's {@code labels.csv} named by the manifest (absolute), or null. */
+  public Path goldenFile() {
+    return goldenFile;
   }
 
   @Override
