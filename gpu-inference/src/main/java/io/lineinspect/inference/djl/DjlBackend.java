@@ -16,7 +16,7 @@ import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.decide.ReasonCode;
-import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.inference.GuardedBackend;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.Preprocessor;
@@ -50,9 +50,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * on, so nothing is ever downloaded at run time.
  *
  * <p>Threading: one {@link Predictor} per {@link #newSession()} (one per inference thread); native
- * memory of each batch lives in a sub-manager closed right after the batch.
+ * memory of each batch lives in a sub-manager closed right after the batch. {@link #close()} may be
+ * called while sessions are open, even inside a forward pass: the model is closed when the last
+ * session is, after its inference returned ({@link GuardedBackend}).
  */
-public final class DjlBackend implements InferenceBackend {
+public final class DjlBackend extends GuardedBackend {
   private static final System.Logger LOG = System.getLogger(DjlBackend.class.getName());
 
   private final ModelManifest manifest;
@@ -319,12 +321,13 @@ public final class DjlBackend implements InferenceBackend {
   }
 
   @Override
-  public InferenceSession newSession() {
+  protected InferenceSession openSession() {
     return new Session();
   }
 
+  /** Closes the model; by {@link GuardedBackend}, only once no session is open. */
   @Override
-  public void close() {
+  protected void release() {
     model.close();
   }
 
