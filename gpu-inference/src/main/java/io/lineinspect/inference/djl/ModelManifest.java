@@ -170,8 +170,8 @@ public record ModelManifest(
       require(
           path,
           output.sumTolerance() == null
-              || (output.sumTolerance() >= 0 && output.sumTolerance() <= 0.5),
-          "output.sumTolerance must be within 0..0.5");
+              || (output.sumTolerance() > 0 && output.sumTolerance() <= 0.5),
+          "output.sumTolerance must be above 0 and at most 0.5");
       require(path, output.range() == null, "output.range is for ANOMALY_SCORE only");
     } else {
       require(

@@ -46,6 +46,34 @@ class OutputCheckTest {
   }
 
   @Test
+  void shouldValidateTheOutputKeysOfTheManifest(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    String mixed = java.nio.file.Files.readString(FIXTURES.resolve("mixed/manifest.yaml"));
+    String anomaly = java.nio.file.Files.readString(FIXTURES.resolve("anomaly/manifest.yaml"));
+    String[][] cases = {
+      {mixed.replace("threshold:", "  sumTolerance: 0.9\nthreshold:"), "output.sumTolerance must"},
+      {mixed.replace("threshold:", "  sumTolerance: 0\nthreshold:"), "output.sumTolerance must"},
+      {mixed.replace("threshold:", "  range: [0, 1]\nthreshold:"), "output.range is for"},
+      {anomaly.replace("threshold:", "  range: [1, 0]\nthreshold:"), "output.range must be"},
+      {anomaly.replace("threshold:", "  range: [0]\nthreshold:"), "output.range must be"},
+      {anomaly.replace("threshold:", "  sumTolerance: 0.1\nthreshold:"), "output.sumTolerance is"},
+    };
+    for (String[] c : cases) {
+      Path m = dir.resolve("manifest.yaml");
+      java.nio.file.Files.writeString(m, c[0]);
+      ModelException e = assertThrows(ModelException.class, () -> ModelManifest.load(m));
+      assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+    }
+    Path ok = dir.resolve("manifest.yaml");
+    java.nio.file.Files.writeString(
+        ok, mixed.replace("threshold:", "  sumTolerance: 0.05\nthreshold:"));
+    assertEquals(0.05, ModelManifest.load(ok).output().sumToleranceOrDefault());
+    java.nio.file.Files.writeString(ok, anomaly);
+    assertEquals(0.0, ModelManifest.load(ok).output().rangeMin());
+    assertEquals(1.0, ModelManifest.load(ok).output().rangeMax());
+  }
+
+  @Test
   void shouldRefuseAtLoadAModelThatEmitsLogits() {
     ModelException e = assertThrows(ModelException.class, () -> load("logits"));
     String m = e.getMessage();
