@@ -15,6 +15,7 @@ import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.model.ShadowRunner;
+import io.lineinspect.inference.djl.DjlBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -459,6 +460,33 @@ final class AdminServer implements AutoCloseable {
         "counter",
         "candidate models refused (invalid, or failed the golden-set gate) since start");
     b.append("inspection_model_refusals_total ").append(service.models().refusals()).append('\n');
+    InspectionService.StartupGate sg = service.startupGate();
+    header(
+        b,
+        "inspection_startup_gate_seconds",
+        "gauge",
+        "how long the model served at start took to judge its golden set before the service was"
+            + " ready (absent when the gate did not run)");
+    if (sg != null) {
+      b.append("inspection_startup_gate_seconds{model=\"")
+          .append(escape(sg.model()))
+          .append("\",correct=\"")
+          .append(sg.correct())
+          .append("\",total=\"")
+          .append(sg.total())
+          .append("\"} ")
+          .append(sg.millis() / 1000.0)
+          .append('\n');
+    }
+    header(
+        b,
+        "inspection_model_output_errors_total",
+        "counter",
+        "frames failed safe INFERENCE_ERROR because the served model's output broke its manifest"
+            + " (NaN, out of range, class values not summing to 1), since that model was loaded");
+    if (model != null && service.servedBackend() instanceof DjlBackend d) {
+      sample(b, "inspection_model_output_errors_total", d.outputErrors(), "model", model.id());
+    }
     ShadowRunner shadow = service.models().shadow();
     header(
         b,
