@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A listener can fail, the line cannot: faults injected into every part of the line path (a
- * listener, the ring translator, the inference thread, the watchdog, the backend's scores, a stage
- * that hangs or dies, a drain that times out) never cost a frame its verdict or its order, and the
- * stage keeps running — or the pipeline's health names it.
+ * listener, the ring translator, the inference thread, the watchdog, a stage that hangs or dies, a
+ * drain that times out) never cost a frame its verdict or its order, and the stage keeps running —
+ * or the pipeline's health names it.
  */
 class StageIsolationTest {
   private static final long LONG_BUDGET_NS = TimeUnit.SECONDS.toNanos(30);
@@ -139,8 +139,7 @@ class StageIsolationTest {
 
   /**
    * A backend for faults: its session can throw an {@link Error} (not an Exception) on the next
-   * batch, or fail to open; scores are keyed on the payload byte: 1 NaN, 2 +Inf, 3 -1, 4 7, any
-   * other byte / 255.
+   * batch, or fail to open; the score is the payload byte / 255.
    */
   private static final class FaultyBackend implements InferenceBackend {
     final AtomicBoolean throwNext = new AtomicBoolean();
@@ -174,16 +173,7 @@ class StageIsolationTest {
           throw new Error("unexpected error inside the runtime");
         }
         for (int i = 0; i < count; i++) {
-          int b = (int) batch[i].input()[0];
-          float s =
-              switch (b) {
-                case 1 -> Float.NaN;
-                case 2 -> Float.POSITIVE_INFINITY;
-                case 3 -> -1f;
-                case 4 -> 7f;
-                default -> b / 255f;
-              };
-          batch[i].setResult(s, "x");
+          batch[i].setResult(batch[i].input()[0] / 255f, "x");
         }
       };
     }
@@ -246,33 +236,6 @@ class StageIsolationTest {
     assertEquals(ReasonCode.DEADLINE, src.written().get(0).reason());
     assertEquals(3, stage("deadline-watchdog").errors());
     backend.release(10);
-  }
-
-  @Test
-  void shouldFailSafeEveryFrameWhoseScoreIsNotAScore() throws Exception {
-    start(new FaultyBackend(), LONG_BUDGET_NS, null, NanoClock.SYSTEM);
-    RecordingSource src = new RecordingSource("cam");
-    TestFrame f = new TestFrame();
-    int[] bytes = {0, 1, 2, 200, 3, 4, 10, 255};
-    for (int i = 0; i < bytes.length; i++) {
-      pipeline.publish(src, f.set(i + 1, System.nanoTime(), bytes[i]));
-    }
-    await(() -> src.count() == bytes.length, "verdicts");
-    List<RecordingSource.Written> w = src.written();
-    assertInOrder(w, bytes.length);
-    for (int i = 0; i < bytes.length; i++) {
-      boolean bad = bytes[i] >= 1 && bytes[i] <= 4;
-      assertEquals(
-          bad ? ReasonCode.INFERENCE_ERROR : ReasonCode.NONE,
-          w.get(i).reason(),
-          "byte " + bytes[i]);
-      if (bad) {
-        assertEquals(Verdict.FAIL, w.get(i).verdict(), "never PASS on a score that is no score");
-      }
-    }
-    assertEquals(Verdict.PASS, w.get(0).verdict());
-    assertEquals(Verdict.FAIL, w.get(7).verdict());
-    assertEquals(4, pipeline.metrics().invalidScores());
   }
 
   @Test
