@@ -112,12 +112,14 @@ public final class InspectionPipeline implements AutoCloseable {
     SequenceBarrier ingestBarrier = ring.newBarrier();
     int workers = config.preprocessWorkers();
     // preprocessWorkers 0: the inference thread preprocesses each frame as it takes it.
-    PreprocessHandler inline = workers == 0 ? new PreprocessHandler(0, 1, backend, clock) : null;
+    PreprocessHandler inline =
+        workers == 0 ? new PreprocessHandler(0, 1, backend, models, clock) : null;
     Sequence[] preprocessed = new Sequence[workers];
     for (int i = 0; i < workers; i++) {
       BatchEventProcessor<FrameEvent> p =
           new BatchEventProcessorBuilder()
-              .build(ring, ingestBarrier, new PreprocessHandler(i, workers, backend, clock));
+              .build(
+                  ring, ingestBarrier, new PreprocessHandler(i, workers, backend, models, clock));
       preprocessors.add(p);
       preprocessed[i] = p.getSequence();
     }
