@@ -14,6 +14,7 @@ import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
 import io.lineinspect.core.metrics.DriftMonitor;
+import io.lineinspect.core.quality.UnfitAlarm;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
@@ -38,6 +39,7 @@ public final class InspectionService implements AutoCloseable {
   private final AuditLog audit;
   private final ImageArchive archive;
   private final DriftMonitor drift;
+  private final UnfitAlarm unfit;
   private final ModelLifecycle models;
   private final Path home;
   private int port;
@@ -78,6 +80,7 @@ public final class InspectionService implements AutoCloseable {
     this.audit = config.audit().enabled() ? openAudit(config, home) : null;
     this.archive = config.archive().enabled() ? openArchive(config, home) : null;
     this.drift = config.drift().enabled() ? new DriftMonitor(config.drift()) : null;
+    this.unfit = new UnfitAlarm(config.quality());
     if (rejects != null && audit != null) {
       rejects.metrics().onOutcome(audit::rejectOutcome);
     }
@@ -88,7 +91,7 @@ public final class InspectionService implements AutoCloseable {
             TimeUnit.MILLISECONDS.toNanos(config.line().budgetMs()),
             config.line().failSafeVerdict(),
             backend,
-            VerdictListener.all(rejects, audit, archive, drift, shadowTap),
+            VerdictListener.all(rejects, audit, archive, drift, unfit, shadowTap),
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
@@ -263,6 +266,14 @@ public final class InspectionService implements AutoCloseable {
   /** Model activation, rollback and status. */
   ModelLifecycle models() {
     return models;
+  }
+
+  /**
+   * The per-camera unfit-image alarm (always present): {@link UnfitAlarm#activeAlarms()} names the
+   * cameras that keep sending frames that cannot be judged.
+   */
+  public UnfitAlarm unfitAlarm() {
+    return unfit;
   }
 
   /** The drift monitor, or null when disabled. */
