@@ -45,7 +45,8 @@ public final class FrameStats {
   private final int channels;
   private final float offset;
   private final float[] scale;
-  private final int[] cellOfX;
+  private final int cellColumns;
+  private final int[] cellStart;
   private final int[] cellRowOfY;
   private final int[] cellPixels;
   private final double[] cellSum;
@@ -73,9 +74,10 @@ public final class FrameStats {
     this.offset = off;
     int gx = Math.min(GRID, width);
     int gy = Math.min(GRID, height);
-    this.cellOfX = new int[width];
-    for (int x = 0; x < width; x++) {
-      cellOfX[x] = x * gx / width;
+    this.cellColumns = gx;
+    this.cellStart = new int[gx + 1];
+    for (int cx = 0; cx <= gx; cx++) {
+      cellStart[cx] = (cx * width + gx - 1) / gx;
     }
     this.cellRowOfY = new int[height];
     for (int y = 0; y < height; y++) {
@@ -83,8 +85,8 @@ public final class FrameStats {
     }
     this.cellPixels = new int[GRID * GRID];
     for (int y = 0; y < height; y++) {
-      for (int x = 0; x < width; x++) {
-        cellPixels[cellRowOfY[y] + cellOfX[x]]++;
+      for (int cx = 0; cx < gx; cx++) {
+        cellPixels[cellRowOfY[y] + cx] += cellStart[cx + 1] - cellStart[cx];
       }
     }
     this.cellSum = new double[GRID * GRID];
@@ -109,32 +111,38 @@ public final class FrameStats {
     double laplacian = 0;
     for (int y = 0; y < height; y++) {
       float[] row = rows[y % 3];
-      int base = y * width;
+      toGrey(input, y * width, row);
       int cellRow = cellRowOfY[y];
-      for (int x = 0; x < width; x++) {
-        float g = offset;
-        for (int c = 0; c < channels; c++) {
-          g += input[c * plane + base + x] * scale[c];
-        }
-        if (!(g > DARK_LEVEL && g < BRIGHT_LEVEL)) {
-          clipped++;
-          if (!Float.isFinite(g)) {
-            g = 0f;
+      double rowSum = 0;
+      for (int cx = 0; cx < cellColumns; cx++) {
+        float s = 0;
+        float s2 = 0;
+        for (int x = cellStart[cx], end = cellStart[cx + 1]; x < end; x++) {
+          float g = row[x];
+          if (!(g > DARK_LEVEL && g < BRIGHT_LEVEL)) {
+            clipped++;
+            if (!Float.isFinite(g)) {
+              g = 0f;
+              row[x] = 0f;
+            }
           }
+          s += g;
+          s2 += g * g;
         }
-        row[x] = g;
-        sum += g;
-        sumSq += (double) g * g;
-        int cell = cellRow + cellOfX[x];
-        cellSum[cell] += g;
-        cellSumSq[cell] += (double) g * g;
+        cellSum[cellRow + cx] += s;
+        cellSumSq[cellRow + cx] += s2;
+        rowSum += s;
+        sumSq += s2;
       }
+      sum += rowSum;
       if (y >= 2) {
         float[] top = rows[(y - 2) % 3];
         float[] mid = rows[(y - 1) % 3];
+        float lap = 0;
         for (int x = 1; x < width - 1; x++) {
-          laplacian += Math.abs(4 * mid[x] - mid[x - 1] - mid[x + 1] - top[x] - row[x]);
+          lap += Math.abs(4 * mid[x] - mid[x - 1] - mid[x + 1] - top[x] - row[x]);
         }
+        laplacian += lap;
       }
     }
     double n = plane;
@@ -158,6 +166,24 @@ public final class FrameStats {
     flatCellFraction = cells == 0 ? 1 : (double) flat / cells;
     long inner = (long) Math.max(0, width - 2) * Math.max(0, height - 2);
     sharpness = inner == 0 ? 0 : laplacian / inner;
+  }
+
+  /** Row {@code base / width} of the input as grey in pixel/255 units, into {@code row}. */
+  private void toGrey(float[] input, int base, float[] row) {
+    if (channels == 1) {
+      float k = scale[0];
+      for (int x = 0; x < width; x++) {
+        row[x] = offset + input[base + x] * k;
+      }
+      return;
+    }
+    for (int x = 0; x < width; x++) {
+      float g = offset;
+      for (int c = 0; c < channels; c++) {
+        g += input[c * plane + base + x] * scale[c];
+      }
+      row[x] = g;
+    }
   }
 
   /** Mean grey level, 0..1. */
