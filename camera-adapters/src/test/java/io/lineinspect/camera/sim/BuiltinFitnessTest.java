@@ -95,6 +95,28 @@ class BuiltinFitnessTest {
     }
   }
 
+  @Test
+  void shouldNeverRefuseRenderedPartsSmallerThanTheModelInput() throws Exception {
+    // Frames smaller than 128 x 128 used to leave black holes in the builtin's input.
+    for (int[] size : new int[][] {{64, 64}, {160, 120}, {96, 200}}) {
+      PartRenderer renderer = new PartRenderer(size[0], size[1], 99, 0.5);
+      byte[] pixels = new byte[size[0] * size[1]];
+      List<Written> verdicts =
+          FramesThroughPipeline.run(
+              new BuiltinBackend(BuiltinBackendConfig.defaults()),
+              300,
+              size[0],
+              size[1],
+              i -> {
+                renderer.render(pixels, PixelFormat.MONO8);
+                return pixels;
+              });
+      for (Written w : verdicts) {
+        assertEquals(ReasonCode.NONE, w.reason(), size[0] + "x" + size[1] + ": " + w);
+      }
+    }
+  }
+
   /** {@code perFault} defective parts under every fault, through the pipeline. */
   private static Map<Fault, List<Written>> faulted(BuiltinBackend backend, int perFault)
       throws Exception {
