@@ -444,7 +444,8 @@ final class AdminServer implements AutoCloseable {
         .keySet()
         .forEach(
             cam ->
-                sample(b, "inspection_camera_unfit_alarms_total", unfit.raised(cam), "camera", cam));
+                sample(
+                    b, "inspection_camera_unfit_alarms_total", unfit.raised(cam), "camera", cam));
     var drift = service.drift();
     if (drift != null) {
       header(

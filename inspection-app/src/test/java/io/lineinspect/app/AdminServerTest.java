@@ -104,7 +104,8 @@ class AdminServerTest {
         after.contains("inspection_verdicts_total{verdict=\"FAIL\",reason=\"UNFIT_IMAGE\"} 0"),
         after);
     assertTrue(after.contains("# TYPE inspection_camera_unfit_alarm gauge"), after);
-    assertTrue(after.matches("(?s).*inspection_camera_unfit_alarm\\{camera=\"[^\"]+\"\\} 0\n.*"), after);
+    assertTrue(
+        after.matches("(?s).*inspection_camera_unfit_alarm\\{camera=\"[^\"]+\"\\} 0\n.*"), after);
     int closedPort = adminPort;
     boolean refused;
     try {

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The fitness check on the shipped demo model (manifest, OpenCV preprocessing, DJL), through the
  * real pipeline: frames of defective parts that cannot be judged fail safe UNFIT_IMAGE before the
  * model sees them (without the check a tester saw the model score a lens cap 0.689 — FAIL by luck —
- * and pass 12 of 20 half-covered defective parts); rendered parts and the golden set are never refused.
+ * and pass 12 of 20 half-covered defective parts); rendered parts and the golden set are never
+ * refused.
  */
 class DjlFitnessTest {
   private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
