@@ -51,6 +51,9 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
     preprocessor = backend.newPreprocessor();
     InputLayout layout = backend.inputLayout();
     quality = layout == null ? null : new QualityCheck(layout);
+    if (quality != null) {
+      quality.warmUp();
+    }
   }
 
   @Override

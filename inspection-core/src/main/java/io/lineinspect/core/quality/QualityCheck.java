@@ -23,6 +23,24 @@ public final class QualityCheck {
     this.stats = new FrameStats(layout);
   }
 
+  /**
+   * Runs the statistics on a synthetic input until the JIT has compiled them, so the first real
+   * frames do not pay interpreted loops (tens of milliseconds over the first frames, out of their
+   * budget). Called once by the owning thread before it takes frames; allocates one input.
+   */
+  public void warmUp() {
+    float[] input = new float[stats.layout().floats()];
+    java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+    for (int i = 0; i < input.length; i++) {
+      input[i] = (float) r.nextDouble();
+    }
+    for (int i = 0; i < WARM_UP_FRAMES; i++) {
+      stats.compute(input);
+    }
+  }
+
+  private static final int WARM_UP_FRAMES = 300;
+
   /** The statistics of the frame checked last. */
   public FrameStats stats() {
     return stats;
