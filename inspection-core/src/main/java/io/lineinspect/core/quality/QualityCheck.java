@@ -17,6 +17,9 @@ import java.util.Locale;
  * built once). Owned by one thread.
  */
 public final class QualityCheck {
+  /** How every detail of an unfit frame starts. */
+  public static final String PREFIX = "unfit image: ";
+
   private final FrameStats stats;
 
   public QualityCheck(InputLayout layout) {
@@ -101,7 +104,11 @@ public final class QualityCheck {
   }
 
   private static String describe(String what, double value, String op, String key, double limit) {
-    return String.format(
-        Locale.ROOT, "unfit image: %s %.4f %s %s %.4f", what, value, op, key, limit);
+    return String.format(Locale.ROOT, PREFIX + "%s %.4f %s %s %.4f", what, value, op, key, limit);
+  }
+
+  /** True when {@code detail} is that of a frame this check found unfit. */
+  public static boolean isUnfit(String detail) {
+    return detail != null && detail.startsWith(PREFIX);
   }
 }
