@@ -19,8 +19,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The per-frame fitness check ({@link QualityCheck}: brightness, contrast, clipped pixels, flat grid
- * cells, Laplacian sharpness) on a fit frame's model input, per input size and channel count.
+ * The per-frame fitness check ({@link QualityCheck}: brightness, contrast, clipped pixels, flat
+ * grid cells, Laplacian sharpness) on a fit frame's model input, per input size and channel count.
  * {@code baselineSum} reads the same floats once, the floor of any one-pass statistic.
  */
 @State(Scope.Benchmark)
