@@ -552,6 +552,28 @@ final class AdminServer implements AutoCloseable {
       header(b, "inspection_alarms_total", "counter", "alarms raised (missed rejects)");
       b.append("inspection_alarms_total ").append(a.alarms()).append('\n');
     }
+    var unfit = service.unfitAlarm();
+    header(
+        b,
+        "inspection_camera_unfit_alarm",
+        "gauge",
+        "1 while the camera keeps sending frames unfit to judge (quality.alarmAfter in a row)");
+    unfit
+        .alarmStates()
+        .forEach(
+            (cam, on) -> sample(b, "inspection_camera_unfit_alarm", on ? 1 : 0, "camera", cam));
+    header(
+        b,
+        "inspection_camera_unfit_alarms_total",
+        "counter",
+        "times the camera's unfit-image alarm was raised");
+    unfit
+        .alarmStates()
+        .keySet()
+        .forEach(
+            cam ->
+                sample(
+                    b, "inspection_camera_unfit_alarms_total", unfit.raised(cam), "camera", cam));
     var drift = service.drift();
     if (drift != null) {
       header(

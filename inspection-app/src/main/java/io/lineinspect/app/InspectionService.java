@@ -21,6 +21,7 @@ import io.lineinspect.core.model.GateReport;
 import io.lineinspect.core.model.GoldenGate;
 import io.lineinspect.core.model.GoldenSet;
 import io.lineinspect.core.pipeline.InspectionPipeline;
+import io.lineinspect.core.quality.UnfitAlarm;
 import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
 import io.lineinspect.inference.djl.ModelException;
@@ -45,6 +46,7 @@ public final class InspectionService implements AutoCloseable {
   private final AuditLog audit;
   private final ImageArchive archive;
   private final DriftMonitor drift;
+  private final UnfitAlarm unfit;
   private final ModelLifecycle models;
   private final Path home;
   private final Path startupGolden;
@@ -90,6 +92,7 @@ public final class InspectionService implements AutoCloseable {
     this.audit = config.audit().enabled() ? openAudit(config, home) : null;
     this.archive = config.archive().enabled() ? openArchive(config, home) : null;
     this.drift = config.drift().enabled() ? new DriftMonitor(config.drift()) : null;
+    this.unfit = new UnfitAlarm(config.quality());
     if (rejects != null && audit != null) {
       rejects.metrics().onOutcome(audit::rejectOutcome);
     }
@@ -100,7 +103,7 @@ public final class InspectionService implements AutoCloseable {
             TimeUnit.MILLISECONDS.toNanos(config.line().budgetMs()),
             config.line().failSafeVerdict(),
             backend,
-            VerdictListener.all(rejects, audit, archive, drift, shadowTap),
+            VerdictListener.all(rejects, audit, archive, drift, unfit, shadowTap),
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
@@ -114,7 +117,14 @@ public final class InspectionService implements AutoCloseable {
     if (archive != null) {
       health.add(archive.stage());
     }
-    this.healthMonitor = new HealthMonitor(health, rejects);
+    this.healthMonitor =
+        new HealthMonitor(
+            health,
+            rejects,
+            () ->
+                unfit.activeAlarms().stream()
+                    .map(c -> "camera " + c + ": images unfit to judge (lens cap, light, focus?)")
+                    .toList());
     this.models =
         new ModelLifecycle(
             config.models(),
@@ -364,6 +374,14 @@ public final class InspectionService implements AutoCloseable {
   /** Model activation, rollback and status. */
   ModelLifecycle models() {
     return models;
+  }
+
+  /**
+   * The per-camera unfit-image alarm (always present): {@link UnfitAlarm#activeAlarms()} names the
+   * cameras that keep sending frames that cannot be judged.
+   */
+  public UnfitAlarm unfitAlarm() {
+    return unfit;
   }
 
   /** The drift monitor, or null when disabled. */

@@ -30,13 +30,15 @@ import picocli.CommandLine.Parameters;
     name = "models",
     mixinStandardHelpOptions = true,
     description =
-        "Model registry and lifecycle: list, status, activate, rollback (docs/models.md).",
+        "Model registry and lifecycle: list, status, activate, rollback, shadow, quality"
+            + " (docs/models.md).",
     subcommands = {
       ModelsCommand.ListVersions.class,
       ModelsCommand.Status.class,
       ModelsCommand.Activate.class,
       ModelsCommand.Rollback.class,
-      ModelsCommand.Shadow.class
+      ModelsCommand.Shadow.class,
+      QualityCommand.class
     })
 final class ModelsCommand implements Runnable {
   private static final ObjectMapper JSON = new ObjectMapper();

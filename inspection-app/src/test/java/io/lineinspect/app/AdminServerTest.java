@@ -100,6 +100,12 @@ class AdminServerTest {
     assertTrue(after.contains("# TYPE inspection_verdicts_total counter"), after);
     assertTrue(after.contains("inspection_drift_psi{feature=\"brightness\"}"), after);
     assertTrue(after.contains("inspection_drift_alarm 0"), after);
+    assertTrue(
+        after.contains("inspection_verdicts_total{verdict=\"FAIL\",reason=\"UNFIT_IMAGE\"} 0"),
+        after);
+    assertTrue(after.contains("# TYPE inspection_camera_unfit_alarm gauge"), after);
+    assertTrue(
+        after.matches("(?s).*inspection_camera_unfit_alarm\\{camera=\"[^\"]+\"\\} 0\n.*"), after);
     int closedPort = adminPort;
     boolean refused;
     try {

@@ -77,4 +77,28 @@ class ModelsCommandTest {
     Run status = run("status", "--config", yaml.toString(), "--url", "http://127.0.0.1:1");
     assertEquals(1, status.exit());
   }
+
+  @Test
+  void qualityPrintsGoldenSetStatisticsAndPasteableLimitsThatMatchTheShippedManifest()
+      throws Exception {
+    copyDemo("1");
+    Path yaml = tmp.resolve("line.yaml");
+    Files.writeString(
+        yaml, "line: {name: t, budgetMs: 50}\nmodels: {registry: " + tmp.resolve("models") + "}\n");
+    Run r = run("quality", "demo-defects", "1", "--config", yaml.toString());
+    assertEquals(0, r.exit(), r.out());
+    assertTrue(r.out().contains("# 120 images"), r.out());
+    assertTrue(r.out().contains("# refused by the manifest's current limits: 0 of 120"), r.out());
+    String suggested = r.out().substring(r.out().indexOf("\nquality:\n") + 1);
+    String manifest =
+        Files.readString(Path.of("..", "models", "demo-defects", "1", "manifest.yaml"));
+    assertTrue(
+        manifest.contains(suggested),
+        "the shipped manifest carries what the command suggests:\n" + suggested);
+
+    Run builtin = run("quality", "--builtin", "--count", "200");
+    assertEquals(0, builtin.exit(), builtin.out());
+    assertTrue(builtin.out().contains("# refused by the default limits: 0 of 200"), builtin.out());
+    assertTrue(builtin.out().contains("  minSharpness: "), builtin.out());
+  }
 }

@@ -81,8 +81,15 @@ final class TestCamera implements AutoCloseable {
   }
 
   /** A MONO8 frame whose first pixel carries the score the scripted backend will return. */
+  /**
+   * A 16×16 MONO8 frame whose first byte is the score a {@code ScriptedBackend} reads; the rest is
+   * a texture, so the frame is also fit to judge for a real backend's fitness check.
+   */
   void mono8(long seq, int scoreByte) throws IOException {
     byte[] p = new byte[16 * 16];
+    for (int i = 1; i < p.length; i++) {
+      p[i] = (byte) (40 + (i * 37) % 160);
+    }
     p[0] = (byte) scoreByte;
     frame(seq, 16, 16, 1, p);
   }

@@ -18,9 +18,11 @@ import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.inference.GuardedBackend;
 import io.lineinspect.core.inference.InferenceSession;
+import io.lineinspect.core.inference.InputLayout;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.pipeline.FrameEvent;
+import io.lineinspect.core.quality.QualityLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -58,6 +60,7 @@ public final class DjlBackend extends GuardedBackend {
   private static final System.Logger LOG = System.getLogger(DjlBackend.class.getName());
 
   private final ModelManifest manifest;
+  private final InputLayout layout;
   private final ModelInfo info;
   private final ZooModel<NDList, NDList> model;
   private final Device device;
@@ -75,6 +78,7 @@ public final class DjlBackend extends GuardedBackend {
       Path goldenFile) {
     this.goldenFile = goldenFile;
     this.manifest = manifest;
+    this.layout = manifest.inputLayout();
     this.info = info;
     this.model = model;
     this.device = device;
@@ -304,6 +308,26 @@ public final class DjlBackend extends GuardedBackend {
   /** The device the model runs on. */
   public Device device() {
     return device;
+  }
+
+  /**
+   * The preprocessing {@code manifest} describes, without loading its model: for tools that look at
+   * the model input only ({@code inspect models quality}). Owned by the calling thread.
+   */
+  public static Preprocessor preprocessorFor(ModelManifest manifest) {
+    return new OpenCvPreprocessor(manifest.input());
+  }
+
+  /** From the manifest's {@code input}: what {@link OpenCvPreprocessor} writes. */
+  @Override
+  public InputLayout inputLayout() {
+    return layout;
+  }
+
+  /** The manifest's {@code quality} section, or the defaults where it has none. */
+  @Override
+  public QualityLimits qualityLimits() {
+    return manifest.quality();
   }
 
   public ModelManifest manifest() {

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.core.inference.InputLayout;
+import io.lineinspect.core.quality.QualityLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,6 +30,9 @@ import java.util.List;
  * @param threshold defect score at or above which a part FAILs (0..1, required)
  * @param golden optional golden set shipped with the model: a {@code labels.csv} (relative to the
  *     manifest) of pinned images and their labels, checked before the model is served
+ * @param quality optional limits a frame must keep to be judged by this model (fitness check),
+ *     derived from the golden set with {@code inspect models quality}; limits left out (or the
+ *     whole section) get the conservative defaults of {@link QualityLimits}
  */
 @JsonIgnoreProperties({"trainedOn", "testAccuracy"})
 public record ModelManifest(
@@ -37,7 +43,12 @@ public record ModelManifest(
     Input input,
     Output output,
     Double threshold,
-    String golden) {
+    String golden,
+    QualityLimits quality) {
+
+  public ModelManifest {
+    quality = quality == null ? QualityLimits.defaults() : quality;
+  }
 
   /**
    * @param width model input width (required)
@@ -109,6 +120,11 @@ public record ModelManifest(
       throw new ModelException(path + ": model manifest not found");
     } catch (UnrecognizedPropertyException e) {
       throw new ModelException(path + ": unknown key '" + e.getPropertyName() + "'");
+    } catch (ValueInstantiationException e) {
+      if (e.getCause() instanceof QualityLimits.InvalidLimit q) {
+        throw new ModelException(path + ": quality." + q.getMessage());
+      }
+      throw new ModelException(path + ": not a valid manifest: " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw new ModelException(path + ": not a valid manifest: " + e.getOriginalMessage());
     } catch (IOException e) {
@@ -208,6 +224,17 @@ public record ModelManifest(
   /** Values the model returns per frame. */
   public int outputsPerFrame() {
     return output.kind().equals("CLASS_SCORES") ? output.classes().size() : 1;
+  }
+
+  /** The model input as the fitness check reads it back: {@code pixel/255 = x · std + mean}. */
+  public InputLayout inputLayout() {
+    float[] mean = new float[input.channels()];
+    float[] std = new float[input.channels()];
+    for (int c = 0; c < mean.length; c++) {
+      mean[c] = input.mean().get(c).floatValue();
+      std[c] = input.std().get(c).floatValue();
+    }
+    return new InputLayout(input.channels(), input.width(), input.height(), mean, std);
   }
 
   /** Floats of model input per frame. */

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.lineinspect.core.quality.QualityLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -84,6 +85,11 @@ public final class ConfigLoader {
       String p = path((JsonMappingException) e);
       int element = p.lastIndexOf(']');
       return element < 0 ? c.getMessage() : p.substring(0, element + 1) + "." + c.getMessage();
+    }
+    if (e instanceof ValueInstantiationException
+        && e.getCause() instanceof QualityLimits.InvalidLimit q) {
+      // The limits record is shared with model manifests, so it names its keys relative to itself.
+      return path((JsonMappingException) e) + "." + q.getMessage();
     }
     if (e instanceof InvalidTypeIdException t) {
       String id = t.getTypeId();

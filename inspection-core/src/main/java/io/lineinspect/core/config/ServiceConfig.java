@@ -15,7 +15,8 @@ public record ServiceConfig(
     ArchiveConfig archive,
     DriftConfig drift,
     AdminConfig admin,
-    ModelsConfig models) {
+    ModelsConfig models,
+    QualityAlarmConfig quality) {
   public ServiceConfig {
     if (line == null) {
       throw new ConfigException("line: required section is missing");
@@ -33,6 +34,22 @@ public record ServiceConfig(
     drift = drift == null ? DriftConfig.defaults() : drift;
     admin = admin == null ? AdminConfig.defaults() : admin;
     models = models == null ? ModelsConfig.defaults() : models;
+    quality = quality == null ? QualityAlarmConfig.defaults() : quality;
+  }
+
+  /** A configuration with the default unfit-image alarm. */
+  public ServiceConfig(
+      LineConfig line,
+      IngestConfig ingest,
+      PipelineConfig pipeline,
+      InferenceConfig inference,
+      ActuatorsConfig actuators,
+      AuditConfig audit,
+      ArchiveConfig archive,
+      DriftConfig drift,
+      AdminConfig admin,
+      ModelsConfig models) {
+    this(line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, null);
   }
 
   /** No image archive: for tests and benchmarks that assemble a service in code. */
@@ -64,31 +81,33 @@ public record ServiceConfig(
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, other, audit, archive, drift, admin, models);
+        line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models);
+        line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models,
+        quality);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models);
+        line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models);
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models,
+        quality);
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other);
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality);
   }
 
   /**

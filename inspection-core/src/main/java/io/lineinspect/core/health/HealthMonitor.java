@@ -5,13 +5,16 @@ import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * Makes the service's health known to the line, not only to a dashboard: thread {@code
  * health-monitor} reads {@link StageHealth} every {@value #TICK_MS} ms; when the service turns
  * unhealthy it logs every problem (and again when it recovers), and while it stays unhealthy it
  * raises the PLC's alarm coil about once a second ({@link RejectScheduler#healthAlarm}), so an
- * alarm acknowledged at the PLC comes back until the fault is gone.
+ * alarm acknowledged at the PLC comes back until the fault is gone. Line alarms (a camera whose
+ * images stay unfit to judge: a lens cap, a dead light) raise the coil the same way without making
+ * the service unhealthy: the service is fine, the line is not.
  *
  * <p>{@code /health} does not wait for this thread: it reads {@link StageHealth} itself.
  */
@@ -22,13 +25,24 @@ public final class HealthMonitor implements AutoCloseable {
 
   private final StageHealth health;
   private final RejectScheduler rejects;
+  private final Supplier<List<String>> lineAlarms;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile List<String> last = List.of();
 
   public HealthMonitor(StageHealth health, RejectScheduler rejects) {
+    this(health, rejects, List::of);
+  }
+
+  /**
+   * @param rejects where the PLC alarm is raised, or null without actuators
+   * @param lineAlarms line conditions that raise the PLC alarm too, one line each (empty: none)
+   */
+  public HealthMonitor(
+      StageHealth health, RejectScheduler rejects, Supplier<List<String>> lineAlarms) {
     this.health = health;
     this.rejects = rejects;
+    this.lineAlarms = lineAlarms;
     this.thread = new Thread(this::run, "health-monitor");
     thread.setDaemon(true);
   }
@@ -50,10 +64,11 @@ public final class HealthMonitor implements AutoCloseable {
           }
           last = problems;
         }
+        List<String> alarms = problems.isEmpty() ? lineAlarms.get() : problems;
         long now = System.nanoTime();
-        if (!problems.isEmpty() && rejects != null && now - lastAlarmNs - ALARM_EVERY_NS >= 0) {
+        if (!alarms.isEmpty() && rejects != null && now - lastAlarmNs - ALARM_EVERY_NS >= 0) {
           lastAlarmNs = now;
-          rejects.healthAlarm(problems.get(0));
+          rejects.healthAlarm(alarms.get(0));
         }
       } catch (RuntimeException e) {
         LOG.log(Level.ERROR, "health monitor: " + e, e);

@@ -1,5 +1,7 @@
 package io.lineinspect.core.inference;
 
+import io.lineinspect.core.quality.QualityLimits;
+
 /**
  * The seam between the pipeline and a model runtime (DJL/PyTorch, or the built-in heuristic used by
  * tests). A backend hands out one {@link Preprocessor} per preprocess worker and one {@link
@@ -26,6 +28,24 @@ public interface InferenceBackend extends AutoCloseable {
    */
   default int inputFloats() {
     return -1;
+  }
+
+  /**
+   * What the model input a {@link Preprocessor} writes means (channels, size, normalisation), so
+   * the per-frame fitness check ({@code io.lineinspect.core.quality}) can read it back as pixels.
+   * Both production backends declare it; a backend that returns null (test doubles, the no-work
+   * benchmark backend) is not checked for fitness.
+   */
+  default InputLayout inputLayout() {
+    return null;
+  }
+
+  /**
+   * The limits a frame must keep to be judged by this model (outside them: fail-safe UNFIT_IMAGE).
+   * Default: {@link QualityLimits#defaults()}, never "no check".
+   */
+  default QualityLimits qualityLimits() {
+    return QualityLimits.defaults();
   }
 
   /**

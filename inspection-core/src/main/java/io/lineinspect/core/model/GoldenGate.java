@@ -4,6 +4,7 @@ import io.lineinspect.core.config.ModelGateConfig;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.Pacer;
+import io.lineinspect.core.quality.QualityCheck;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,8 +91,13 @@ public final class GoldenGate {
             } catch (IOException e) {
               continue; // deleted by the archive's quota meanwhile, or torn: not evidence
             }
-            recentTotal++;
             ImageJudge.Result a = live.judge(f);
+            if (!a.judged() && QualityCheck.isUnfit(a.problem())) {
+              // The archive keeps fail-safe images too (a lens-cap phase): the served model did not
+              // judge this one either, so it is no evidence for or against the candidate.
+              continue;
+            }
+            recentTotal++;
             ImageJudge.Result b = judge.judge(f);
             if (a.judged() && b.judged() && a.verdict() == b.verdict()) {
               agreed++;

@@ -11,11 +11,16 @@ import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.Pacer;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.pipeline.FrameEvent;
+import io.lineinspect.core.quality.QualityCheck;
+import io.lineinspect.core.quality.QualityLimits;
 
 /**
  * Judges single images with one backend, off the line: the same preprocessing and model as the
  * pipeline, one frame at a time, on the calling thread. Used to check a candidate against the
- * golden set and to run a shadow model, paced by a {@link Pacer} to the line's spare capacity.
+ * golden set and to run a shadow model, paced by a {@link Pacer} to the line's spare capacity. Like
+ * the pipeline, it checks each preprocessed image against the backend's own quality limits: an
+ * image unfit to judge is not judged (so a candidate whose limits reject its own golden images
+ * fails its gate visibly).
  *
  * <p>Owned by one thread; not thread-safe.
  */
@@ -37,6 +42,8 @@ public final class ImageJudge implements AutoCloseable {
   private final ModelInfo model;
   private final Preprocessor preprocessor;
   private final InferenceSession session;
+  private final QualityCheck quality;
+  private final QualityLimits limits;
   private final Pacer pacer;
   private final FrameEvent event = FrameEvent.standalone();
   private final FrameEvent[] batch = {event};
@@ -47,6 +54,8 @@ public final class ImageJudge implements AutoCloseable {
       throw new IllegalArgumentException("backend has no model loaded");
     }
     this.pacer = pacer;
+    this.quality = backend.inputLayout() == null ? null : new QualityCheck(backend.inputLayout());
+    this.limits = backend.qualityLimits();
     this.preprocessor = backend.newPreprocessor();
     InferenceSession s;
     try {
@@ -78,6 +87,9 @@ public final class ImageJudge implements AutoCloseable {
       try {
         if (!preprocessor.preprocess(event) || event.reason() != ReasonCode.NONE) {
           return new Result(null, Float.NaN, "", "bad image: " + event.detail());
+        }
+        if (quality != null && !quality.apply(event, limits)) {
+          return new Result(null, Float.NaN, "", event.detail());
         }
       } catch (RuntimeException e) {
         return new Result(null, Float.NaN, "", "preprocessing failed: " + e);

@@ -4,14 +4,19 @@ import com.lmax.disruptor.EventHandler;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.inference.InputLayout;
+import io.lineinspect.core.inference.ModelSwitch;
 import io.lineinspect.core.inference.Preprocessor;
+import io.lineinspect.core.quality.QualityCheck;
 import io.lineinspect.core.time.NanoClock;
 
 /**
  * Preprocess worker {@code id} of {@code count}: takes the ring entries whose sequence modulo
  * {@code count} is {@code id} and turns their payload into model input, in parallel with the other
  * workers. Frames already failed at ingest or already past their deadline are skipped (the
- * inference stage emits their fail-safe verdict).
+ * inference stage emits their fail-safe verdict). A preprocessed frame is then checked for being
+ * fit to judge ({@link QualityCheck}, with the served model's limits): an unfit one fails safe
+ * UNFIT_IMAGE and never reaches the model.
  *
  * <p>Owned by its thread ({@code preprocess-<id>}); the {@link Preprocessor} is created on it.
  */
@@ -20,14 +25,28 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
   private final int id;
   private final int count;
   private final InferenceBackend backend;
+  private final ModelSwitch models;
   private final NanoClock clock;
   private final Stage stage;
   private Preprocessor preprocessor;
+  private QualityCheck quality;
 
-  PreprocessHandler(int id, int count, InferenceBackend backend, NanoClock clock, Stage stage) {
+  /**
+   * @param backend the backend whose preprocessing runs here (its input layout is read back by the
+   *     fitness check)
+   * @param models where the served model's quality limits come from (they follow a model switch)
+   */
+  PreprocessHandler(
+      int id,
+      int count,
+      InferenceBackend backend,
+      ModelSwitch models,
+      NanoClock clock,
+      Stage stage) {
     this.id = id;
     this.count = count;
     this.backend = backend;
+    this.models = models;
     this.clock = clock;
     this.stage = stage;
   }
@@ -36,6 +55,11 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
   public void onStart() {
     stage.started();
     preprocessor = backend.newPreprocessor();
+    InputLayout layout = backend.inputLayout();
+    quality = layout == null ? null : new QualityCheck(layout);
+    if (quality != null) {
+      quality.warmUp();
+    }
   }
 
   @Override
@@ -63,7 +87,9 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
       return;
     }
     try {
-      preprocessor.preprocess(event);
+      if (preprocessor.preprocess(event) && quality != null && event.reason() == ReasonCode.NONE) {
+        quality.apply(event, models.served().qualityLimits());
+      }
     } catch (RuntimeException | LinkageError e) {
       // A preprocessor bug must not kill the worker: the frame fails safe, the stage keeps going.
       stage.error("preprocessing failed: " + e, e);

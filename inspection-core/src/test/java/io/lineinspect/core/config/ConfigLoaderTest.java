@@ -206,4 +206,37 @@ class ConfigLoaderTest {
             "test.yaml");
     assertEquals(100.0, fromGeometry.actuators().timing().travelMs(), 1e-9);
   }
+
+  @Test
+  void shouldLoadBuiltinQualityLimitsAndTheUnfitAlarmWithDefaults() {
+    ServiceConfig c = ConfigLoader.parse(MINIMAL, "test.yaml");
+    assertEquals(
+        io.lineinspect.core.quality.QualityLimits.defaults(), c.inference().builtin().quality());
+    assertEquals(30, c.quality().alarmAfter());
+    assertEquals(30, c.quality().clearAfter());
+    c =
+        ConfigLoader.parse(
+            MINIMAL
+                + "inference:\n  builtin:\n    quality:\n      minSharpness: 0.03\n"
+                + "      maxClippedFraction: 0.1\nquality:\n  alarmAfter: 5\n",
+            "test.yaml");
+    assertEquals(0.03, c.inference().builtin().quality().minSharpness());
+    assertEquals(0.1, c.inference().builtin().quality().maxClippedFraction());
+    assertEquals(
+        io.lineinspect.core.quality.QualityLimits.DEFAULT_MIN_BRIGHTNESS,
+        c.inference().builtin().quality().minBrightness());
+    assertEquals(5, c.quality().alarmAfter());
+  }
+
+  @Test
+  void shouldNameABadQualityKey() {
+    String m = error(MINIMAL + "inference:\n  builtin:\n    quality:\n      minContrst: 0.1\n");
+    assertTrue(m.startsWith("test.yaml: inference.builtin.quality.minContrst: unknown key"), m);
+    assertTrue(m.contains("minContrast"), m);
+    m = error(MINIMAL + "inference:\n  builtin:\n    quality:\n      minContrast: 1.5\n");
+    assertEquals(
+        "test.yaml: inference.builtin.quality.minContrast: must be between 0 and 1, got 1.5", m);
+    m = error(MINIMAL + "quality:\n  alarmAfter: 0\n");
+    assertEquals("test.yaml: quality.alarmAfter: must be between 1 and 1000000, got 0", m);
+  }
 }

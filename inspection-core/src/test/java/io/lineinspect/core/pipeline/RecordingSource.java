@@ -10,7 +10,12 @@ import java.util.List;
 public final class RecordingSource extends FrameSource {
   /** One copied verdict. */
   public record Written(
-      long sequence, Verdict verdict, ReasonCode reason, float score, long latencyNs) {}
+      long sequence,
+      Verdict verdict,
+      ReasonCode reason,
+      float score,
+      long latencyNs,
+      String detail) {}
 
   private final List<Written> written = new ArrayList<>();
   private int flushes;
@@ -23,7 +28,12 @@ public final class RecordingSource extends FrameSource {
   protected void writeVerdict(VerdictView v) {
     written.add(
         new Written(
-            v.sequence(), v.verdict(), v.reason(), v.score(), v.emittedNs() - v.receivedNs()));
+            v.sequence(),
+            v.verdict(),
+            v.reason(),
+            v.score(),
+            v.emittedNs() - v.receivedNs(),
+            v.detail()));
   }
 
   @Override

@@ -3,9 +3,11 @@ package io.lineinspect.core.inference.builtin;
 import io.lineinspect.core.config.BuiltinBackendConfig;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.InferenceSession;
+import io.lineinspect.core.inference.InputLayout;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.pipeline.FrameEvent;
+import io.lineinspect.core.quality.QualityLimits;
 
 /**
  * A model-free backend defined in code: preprocessing turns any supported frame into a small grey
@@ -19,8 +21,11 @@ public final class BuiltinBackend implements InferenceBackend {
   /** Side of the square grey image the heuristic works on. */
   public static final int SIDE = 128;
 
+  private static final InputLayout LAYOUT = InputLayout.grey01(SIDE, SIDE);
+
   private final ModelInfo model;
   private final int maxBatch;
+  private final QualityLimits quality;
 
   private static final System.Logger LOG = System.getLogger(BuiltinBackend.class.getName());
 
@@ -31,6 +36,18 @@ public final class BuiltinBackend implements InferenceBackend {
             + " trained model; do not run a production line on it (inference.backend: djl)");
     this.model = new ModelInfo("builtin-contrast", "1", "builtin", config.threshold().floatValue());
     this.maxBatch = config.maxBatch();
+    this.quality = config.quality();
+  }
+
+  /** {@link GreyDownsampler} writes one 128 × 128 grey plane in 0..1. */
+  @Override
+  public InputLayout inputLayout() {
+    return LAYOUT;
+  }
+
+  @Override
+  public QualityLimits qualityLimits() {
+    return quality;
   }
 
   @Override

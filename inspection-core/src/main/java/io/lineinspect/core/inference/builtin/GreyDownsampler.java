@@ -52,8 +52,8 @@ final class GreyDownsampler implements Preprocessor {
     int h = frame.height();
     java.util.Arrays.fill(sums, 0f);
     java.util.Arrays.fill(counts, 0);
+    BufferedImage image = null;
     if (format.isEncoded()) {
-      BufferedImage image;
       try {
         image = ImageIO.read(new ByteArrayInputStream(frame.payload(), 0, frame.payloadLength()));
       } catch (IOException | RuntimeException e) {
@@ -112,8 +112,30 @@ final class GreyDownsampler implements Preprocessor {
     }
     float[] input = frame.input(side * side);
     for (int i = 0; i < sums.length; i++) {
-      input[i] = counts[i] == 0 ? 0f : sums[i] / (255f * counts[i]);
+      // A frame smaller than side x side leaves cells without a source pixel: take the nearest one
+      // (before, they stayed black, and the fitness check rightly refused such an input).
+      input[i] =
+          counts[i] == 0
+              ? nearestGrey(frame, image, (i % side) * w / side, (i / side) * h / side) / 255f
+              : sums[i] / (255f * counts[i]);
     }
     return true;
+  }
+
+  private static int nearestGrey(FrameEvent frame, BufferedImage image, int x, int y) {
+    if (image != null) {
+      int rgb = image.getRGB(x, y);
+      return (((rgb >> 16) & 0xFF) * 77 + ((rgb >> 8) & 0xFF) * 150 + (rgb & 0xFF) * 29) >> 8;
+    }
+    PixelFormat format = frame.format();
+    byte[] p = frame.payload();
+    int bpp = format.bytesPerPixel();
+    int o = (y * frame.width() + x) * bpp;
+    if (bpp == 1) {
+      return p[o] & 0xFF;
+    }
+    int rIndex = format == PixelFormat.RGB8 ? 0 : 2;
+    return ((p[o + rIndex] & 0xFF) * 77 + (p[o + 1] & 0xFF) * 150 + (p[o + 2 - rIndex] & 0xFF) * 29)
+        >> 8;
   }
 }

@@ -1,0 +1,124 @@
+package io.lineinspect.core.quality;
+
+import io.lineinspect.core.config.QualityAlarmConfig;
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.emit.VerdictView;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Raises a camera's "unfit image" alarm when it keeps sending frames that cannot be judged: after
+ * {@code alarmAfter} consecutive UNFIT_IMAGE verdicts of that camera; clears it after {@code
+ * clearAfter} consecutive judged verdicts. Every unfit frame already fails safe on its own; the
+ * alarm is for people (a lens cap left on, a dead light: the line rejects everything it sees) and
+ * for the PLC ({@link #activeAlarms()}). Verdicts decided for other reasons (overload, deadline)
+ * neither count towards nor break a run. Each raise and clear is logged once.
+ *
+ * <p>A {@link VerdictListener}: called on the inference thread, the watchdog or an ingest thread,
+ * one camera's verdicts one at a time (under its source's lock); per camera it keeps two counters
+ * and a flag, looked up without allocation after the camera's first verdict. {@link
+ * #activeAlarms()} and {@link #alarmStates()} may be called from any thread.
+ */
+public final class UnfitAlarm implements VerdictListener {
+  private static final System.Logger LOG = System.getLogger(UnfitAlarm.class.getName());
+
+  private final int alarmAfter;
+  private final int clearAfter;
+  private final Map<String, Camera> cameras = new ConcurrentHashMap<>();
+
+  private static final class Camera {
+    long unfitRun;
+    long fitRun;
+    long raised;
+    volatile boolean alarm;
+  }
+
+  public UnfitAlarm(QualityAlarmConfig config) {
+    this.alarmAfter = config.alarmAfter();
+    this.clearAfter = config.clearAfter();
+  }
+
+  @Override
+  public void onVerdict(VerdictView v) {
+    ReasonCode reason = v.reason();
+    if (reason != ReasonCode.UNFIT_IMAGE && reason != ReasonCode.NONE) {
+      return;
+    }
+    String id = v.cameraId();
+    Camera c = cameras.get(id);
+    if (c == null) {
+      c = cameras.computeIfAbsent(id, k -> new Camera());
+    }
+    String raisedDetail = null;
+    boolean cleared = false;
+    long run;
+    synchronized (c) {
+      if (reason == ReasonCode.UNFIT_IMAGE) {
+        c.fitRun = 0;
+        run = ++c.unfitRun;
+        if (!c.alarm && run >= alarmAfter) {
+          c.alarm = true;
+          c.raised++;
+          raisedDetail = v.detail();
+        }
+      } else {
+        c.unfitRun = 0;
+        run = ++c.fitRun;
+        if (c.alarm && run >= clearAfter) {
+          c.alarm = false;
+          cleared = true;
+        }
+      }
+    }
+    if (raisedDetail != null) {
+      LOG.log(
+          Level.WARNING,
+          "camera {0}: unfit-image alarm raised after {1} consecutive unfit frames (last: {2})",
+          id,
+          String.valueOf(run),
+          raisedDetail);
+    } else if (cleared) {
+      LOG.log(
+          Level.INFO,
+          "camera {0}: unfit-image alarm cleared after {1} judged frames",
+          id,
+          String.valueOf(run));
+    }
+  }
+
+  /** Camera ids whose unfit-image alarm is raised now, sorted. */
+  public List<String> activeAlarms() {
+    List<String> active = new ArrayList<>();
+    cameras.forEach(
+        (id, c) -> {
+          if (c.alarm) {
+            active.add(id);
+          }
+        });
+    active.sort(null);
+    return active;
+  }
+
+  /** Every camera seen, with whether its alarm is raised now (for the per-camera gauge). */
+  public Map<String, Boolean> alarmStates() {
+    Map<String, Boolean> m = new TreeMap<>();
+    cameras.forEach((id, c) -> m.put(id, c.alarm));
+    return m;
+  }
+
+  /** How often {@code cameraId}'s alarm has been raised since start. */
+  public long raised(String cameraId) {
+    Camera c = cameras.get(cameraId);
+    if (c == null) {
+      return 0;
+    }
+    synchronized (c) {
+      return c.raised;
+    }
+  }
+}
