@@ -44,7 +44,7 @@ class GoldenGateUnfitTest {
     BuiltinBackend served = new BuiltinBackend(BuiltinBackendConfig.defaults());
     BuiltinBackend candidate = new BuiltinBackend(BuiltinBackendConfig.defaults());
     GateReport r =
-        new GoldenGate(new ModelGateConfig(null, false, 200, null), Pacer.FULL_SPEED)
+        new GoldenGate(new ModelGateConfig(null, false, 200, null, null), Pacer.FULL_SPEED)
             .check(candidate, served, null, recent, s -> {});
     assertEquals(5, r.recentTotal(), "the 5 lens-cap images are no comparison: " + r);
     assertEquals(5, r.recentAgreed(), r.toString());
