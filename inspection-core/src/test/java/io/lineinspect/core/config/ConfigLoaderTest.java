@@ -217,7 +217,7 @@ class ConfigLoaderTest {
     c =
         ConfigLoader.parse(
             MINIMAL
-                + "inference:\n  builtin:\n    quality:\n      minSharpness: 0.03\n"
+                + "  builtin:\n    quality:\n      minSharpness: 0.03\n"
                 + "      maxClippedFraction: 0.1\nquality:\n  alarmAfter: 5\n",
             "test.yaml");
     assertEquals(0.03, c.inference().builtin().quality().minSharpness());
@@ -230,10 +230,10 @@ class ConfigLoaderTest {
 
   @Test
   void shouldNameABadQualityKey() {
-    String m = error(MINIMAL + "inference:\n  builtin:\n    quality:\n      minContrst: 0.1\n");
+    String m = error(MINIMAL + "  builtin:\n    quality:\n      minContrst: 0.1\n");
     assertTrue(m.startsWith("test.yaml: inference.builtin.quality.minContrst: unknown key"), m);
     assertTrue(m.contains("minContrast"), m);
-    m = error(MINIMAL + "inference:\n  builtin:\n    quality:\n      minContrast: 1.5\n");
+    m = error(MINIMAL + "  builtin:\n    quality:\n      minContrast: 1.5\n");
     assertEquals(
         "test.yaml: inference.builtin.quality.minContrast: must be between 0 and 1, got 1.5", m);
     m = error(MINIMAL + "quality:\n  alarmAfter: 0\n");
