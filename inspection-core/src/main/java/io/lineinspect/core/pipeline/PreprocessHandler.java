@@ -2,6 +2,7 @@ package io.lineinspect.core.pipeline;
 
 import com.lmax.disruptor.EventHandler;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.frame.EncodedImageCheck;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.time.NanoClock;
@@ -11,7 +12,9 @@ import java.lang.System.Logger.Level;
  * Preprocess worker {@code id} of {@code count}: takes the ring entries whose sequence modulo
  * {@code count} is {@code id} and turns their payload into model input, in parallel with the other
  * workers. Frames already failed at ingest or already past their deadline are skipped (the
- * inference stage emits their fail-safe verdict).
+ * inference stage emits their fail-safe verdict). An encoded payload (JPEG, PNG) is first proven
+ * complete and sound by an {@link EncodedImageCheck}, so no backend's lenient decoder ever judges a
+ * truncated or corrupt image; a refused one becomes BAD_IMAGE without being decoded.
  *
  * <p>Owned by its thread ({@code preprocess-<id>}); the {@link Preprocessor} is created on it.
  */
@@ -22,8 +25,12 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
   private final int count;
   private final InferenceBackend backend;
   private final NanoClock clock;
+  // The pixel limit is enforced at ingest on the frame header, and the check requires the payload
+  // to match the frame header, so no second limit is needed here.
+  private final EncodedImageCheck encodedCheck = new EncodedImageCheck(Long.MAX_VALUE);
   private Preprocessor preprocessor;
   private long failures;
+  private long refusedEncoded;
 
   PreprocessHandler(int id, int count, InferenceBackend backend, NanoClock clock) {
     this.id = id;
@@ -39,6 +46,7 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
 
   @Override
   public void onShutdown() {
+    encodedCheck.close();
     if (preprocessor != null) {
       preprocessor.close();
     }
@@ -54,6 +62,30 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
     if (event.deadlineNs() - now < 0) {
       event.failSafe(ReasonCode.DEADLINE, null);
       return;
+    }
+    if (event.format().isEncoded()) {
+      String problem =
+          encodedCheck.check(
+              event.format(),
+              event.payload(),
+              event.payloadLength(),
+              event.width(),
+              event.height());
+      if (problem != null) {
+        if (refusedEncoded++ == 0 || Long.bitCount(refusedEncoded) == 1) {
+          LOG.log(
+              Level.WARNING,
+              "camera {0} frame {1}: refused {2} payload ({3} so far): {4}",
+              event.cameraId(),
+              Long.toUnsignedString(event.sequence()),
+              event.format(),
+              refusedEncoded,
+              problem);
+        }
+        event.rejectBadImage(problem);
+        event.setPreprocessedNs(clock.nanoTime());
+        return;
+      }
     }
     try {
       preprocessor.preprocess(event);
