@@ -25,9 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The cost per frame of {@link EncodedImageCheck} (the structural check every JPEG/PNG payload
  * passes before it is decoded: Huffman walk of every block, or CRCs and a full inflate), for a
- * colour part rendered by the camera simulator and encoded by javax.imageio (JPEG quality 0.9,
- * 4:2:0; PNG default compression). {@code baselineCopy} copies the payload once; {@code
- * imageioDecode} is the builtin backend's decode of the same payload, for scale.
+ * colour part rendered by the camera simulator and encoded by javax.imageio with its defaults (JPEG
+ * quality 0.75, 4:2:0; PNG default compression). {@code baselineCopy} copies the payload once;
+ * {@code imageioDecode} is the builtin backend's decode of the same payload, for scale.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
