@@ -316,6 +316,12 @@ public final class EncodedImageCheck implements AutoCloseable {
         valPtr[t][len] = k;
         minCode[t][len] = code;
         for (int i = 0; i < count; i++, k++, code++) {
+          // As libjpeg: codes must fit their length and none may be all ones.
+          if (code >= (1 << len) - 1) {
+            return "JPEG Huffman table DHT at byte "
+                + at
+                + " has more codes than fit their lengths";
+          }
           if (len <= LUT_BITS) {
             int shift = LUT_BITS - len;
             int first = code << shift;
@@ -326,10 +332,6 @@ public final class EncodedImageCheck implements AutoCloseable {
           }
         }
         maxCode[t][len] = count > 0 ? code - 1 : -1;
-        // As libjpeg: codes must fit their length and none may be all ones.
-        if (count > 0 && code >= (1 << len)) {
-          return "JPEG Huffman table DHT at byte " + at + " has more codes than fit their lengths";
-        }
         code <<= 1;
       }
       maxCode[t][17] = Integer.MAX_VALUE;

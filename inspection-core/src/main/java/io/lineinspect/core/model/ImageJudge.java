@@ -77,12 +77,12 @@ public final class ImageJudge implements AutoCloseable {
       event.clear();
       event.setFrame(0, 0, false, 0, width, height, format, start);
       System.arraycopy(bytes, 0, event.payloadBuffer(length), 0, length);
-      String problem = encodedCheck.check(format, event.payload(), length, width, height);
-      if (problem != null) {
-        event.rejectBadImage(problem);
-        return new Result(null, Float.NaN, "", "bad image: " + event.detail());
-      }
       try {
+        String problem = encodedCheck.check(format, event.payload(), length, width, height);
+        if (problem != null) {
+          event.rejectBadImage(problem);
+          return new Result(null, Float.NaN, "", "bad image: " + event.detail());
+        }
         if (!preprocessor.preprocess(event) || event.reason() != ReasonCode.NONE) {
           return new Result(null, Float.NaN, "", "bad image: " + event.detail());
         }

@@ -63,31 +63,31 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
       event.failSafe(ReasonCode.DEADLINE, null);
       return;
     }
-    if (event.format().isEncoded()) {
-      String problem =
-          encodedCheck.check(
-              event.format(),
-              event.payload(),
-              event.payloadLength(),
-              event.width(),
-              event.height());
-      if (problem != null) {
-        if (refusedEncoded++ == 0 || Long.bitCount(refusedEncoded) == 1) {
-          LOG.log(
-              Level.WARNING,
-              "camera {0} frame {1}: refused {2} payload ({3} so far): {4}",
-              event.cameraId(),
-              Long.toUnsignedString(event.sequence()),
-              event.format(),
-              refusedEncoded,
-              problem);
-        }
-        event.rejectBadImage(problem);
-        event.setPreprocessedNs(clock.nanoTime());
-        return;
-      }
-    }
     try {
+      if (event.format().isEncoded()) {
+        String problem =
+            encodedCheck.check(
+                event.format(),
+                event.payload(),
+                event.payloadLength(),
+                event.width(),
+                event.height());
+        if (problem != null) {
+          if (refusedEncoded++ == 0 || Long.bitCount(refusedEncoded) == 1) {
+            LOG.log(
+                Level.WARNING,
+                "camera {0} frame {1}: refused {2} payload ({3} so far): {4}",
+                event.cameraId(),
+                Long.toUnsignedString(event.sequence()),
+                event.format(),
+                refusedEncoded,
+                problem);
+          }
+          event.rejectBadImage(problem);
+          event.setPreprocessedNs(clock.nanoTime());
+          return;
+        }
+      }
       preprocessor.preprocess(event);
     } catch (RuntimeException e) {
       // A preprocessor bug must not kill the worker: the frame fails safe, the stage keeps going.

@@ -373,6 +373,43 @@ class EncodedImageCheckTest {
     assertTrue(why.startsWith("unsupported PNG variant: colour type 6"), why);
   }
 
+  /** Any byte anywhere (headers, tables, chunk lengths): a reason or null, never an exception. */
+  @Test
+  void shouldNeverThrowOnRandomlyMutatedPayloads() {
+    Random r = new Random(99);
+    List<Sample> all = new ArrayList<>(JPEGS.subList(0, 120));
+    all.addAll(PNGS.subList(0, 60));
+    for (Sample s : all) {
+      for (int trial = 0; trial < 40; trial++) {
+        byte[] b = s.bytes().clone();
+        int headerish = Math.min(b.length, 700);
+        for (int i = 1 + r.nextInt(4); i > 0; i--) {
+          int at = r.nextBoolean() ? r.nextInt(headerish) : r.nextInt(b.length);
+          b[at] = (byte) r.nextInt(256);
+        }
+        int len = r.nextInt(4) == 0 ? r.nextInt(b.length + 1) : b.length;
+        check.check(s.format(), b, len, s.width(), s.height());
+      }
+    }
+  }
+
+  @Test
+  void shouldRefuseAHuffmanTableWithMoreCodesThanFit() {
+    Sample s = JPEGS.get(0);
+    byte[] b = s.bytes().clone();
+    int dht = TestImages.jpegMarker(b, 0xC4);
+    // Counts for code lengths 1..16 are at dht+5..dht+20: move two codes to length 1 (which
+    // holds at most one code, "0"), keeping the total so the segment stays well formed.
+    int from = dht + 6;
+    while (b[from] < 2) {
+      from++;
+    }
+    b[from] -= 2;
+    b[dht + 5] += 2;
+    String why = check(s, b);
+    assertTrue(why != null && why.contains("more codes than fit"), why);
+  }
+
   @Test
   void shouldAllocateNothingPerAcceptedFrameInSteadyState() {
     com.sun.management.ThreadMXBean mx =
