@@ -84,10 +84,25 @@ public final class ModbusOutput implements ActuatorOutput {
     timer.execute(this::connect);
   }
 
+  /**
+   * One connection attempt, on the output's timer thread. Whatever it throws is counted and the
+   * next attempt scheduled: a timer task that threw would otherwise be swallowed by the executor
+   * and the output would never reconnect.
+   */
   private void connect() {
     if (closed) {
       return;
     }
+    try {
+      attemptConnect();
+    } catch (RuntimeException | LinkageError e) {
+      events.problem(name, "connection attempt to " + target + " failed: " + e);
+      connected = false;
+      timer.schedule(this::connect, backoff.next(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void attemptConnect() {
     NettyTcpClientTransport transport =
         NettyTcpClientTransport.create(
             cfg ->
@@ -355,6 +370,12 @@ public final class ModbusOutput implements ActuatorOutput {
     if (alarmPending.compareAndSet(false, true) && connected) {
       writeAlarm();
     }
+  }
+
+  /** Sets the alarm coil, like a missed reject does; written again on every call. */
+  @Override
+  public void healthAlarm(String problem) {
+    alarm(null, problem);
   }
 
   private void writeAlarm() {

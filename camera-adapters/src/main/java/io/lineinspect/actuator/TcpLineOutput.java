@@ -98,7 +98,14 @@ public final class TcpLineOutput implements ActuatorOutput {
     if (closed) {
       return;
     }
-    ChannelFuture f = bootstrap.connect(config.host(), config.port());
+    ChannelFuture f;
+    try {
+      f = bootstrap.connect(config.host(), config.port());
+    } catch (RuntimeException | LinkageError e) {
+      // A scheduled task that threw would be dropped by the event loop: retry instead.
+      retry("connection attempt to " + target + " failed: " + e);
+      return;
+    }
     f.addListener(
         (ChannelFuture done) -> {
           if (!done.isSuccess()) {

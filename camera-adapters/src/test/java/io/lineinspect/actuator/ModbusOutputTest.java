@@ -10,6 +10,9 @@ import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.config.ModbusOutputConfig;
 import io.lineinspect.core.config.RejectTimingConfig;
 import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.health.HealthMonitor;
+import io.lineinspect.core.health.Stage;
+import io.lineinspect.core.health.StageHealth;
 import io.lineinspect.core.testing.TestVerdict;
 import io.lineinspect.core.time.NanoClock;
 import java.util.ArrayList;
@@ -251,6 +254,51 @@ class ModbusOutputTest {
           }
         }
         assertEquals(expected, blocks.get(camera), "register blocks of " + camera);
+      }
+    }
+  }
+
+  @Test
+  void aStageThreadThatDiesMakesTheServiceUnhealthyAndSetsTheAlarmCoilWithinASecond()
+      throws Exception {
+    int port = PyModbusServer.freePort();
+    try (PyModbusServer server = new PyModbusServer(port, 64, 0).start()) {
+      ModbusOutput output = new ModbusOutput(plc(port, null, 7));
+      StageHealth health = new StageHealth();
+      Stage stage = health.add(new Stage("audit-writer", 2_000));
+      try (RejectScheduler s = scheduler(output, new ActuatorMetrics());
+          HealthMonitor monitor = new HealthMonitor(health, s)) {
+        monitor.start();
+        await(output::connected, 5_000);
+        assertTrue(output.connected(), "connected to pymodbus");
+        Thread.sleep(300);
+        assertTrue(health.problems().isEmpty(), health.problems().toString());
+        assertTrue(server.writes().stream().noneMatch(w -> w.address() == 7), "no alarm yet");
+        Thread dying =
+            new Thread(
+                () -> {
+                  stage.started();
+                  throw new IllegalStateException("a bug the loop did not catch");
+                },
+                "audit-writer");
+        long killedNs = System.nanoTime();
+        dying.start();
+        dying.join(1_000);
+        await(() -> !health.problems().isEmpty(), 1_000);
+        assertTrue(
+            health.problems().toString().contains("audit-writer"), health.problems().toString());
+        await(
+            () ->
+                server.writes().stream()
+                    .anyMatch(w -> w.kind().equals("COIL") && w.address() == 7 && w.on()),
+            1_500);
+        long ms = (System.nanoTime() - killedNs) / 1_000_000;
+        assertTrue(
+            server.writes().stream()
+                .anyMatch(w -> w.kind().equals("COIL") && w.address() == 7 && w.on()),
+            "alarm coil 7 set");
+        assertTrue(ms <= 1_500, "alarm coil set " + ms + " ms after the stage died");
+        System.out.println("stage death -> alarm coil set on the PLC after " + ms + " ms");
       }
     }
   }

@@ -5,19 +5,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.lineinspect.camera.ingest.IngestMetrics;
+import io.lineinspect.camera.protocol.ErrorCode;
 import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.MissCause;
 import io.lineinspect.core.audit.AuditLog;
 import io.lineinspect.core.config.AdminConfig;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.model.ShadowRunner;
+import io.lineinspect.inference.djl.DjlBackend;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -71,19 +75,48 @@ final class AdminServer implements AutoCloseable {
     http.setExecutor(executor);
     http.createContext("/models", this::models);
     http.createContext("/metrics", this::metrics);
-    http.createContext(
-        "/health", ex -> text(ex, stopping ? 503 : 200, stopping ? "stopping\n" : "ok\n"));
+    http.createContext("/health", this::health);
     http.createContext(
         "/ready",
         ex -> {
-          boolean ready = !stopping && service.ready();
-          text(ex, ready ? 200 : 503, ready ? "ready\n" : "not ready (warming up or stopping)\n");
+          List<String> problems = service.health().problems();
+          boolean ready = !stopping && service.ready() && problems.isEmpty();
+          text(
+              ex,
+              ready ? 200 : 503,
+              ready
+                  ? "ready\n"
+                  : !problems.isEmpty()
+                      ? "not ready: unhealthy: " + String.join("; ", problems) + "\n"
+                      : "not ready (warming up or stopping)\n");
         });
     http.start();
   }
 
   int port() {
     return http.getAddress().getPort();
+  }
+
+  /**
+   * {@code /health}: 200 "ok" while every stage thread runs and makes progress; 503 with one line
+   * per problem ("unhealthy: infer-0: thread is not running") when any stage is dead, stalled or
+   * failed, or a health condition is active; 503 "stopping" once the service stops.
+   */
+  private void health(HttpExchange ex) throws IOException {
+    if (stopping) {
+      text(ex, 503, "stopping\n");
+      return;
+    }
+    List<String> problems = service.health().problems();
+    if (problems.isEmpty()) {
+      text(ex, 200, "ok\n");
+      return;
+    }
+    StringBuilder b = new StringBuilder();
+    for (String p : problems) {
+      b.append("unhealthy: ").append(p).append('\n');
+    }
+    text(ex, 503, b.toString());
   }
 
   private static void text(HttpExchange ex, int status, String body) throws IOException {
@@ -227,6 +260,73 @@ final class AdminServer implements AutoCloseable {
     text(ex, 200, render(service));
   }
 
+  /** Health, stage errors, isolated-listener errors and ingest error counters. */
+  private static void health(StringBuilder b, InspectionService service, IngestMetrics in) {
+    List<String> problems = service.health().problems();
+    header(b, "inspection_healthy", "gauge", "1 while every stage runs (see /health)");
+    b.append("inspection_healthy ").append(problems.isEmpty() ? 1 : 0).append('\n');
+    header(b, "inspection_stage_up", "gauge", "1 while the stage thread runs and makes progress");
+    long now = System.nanoTime();
+    for (Stage st : service.health().stages()) {
+      sample(b, "inspection_stage_up", st.problem(now) == null ? 1 : 0, "stage", st.name());
+    }
+    header(
+        b,
+        "inspection_stage_errors_total",
+        "counter",
+        "unexpected errors a stage loop caught and continued after");
+    for (Stage st : service.health().stages()) {
+      sample(b, "inspection_stage_errors_total", st.errors(), "stage", st.name());
+    }
+    header(
+        b,
+        "inspection_listener_errors_total",
+        "counter",
+        "exceptions thrown by a verdict listener (isolated: the verdict still went on)");
+    service
+        .pipeline()
+        .listenerErrors()
+        .forEach((name, n) -> sample(b, "inspection_listener_errors_total", n, "listener", name));
+    header(
+        b,
+        "inspection_invalid_scores_total",
+        "counter",
+        "frames failed safe INFERENCE_ERROR: the model's score was NaN, infinite or outside [0, 1]");
+    b.append("inspection_invalid_scores_total ")
+        .append(service.pipeline().metrics().invalidScores())
+        .append('\n');
+    header(
+        b,
+        "inspection_translator_errors_total",
+        "counter",
+        "frames that could not be copied into the ring (failed safe BAD_IMAGE)");
+    b.append("inspection_translator_errors_total ")
+        .append(service.pipeline().translatorErrors())
+        .append('\n');
+    header(
+        b,
+        "inspection_ingest_errors_total",
+        "counter",
+        "protocol ERRORs sent to cameras, by error code (docs/protocol.md section 7)");
+    for (ErrorCode code : ErrorCode.values()) {
+      sample(b, "inspection_ingest_errors_total", in.errors(code), "code", code.name());
+    }
+    header(
+        b,
+        "inspection_frames_truncated_total",
+        "counter",
+        "connections that closed in the middle of a message (that frame was not received)");
+    b.append("inspection_frames_truncated_total ").append(in.truncatedAtDisconnect()).append('\n');
+    header(
+        b,
+        "inspection_verdicts_undeliverable_total",
+        "counter",
+        "verdicts whose camera had disconnected (they still reached actuators and audit)");
+    b.append("inspection_verdicts_undeliverable_total ")
+        .append(in.verdictsUndeliverable())
+        .append('\n');
+  }
+
   /** The Prometheus exposition of the service's counters now. */
   static String render(InspectionService service) {
     StringBuilder b = new StringBuilder(8192);
@@ -360,6 +460,33 @@ final class AdminServer implements AutoCloseable {
         "counter",
         "candidate models refused (invalid, or failed the golden-set gate) since start");
     b.append("inspection_model_refusals_total ").append(service.models().refusals()).append('\n');
+    InspectionService.StartupGate sg = service.startupGate();
+    header(
+        b,
+        "inspection_startup_gate_seconds",
+        "gauge",
+        "how long the model served at start took to judge its golden set before the service was"
+            + " ready (absent when the gate did not run)");
+    if (sg != null) {
+      b.append("inspection_startup_gate_seconds{model=\"")
+          .append(escape(sg.model()))
+          .append("\",correct=\"")
+          .append(sg.correct())
+          .append("\",total=\"")
+          .append(sg.total())
+          .append("\"} ")
+          .append(sg.millis() / 1000.0)
+          .append('\n');
+    }
+    header(
+        b,
+        "inspection_model_output_errors_total",
+        "counter",
+        "frames failed safe INFERENCE_ERROR because the served model's output broke its manifest"
+            + " (NaN, out of range, class values not summing to 1), since that model was loaded");
+    if (model != null && service.servedBackend() instanceof DjlBackend d) {
+      sample(b, "inspection_model_output_errors_total", d.outputErrors(), "model", model.id());
+    }
     ShadowRunner shadow = service.models().shadow();
     header(
         b,
@@ -393,6 +520,7 @@ final class AdminServer implements AutoCloseable {
     header(
         b, "inspection_ready", "gauge", "1 once the model is warmed up and cameras are accepted");
     b.append("inspection_ready ").append(service.ready() ? 1 : 0).append('\n');
+    health(b, service, in);
     if (service.rejects() != null) {
       ActuatorMetrics.Snapshot a = service.rejects().metrics().snapshot();
       header(

@@ -10,15 +10,22 @@ import io.lineinspect.core.config.ConfigException;
 import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.health.HealthMonitor;
+import io.lineinspect.core.health.StageHealth;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.ModelInfo;
+import io.lineinspect.core.inference.Pacer;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
 import io.lineinspect.core.metrics.DriftMonitor;
+import io.lineinspect.core.model.GateReport;
+import io.lineinspect.core.model.GoldenGate;
+import io.lineinspect.core.model.GoldenSet;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
 import io.lineinspect.inference.djl.ModelException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -40,10 +47,13 @@ public final class InspectionService implements AutoCloseable {
   private final DriftMonitor drift;
   private final ModelLifecycle models;
   private final Path home;
+  private final Path startupGolden;
+  private volatile StartupGate startupGate;
   private int port;
   private boolean closed;
   private volatile boolean ready;
   private AdminServer admin;
+  private final HealthMonitor healthMonitor;
 
   /**
    * @param config the validated configuration
@@ -64,7 +74,9 @@ public final class InspectionService implements AutoCloseable {
     ModelRegistry registry = new ModelRegistry(home.resolve(config.models().registry()));
     Path stateFile = home.resolve(config.models().state());
     ModelState state = loadState(config, stateFile);
-    this.backend = decorate.apply(createBackend(config, home, registry, state));
+    InferenceBackend loaded = createBackend(config, home, registry, state);
+    this.startupGolden = loaded instanceof DjlBackend d ? d.goldenFile() : null;
+    this.backend = decorate.apply(loaded);
     NanoClock clock = NanoClock.SYSTEM;
     this.rejects =
         config.actuators().outputs().isEmpty()
@@ -92,6 +104,17 @@ public final class InspectionService implements AutoCloseable {
             clock,
             Thread::new);
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
+    StageHealth health = pipeline.health();
+    if (rejects != null) {
+      health.add(rejects.stage());
+    }
+    if (audit != null) {
+      health.add(audit.stage());
+    }
+    if (archive != null) {
+      health.add(archive.stage());
+    }
+    this.healthMonitor = new HealthMonitor(health, rejects);
     this.models =
         new ModelLifecycle(
             config.models(),
@@ -228,10 +251,88 @@ public final class InspectionService implements AutoCloseable {
             e);
       }
     }
+    try {
+      gateAtStartup();
+    } catch (RuntimeException e) {
+      if (admin != null) {
+        admin.close();
+        admin = null;
+      }
+      throw e;
+    }
     pipeline.start();
+    healthMonitor.start();
     port = server.start();
     ready = true;
     return port;
+  }
+
+  /**
+   * What the start-up gate found: the model served at start, its golden-set result and how long the
+   * gate took.
+   */
+  record StartupGate(String model, boolean passed, int correct, int total, long millis) {}
+
+  /** The start-up gate's result, or null when it did not run (no golden set, switched off). */
+  StartupGate startupGate() {
+    return startupGate;
+  }
+
+  /**
+   * The model served at start judges its own golden set, at full speed (no camera is connected
+   * yet), before the pipeline starts: a model that fails it never judges a part.
+   *
+   * @throws ModelException carrying the gate's report when it fails
+   */
+  private void gateAtStartup() {
+    ModelInfo m = backend.model();
+    if (m == null || startupGolden == null || !config.models().gate().atStartup()) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "start-up gate: not run ({0})",
+          m == null
+              ? "no model"
+              : startupGolden == null
+                  ? m.id() + " names no golden set"
+                  : "models.gate.atStartup is false");
+      return;
+    }
+    List<GoldenSet.Labelled> golden;
+    try {
+      golden = GoldenSet.load(startupGolden);
+    } catch (java.io.IOException e) {
+      throw new ModelException(
+          startupGolden + ": the golden set of " + m.id() + " is not readable: " + e.getMessage(),
+          e);
+    }
+    long t0 = System.nanoTime();
+    GateReport r =
+        new GoldenGate(config.models().gate(), Pacer.FULL_SPEED)
+            .check(
+                backend,
+                null,
+                golden,
+                List.of(),
+                s -> LOG.log(System.Logger.Level.INFO, "start-up gate: " + m.id() + ": " + s));
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    startupGate = new StartupGate(m.id(), r.passed(), r.goldenCorrect(), r.goldenTotal(), ms);
+    LOG.log(
+        r.passed() ? System.Logger.Level.INFO : System.Logger.Level.ERROR,
+        "start-up gate of {1}: {0}, in {2} ms",
+        ModelLifecycle.describe(r).substring("gate: ".length()),
+        m.id(),
+        String.valueOf(ms));
+    if (!r.passed()) {
+      throw new ModelException(
+          m.id()
+              + " fails its own golden set ("
+              + startupGolden
+              + ") at start-up: "
+              + String.join("; ", r.reasons())
+              + (r.examples().isEmpty() ? "" : "; wrong: " + String.join("; ", r.examples()))
+              + "; the service does not judge parts with it (models.gate.atStartup)",
+          r);
+    }
   }
 
   public int port() {
@@ -299,6 +400,7 @@ public final class InspectionService implements AutoCloseable {
     if (admin != null) {
       admin.stopping();
     }
+    healthMonitor.close();
     models.stopping();
     server.close();
     pipeline.close();
@@ -315,6 +417,11 @@ public final class InspectionService implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
+  }
+
+  /** The health of every stage and condition (what {@code /health} reports). */
+  public StageHealth health() {
+    return pipeline.health();
   }
 
   /** True once the model is warmed up and cameras are accepted, until the service stops. */

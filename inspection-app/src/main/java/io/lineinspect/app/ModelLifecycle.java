@@ -639,7 +639,7 @@ final class ModelLifecycle implements AutoCloseable {
     return ns == null ? "not measured" : WarmUp.describe(ns);
   }
 
-  private static String describe(GateReport r) {
+  static String describe(GateReport r) {
     StringBuilder b = new StringBuilder("gate: ");
     if (r.goldenTotal() > 0) {
       b.append(
@@ -772,6 +772,8 @@ final class ModelLifecycle implements AutoCloseable {
     ShadowRunner r = shadow;
     shadow = null;
     r.close();
+    // Safe even if the shadow thread is still inside an inference after the runner's bounded
+    // wait: DjlBackend (a GuardedBackend) closes its model when that thread closes its session.
     shadowBackend.close();
     shadowBackend = null;
     return describe(r.stats());
@@ -845,6 +847,17 @@ final class ModelLifecycle implements AutoCloseable {
       }
       closed = true;
       worker.shutdownNow();
+      // An operation whose caller gave up waiting (interrupted) may still run: cancelled above,
+      // it stops at its next step. Wait for that, bounded; the models it may still be inside are
+      // closed by their last session either way (GuardedBackend), so a stuck one costs a leak,
+      // never a use-after-close.
+      try {
+        if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+          LOG.log(Level.WARNING, "models: an operation is still running after 5 s; closing anyway");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       if (shadow != null) {
         stopShadowLocked();
       }

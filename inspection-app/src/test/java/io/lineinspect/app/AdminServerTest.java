@@ -110,4 +110,122 @@ class AdminServerTest {
     }
     assertTrue(refused, "the admin endpoint stops with the service");
   }
+
+  @Test
+  void healthAndReadyNameAStalledStageWithinASecondAndRecover() throws Exception {
+    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
+    io.lineinspect.core.config.PipelineConfig p = c.pipeline();
+    ServiceConfig cfg =
+        new ServiceConfig(
+                c.line(),
+                c.ingest().listeningOn("127.0.0.1", 0),
+                new io.lineinspect.core.config.PipelineConfig(
+                    p.ringSize(),
+                    p.preprocessWorkers(),
+                    p.maxBatch(),
+                    p.maxDelayMs(),
+                    p.initialFrameBytes(),
+                    p.watchdogLeadMs(),
+                    p.idlePollUs(),
+                    300),
+                new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()))
+            .withAdmin(new AdminConfig(true, "127.0.0.1", 0));
+    java.util.concurrent.CountDownLatch hang = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean hanging =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    try (InspectionService service =
+        new InspectionService(cfg, Path.of(".."), b -> new HangingBackend(b, hanging, hang))) {
+      int port = service.start();
+      int admin = service.adminPort();
+      assertEquals(200, get(admin, "/health").statusCode());
+      hanging.set(true); // the next batch hangs inside the runtime, like a wedged GPU driver
+      try (java.net.Socket cam = new java.net.Socket("127.0.0.1", port)) {
+        io.netty.buffer.ByteBuf b = io.netty.buffer.Unpooled.buffer();
+        io.lineinspect.camera.protocol.Messages.writeHello(b, "cam-1", new byte[0]);
+        byte[] px = new byte[64 * 64];
+        io.lineinspect.camera.protocol.FrameFlyweight.writeMessage(
+            b, 1, 0, false, 0, 64, 64, 1, px, 0, px.length);
+        byte[] bytes = new byte[b.readableBytes()];
+        b.readBytes(bytes);
+        cam.getOutputStream().write(bytes);
+        long start = System.nanoTime();
+        HttpResponse<String> h = get(admin, "/health");
+        while (h.statusCode() == 200 && System.nanoTime() - start < 3_000_000_000L) {
+          Thread.sleep(20);
+          h = get(admin, "/health");
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(503, h.statusCode(), h.body());
+        assertTrue(h.body().contains("infer-0: stalled"), h.body());
+        assertTrue(ms < 1_000, "/health turned 503 after " + ms + " ms");
+        HttpResponse<String> r = get(admin, "/ready");
+        assertEquals(503, r.statusCode());
+        assertTrue(r.body().contains("infer-0"), r.body());
+        assertTrue(get(admin, "/metrics").body().contains("inspection_healthy 0"));
+        hang.countDown();
+        long until = System.nanoTime() + 3_000_000_000L;
+        while (get(admin, "/health").statusCode() != 200 && System.nanoTime() - until < 0) {
+          Thread.sleep(20);
+        }
+        assertEquals(200, get(admin, "/health").statusCode(), "healthy again once it returned");
+        String m = get(admin, "/metrics").body();
+        assertTrue(m.contains("inspection_stage_up{stage=\"infer-0\"} 1"), m);
+        assertTrue(m.contains("inspection_ingest_errors_total{code=\"BAD_MAGIC\"} 0"), m);
+        assertTrue(m.contains("inspection_listener_errors_total{listener="), m);
+      }
+    }
+  }
+
+  /** Delegates to a real backend; while {@code hanging}, a batch waits for the latch. */
+  private static final class HangingBackend
+      implements io.lineinspect.core.inference.InferenceBackend {
+    private final io.lineinspect.core.inference.InferenceBackend real;
+    private final java.util.concurrent.atomic.AtomicBoolean hanging;
+    private final java.util.concurrent.CountDownLatch hang;
+
+    HangingBackend(
+        io.lineinspect.core.inference.InferenceBackend real,
+        java.util.concurrent.atomic.AtomicBoolean hanging,
+        java.util.concurrent.CountDownLatch hang) {
+      this.real = real;
+      this.hanging = hanging;
+      this.hang = hang;
+    }
+
+    @Override
+    public io.lineinspect.core.inference.ModelInfo model() {
+      return real.model();
+    }
+
+    @Override
+    public int maxBatch() {
+      return real.maxBatch();
+    }
+
+    @Override
+    public int inputFloats() {
+      return real.inputFloats();
+    }
+
+    @Override
+    public io.lineinspect.core.inference.Preprocessor newPreprocessor() {
+      return real.newPreprocessor();
+    }
+
+    @Override
+    public io.lineinspect.core.inference.InferenceSession newSession() {
+      io.lineinspect.core.inference.InferenceSession s = real.newSession();
+      return (batch, count) -> {
+        if (hanging.get()) {
+          hang.await(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        s.infer(batch, count);
+      };
+    }
+
+    @Override
+    public void close() {
+      real.close();
+    }
+  }
 }

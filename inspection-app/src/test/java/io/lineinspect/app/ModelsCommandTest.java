@@ -58,7 +58,7 @@ class ModelsCommandTest {
     Path yaml = tmp.resolve("line.yaml");
     Files.writeString(
         yaml,
-        "line: {name: t, budgetMs: 50}\n"
+        "line: {name: t, budgetMs: 50}\ninference: {backend: djl}\n"
             + "admin: {token: cli-test-token-0123456789}\n"
             + "models: {registry: "
             + tmp.resolve("models")

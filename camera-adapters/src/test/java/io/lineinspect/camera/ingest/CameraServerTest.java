@@ -43,13 +43,22 @@ class CameraServerTest {
 
   private void start(InferenceBackend backend, int idleTimeoutMs, String transport)
       throws Exception {
+    start(backend, idleTimeoutMs, transport, null);
+  }
+
+  private void start(
+      InferenceBackend backend,
+      int idleTimeoutMs,
+      String transport,
+      io.lineinspect.core.emit.VerdictListener listener)
+      throws Exception {
     pipeline =
         new InspectionPipeline(
             new PipelineConfig(256, 1, 8, 1.0, 1024),
             TimeUnit.SECONDS.toNanos(10),
             Verdict.FAIL,
             backend,
-            null,
+            listener,
             NanoClock.SYSTEM,
             Thread::new);
     pipeline.start();
@@ -127,6 +136,40 @@ class CameraServerTest {
       pool.shutdownNow();
     }
     assertEquals((long) cameras * frames, server.metrics().frames());
+  }
+
+  @Test
+  void shouldHandTheVerdictsOfFramesBeforeAFatalErrorToTheActuatorsAndTheAudit() throws Exception {
+    // The listener is where the reject scheduler and the audit trail take every verdict from.
+    List<Long> observed = java.util.Collections.synchronizedList(new ArrayList<>());
+    ScriptedBackend slow = new ScriptedBackend(8).sleeping(TimeUnit.MILLISECONDS.toNanos(30), 0);
+    start(
+        slow,
+        10_000,
+        "auto",
+        v -> {
+          if (v.cameraId().equals("cam-f")) {
+            observed.add(v.sequence());
+          }
+        });
+    try (TestCamera cam = TestCamera.connected(port, "cam-f")) {
+      ByteBuf b = Unpooled.buffer();
+      for (int i = 1; i <= 5; i++) {
+        byte[] p = new byte[16 * 16];
+        io.lineinspect.camera.protocol.FrameFlyweight.writeMessage(
+            b, i, 0, false, 0, 16, 16, 1, p, 0, p.length);
+      }
+      b.writeBytes(header(0x1234, 1, ProtocolV1.TYPE_FRAME, 0)); // bad magic: fatal
+      cam.send(b);
+      assertTrue(cam.closedByService(), "the fatal error closes the connection");
+    }
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (observed.size() < 5 && System.nanoTime() - until < 0) {
+      Thread.sleep(5);
+    }
+    Thread.sleep(100); // nothing more may come
+    assertEquals(
+        List.of(1L, 2L, 3L, 4L, 5L), observed, "each of the five verdicts, once, in order");
   }
 
   private static byte[] header(int magic, int version, int type, long bodyLength) {

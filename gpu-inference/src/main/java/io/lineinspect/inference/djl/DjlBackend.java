@@ -15,7 +15,8 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import io.lineinspect.core.config.DjlBackendConfig;
-import io.lineinspect.core.inference.InferenceBackend;
+import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.inference.GuardedBackend;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.Preprocessor;
@@ -30,20 +31,30 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs a TorchScript model through DJL's PyTorch engine: CUDA when a GPU is visible (or {@code
  * device: gpu}), the CPU otherwise. The model is refused, with a message naming the file, when its
  * manifest is invalid, the file is missing, its SHA-256 differs from the manifest, it does not load
- * as TorchScript, or its output for a probe batch does not have the shape the manifest declares.
+ * as TorchScript, or its output for a probe batch does not have the shape and the values the
+ * manifest declares ({@link OutputCheck}: probabilities summing to 1, or an anomaly score in its
+ * range).
+ *
+ * <p>While serving, every frame's output is checked by the same rule: a frame whose values break it
+ * fails safe INFERENCE_ERROR with the values and the rule in its detail (the other frames of the
+ * batch keep their verdicts), is counted ({@link #outputErrors()}) and logged (the 1st, 2nd, 4th,
+ * 8th … time). Nothing is clamped: an out-of-range value is an error, not a score.
  *
  * <p>Natives come only from the Maven artifacts on the class path; DJL's offline mode is switched
  * on, so nothing is ever downloaded at run time.
  *
  * <p>Threading: one {@link Predictor} per {@link #newSession()} (one per inference thread); native
- * memory of each batch lives in a sub-manager closed right after the batch.
+ * memory of each batch lives in a sub-manager closed right after the batch. {@link #close()} may be
+ * called while sessions are open, even inside a forward pass: the model is closed when the last
+ * session is, after its inference returned ({@link GuardedBackend}).
  */
-public final class DjlBackend implements InferenceBackend {
+public final class DjlBackend extends GuardedBackend {
   private static final System.Logger LOG = System.getLogger(DjlBackend.class.getName());
 
   private final ModelManifest manifest;
@@ -51,20 +62,24 @@ public final class DjlBackend implements InferenceBackend {
   private final ZooModel<NDList, NDList> model;
   private final Device device;
   private final int maxBatch;
-  private final int[] defectIndexes;
+  private final OutputCheck check;
+  private final Path goldenFile;
+  private final AtomicLong outputErrors = new AtomicLong();
 
   private DjlBackend(
       ModelManifest manifest,
       ModelInfo info,
       ZooModel<NDList, NDList> model,
       Device device,
-      int maxBatch) {
+      int maxBatch,
+      Path goldenFile) {
+    this.goldenFile = goldenFile;
     this.manifest = manifest;
     this.info = info;
     this.model = model;
     this.device = device;
     this.maxBatch = maxBatch;
-    this.defectIndexes = defectIndexes(manifest);
+    this.check = new OutputCheck(manifest);
   }
 
   /**
@@ -122,8 +137,15 @@ public final class DjlBackend implements InferenceBackend {
     ModelInfo info =
         new ModelInfo(
             manifest.name(), manifest.version(), actual, manifest.threshold().floatValue());
-    DjlBackend backend = new DjlBackend(manifest, info, zoo, device, config.maxBatch());
-    backend.probe(file);
+    DjlBackend backend =
+        new DjlBackend(
+            manifest, info, zoo, device, config.maxBatch(), manifest.goldenFile(manifestPath));
+    try {
+      backend.probe(file);
+    } catch (RuntimeException e) {
+      zoo.close(); // refused: nobody else holds it
+      throw e;
+    }
     LOG.log(
         Level.INFO,
         "model {0} ({1}) on {2}: PyTorch {3}, DJL {4}, intra-op threads {5}, input {6}x{7}x{8}",
@@ -154,15 +176,27 @@ public final class DjlBackend implements InferenceBackend {
     };
   }
 
-  /** Runs a batch of 2 zero frames and checks the output shape against the manifest. */
+  /**
+   * Runs a probe batch of (up to) 2 frames, one of zeros and one of a fixed pattern in the
+   * normalised input's usual range, and checks the output's shape and values against the manifest:
+   * a model that emits logits, or anything but what its manifest declares, is refused here rather
+   * than failing every frame on the line.
+   */
   private void probe(Path file) {
     int n = Math.min(2, maxBatch);
     ModelManifest.Input in = manifest.input();
+    int perFrame = manifest.inputFloats();
+    float[] input = new float[n * perFrame];
+    for (int i = perFrame; i < input.length; i++) {
+      input[i] = (float) (1.5 * Math.sin(0.7 * i)); // frame 1: mean about 0, values in +-1.5
+    }
     try (Predictor<NDList, NDList> p = model.newPredictor();
         NDManager m = model.getNDManager().newSubManager()) {
-      NDArray x = m.zeros(new Shape(n, in.channels(), in.height(), in.width()));
+      NDArray x =
+          m.create(FloatBuffer.wrap(input), new Shape(n, in.channels(), in.height(), in.width()));
       try (NDList out = p.predict(new NDList(x))) {
-        Shape shape = out.singletonOrThrow().getShape();
+        NDArray y = out.singletonOrThrow();
+        Shape shape = y.getShape();
         long expected = (long) n * manifest.outputsPerFrame();
         if (shape.get(0) != n || shape.size() != expected) {
           throw new ModelException(
@@ -177,6 +211,24 @@ public final class DjlBackend implements InferenceBackend {
                   + manifest.output().kind()
                   + ")");
         }
+        float[] values = y.toFloatArray();
+        for (int i = 0; i < n; i++) {
+          String problem = check.problem(values, i);
+          if (problem != null) {
+            throw new ModelException(
+                file
+                    + ": outputs of the probe batch are not "
+                    + check.describe()
+                    + " (frame "
+                    + i
+                    + ": "
+                    + problem
+                    + "); "
+                    + (check.classScores()
+                        ? "a model that emits logits needs a softmax at its end"
+                        : "end the model with a sigmoid, or declare output.range"));
+          }
+        }
       }
     } catch (TranslateException | RuntimeException e) {
       if (e instanceof ModelException me) {
@@ -185,14 +237,6 @@ public final class DjlBackend implements InferenceBackend {
       throw new ModelException(
           file + ": fails on an input of the declared shape: " + e.getMessage(), e);
     }
-  }
-
-  private static int[] defectIndexes(ModelManifest manifest) {
-    if (!manifest.output().kind().equals("CLASS_SCORES")) {
-      return new int[] {0};
-    }
-    List<String> classes = manifest.output().classes();
-    return manifest.output().defectClasses().stream().mapToInt(classes::indexOf).toArray();
   }
 
   /** Hex SHA-256 of a file; a read error is a {@link ModelException} naming it. */
@@ -249,6 +293,14 @@ public final class DjlBackend implements InferenceBackend {
     }
   }
 
+  /**
+   * Frames this backend failed safe INFERENCE_ERROR because the model's output broke the manifest's
+   * rule ({@link OutputCheck}); any thread.
+   */
+  public long outputErrors() {
+    return outputErrors.get();
+  }
+
   /** The device the model runs on. */
   public Device device() {
     return device;
@@ -258,18 +310,24 @@ public final class DjlBackend implements InferenceBackend {
     return manifest;
   }
 
+  /** The golden set's {@code labels.csv} named by the manifest (absolute), or null. */
+  public Path goldenFile() {
+    return goldenFile;
+  }
+
   @Override
   public Preprocessor newPreprocessor() {
     return new OpenCvPreprocessor(manifest.input());
   }
 
   @Override
-  public InferenceSession newSession() {
+  protected InferenceSession openSession() {
     return new Session();
   }
 
+  /** Closes the model; by {@link GuardedBackend}, only once no session is open. */
   @Override
-  public void close() {
+  protected void release() {
     model.close();
   }
 
@@ -280,6 +338,7 @@ public final class DjlBackend implements InferenceBackend {
     private final int outputs = manifest.outputsPerFrame();
     private final float[] batchInput = new float[maxBatch * perFrame];
     private final List<String> classes = manifest.output().classes();
+    private final boolean classScores = check.classScores();
     private final ModelManifest.Input in = manifest.input();
 
     @Override
@@ -294,21 +353,47 @@ public final class DjlBackend implements InferenceBackend {
                 new Shape(count, in.channels(), in.height(), in.width()));
         try (NDList out = predictor.predict(new NDList(x))) {
           float[] values = out.singletonOrThrow().toFloatArray();
+          if (values.length != count * outputs) {
+            throw new IllegalStateException(
+                "the model returned "
+                    + values.length
+                    + " values for a batch of "
+                    + count
+                    + ", the manifest says "
+                    + outputs
+                    + " per frame");
+          }
           for (int i = 0; i < count; i++) {
-            float score = 0;
-            for (int k : defectIndexes) {
-              score += values[i * outputs + k];
+            String problem = check.problem(values, i);
+            if (problem != null) {
+              rejectOutput(batch[i], problem);
+              continue;
             }
-            score = Math.max(0f, Math.min(1f, score));
-            batch[i].setResult(score, label(values, i));
+            float score = check.score(values, i);
+            batch[i].setResult(score, label(values, i, score));
           }
         }
       }
     }
 
-    private String label(float[] values, int frame) {
-      if (classes == null) {
-        return values[frame] >= info.threshold() ? "anomaly" : "normal";
+    private void rejectOutput(FrameEvent frame, String problem) {
+      String detail = "output of " + info.id() + " rejected: " + problem;
+      frame.failSafe(ReasonCode.INFERENCE_ERROR, detail);
+      long n = outputErrors.incrementAndGet();
+      if (Long.bitCount(n) == 1) {
+        LOG.log(
+            Level.WARNING,
+            "{0}#{1} fails safe INFERENCE_ERROR: {2} ({3} such frame(s) so far)",
+            frame.cameraId(),
+            String.valueOf(frame.sequence()),
+            detail,
+            String.valueOf(n));
+      }
+    }
+
+    private String label(float[] values, int frame, float score) {
+      if (!classScores) {
+        return score >= info.threshold() ? "anomaly" : "normal";
       }
       int best = 0;
       for (int k = 1; k < outputs; k++) {

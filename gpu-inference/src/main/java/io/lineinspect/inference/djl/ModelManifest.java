@@ -65,8 +65,37 @@ public record ModelManifest(
    *     {@code defectClasses}) or {@code ANOMALY_SCORE} (one value, the defect score)
    * @param classes class names in output order (CLASS_SCORES)
    * @param defectClasses the classes that mean "reject" (CLASS_SCORES)
+   * @param sumTolerance CLASS_SCORES: how far a frame's class values may sum from 1 (default
+   *     {@value #DEFAULT_SUM_TOLERANCE}); a frame beyond it fails safe INFERENCE_ERROR
+   * @param range ANOMALY_SCORE: {@code [min, max]} of the model's value (default {@code [0, 1]}); a
+   *     value outside it fails safe INFERENCE_ERROR, a value inside is mapped linearly onto the
+   *     defect score 0..1 that {@code threshold} applies to
    */
-  public record Output(String kind, List<String> classes, List<String> defectClasses) {}
+  public record Output(
+      String kind,
+      List<String> classes,
+      List<String> defectClasses,
+      Double sumTolerance,
+      List<Double> range) {
+
+    /** {@code sumTolerance} when the manifest gives none. */
+    public static final double DEFAULT_SUM_TOLERANCE = 0.01;
+
+    /** The declared sum tolerance (CLASS_SCORES), or the default. */
+    public double sumToleranceOrDefault() {
+      return sumTolerance == null ? DEFAULT_SUM_TOLERANCE : sumTolerance;
+    }
+
+    /** The declared lower end of the value range (ANOMALY_SCORE), or 0. */
+    public double rangeMin() {
+      return range == null ? 0.0 : range.get(0);
+    }
+
+    /** The declared upper end of the value range (ANOMALY_SCORE), or 1. */
+    public double rangeMax() {
+      return range == null ? 1.0 : range.get(1);
+    }
+  }
 
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -138,11 +167,25 @@ public record ModelManifest(
               && !output.defectClasses().isEmpty()
               && output.classes().containsAll(output.defectClasses()),
           "output.defectClasses must name classes from output.classes");
+      require(
+          path,
+          output.sumTolerance() == null
+              || (output.sumTolerance() > 0 && output.sumTolerance() <= 0.5),
+          "output.sumTolerance must be above 0 and at most 0.5");
+      require(path, output.range() == null, "output.range is for ANOMALY_SCORE only");
     } else {
       require(
           path,
           output.kind().equals("ANOMALY_SCORE"),
           "output.kind must be CLASS_SCORES or ANOMALY_SCORE, got " + output.kind());
+      require(path, output.sumTolerance() == null, "output.sumTolerance is for CLASS_SCORES only");
+      require(
+          path,
+          output.range() == null
+              || (output.range().size() == 2
+                  && output.range().stream().allMatch(v -> v != null && Double.isFinite(v))
+                  && output.range().get(0) < output.range().get(1)),
+          "output.range must be [min, max] with finite min < max");
     }
   }
 

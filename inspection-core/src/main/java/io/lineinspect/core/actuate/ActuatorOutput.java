@@ -28,6 +28,13 @@ public interface ActuatorOutput extends AutoCloseable {
   /** A reject was missed somewhere (any output): raise the line's alarm if this output has one. */
   default void alarm(MissCause cause, String partId) {}
 
+  /**
+   * The service is unhealthy ({@code problem} names the stage or condition): raise the line's alarm
+   * if this output has one. Called from any thread, repeatedly (about once a second) while the
+   * problem lasts, so an alarm the PLC acknowledged comes back until the service is healthy.
+   */
+  default void healthAlarm(String problem) {}
+
   /** Whether the output can deliver right now. */
   boolean connected();
 

@@ -8,6 +8,7 @@ import io.lineinspect.core.config.RejectTimingConfig;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.time.NanoClock;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
@@ -41,6 +42,9 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
    */
   private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
+  /** The loop passes at least every millisecond: two seconds without a pass is a stalled stage. */
+  private static final long STALL_MS = 2_000;
+
   private static final long EPOCH_REFRESH_NS = TimeUnit.SECONDS.toNanos(1);
 
   private final RejectTimingConfig timing;
@@ -56,6 +60,7 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
   private final long lateToleranceNs;
   private final long maxSkewNs;
   private final Thread thread;
+  private final Stage stage;
   private volatile boolean running = true;
   private volatile int pendingCount;
   private long epochOffsetUs;
@@ -98,6 +103,7 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     for (ActuatorOutput o : this.outputs) {
       o.start(metrics);
     }
+    stage = new Stage("reject-scheduler", STALL_MS);
     thread = new Thread(this::run, "reject-scheduler");
     thread.setDaemon(true);
     thread.setPriority(Thread.MAX_PRIORITY);
@@ -143,8 +149,20 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
   }
 
   private void run() {
-    EventPoller.Handler<RejectOrder> handler = (order, sequence, endOfBatch) -> accept(order);
+    stage.started();
+    // A handler that threw would leave the poller's sequence before the failing order, so every
+    // later poll would retry it and no reject would ever fire again: isolate each order.
+    EventPoller.Handler<RejectOrder> handler =
+        (order, sequence, endOfBatch) -> {
+          try {
+            return accept(order);
+          } catch (Throwable e) {
+            stage.error("order " + order.cameraId() + "#" + order.sequence() + ": " + e, e);
+            return true;
+          }
+        };
     while (running) {
+      stage.beat();
       try {
         poller.poll(handler);
         fireDue();
@@ -156,11 +174,16 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
         if (sleep > 0) {
           LockSupport.parkNanos(sleep);
         }
-      } catch (Exception e) {
+      } catch (Throwable e) {
         // An output bug must not stop the rejects of the other outputs.
-        LOG.log(Level.ERROR, "reject scheduler: unexpected failure; continuing", e);
+        stage.error(e);
       }
     }
+  }
+
+  /** The scheduler thread's health (heartbeat, errors). */
+  public Stage stage() {
+    return stage;
   }
 
   private boolean accept(RejectOrder order) {
@@ -168,7 +191,11 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     long now = clock.nanoTime();
     schedule(order, now);
     for (ActuatorOutput o : outputs) {
-      o.onVerdict(order);
+      try {
+        o.onVerdict(order);
+      } catch (Throwable e) {
+        outputFailed(o, "onVerdict", e);
+      }
     }
     if (!order.isReject()) {
       return true;
@@ -241,11 +268,41 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
                 (now - next.fireAtNs()) / 1e6));
       } else {
         for (ActuatorOutput o : outputs) {
-          o.fire(next);
+          try {
+            o.fire(next);
+          } catch (Throwable e) {
+            // One output's bug never blocks another output or a later reject; this one's stroke
+            // did not happen, which is a missed reject.
+            outputFailed(o, "fire", e);
+            metrics.missed(
+                o.name(),
+                MissCause.WRITE_FAILED,
+                next.cameraId(),
+                next.sequence(),
+                "the output threw " + e);
+          }
         }
       }
       free.add(next);
       pendingCount = pending.size();
+    }
+  }
+
+  private void outputFailed(ActuatorOutput o, String what, Throwable e) {
+    stage.error("output " + o.name() + " " + what + " threw " + e, e);
+  }
+
+  /**
+   * Raises the line alarm on every output that has one because the service is unhealthy. Any
+   * thread; each output's failure is counted, never thrown.
+   */
+  public void healthAlarm(String problem) {
+    for (ActuatorOutput o : outputs) {
+      try {
+        o.healthAlarm(problem);
+      } catch (RuntimeException | LinkageError e) {
+        stage.error("output " + o.name() + " healthAlarm threw " + e, e);
+      }
     }
   }
 
@@ -270,6 +327,7 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
         && thread.isAlive()) {
       LockSupport.parkNanos(1_000_000L);
     }
+    stage.stopped();
     running = false;
     LockSupport.unpark(thread);
     try {

@@ -50,6 +50,8 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   private final RingBuffer<Entry> ring;
   private final EventPoller<Entry> poller;
   private final Thread thread;
+  private final io.lineinspect.core.health.Stage stage =
+      new io.lineinspect.core.health.Stage("audit-writer", 5_000);
   private final MessageDigest sha256;
   private final StringBuilder line = new StringBuilder(512);
   private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
@@ -201,8 +203,21 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   }
 
   private void run() {
-    EventPoller.Handler<Entry> handler = (e, s, end) -> append(e);
+    stage.started();
+    // A handler that threw would leave the poller before the failing entry and retry it forever
+    // (the audit would stop): the entry is counted as lost and the writer moves on.
+    EventPoller.Handler<Entry> handler =
+        (e, s, end) -> {
+          try {
+            return append(e);
+          } catch (Throwable t) {
+            lost.increment();
+            stage.error("record of " + e.camera + "#" + e.sequence + " lost: " + t, t);
+            return true;
+          }
+        };
     while (running || poller.getSequence().get() < ring.getCursor()) {
+      stage.beat();
       try {
         EventPoller.PollState state = poller.poll(handler);
         flushBuffer();
@@ -212,8 +227,16 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
         }
       } catch (Exception e) {
         failed(e);
+      } catch (Throwable t) {
+        stage.error(t);
       }
     }
+    stage.stopped();
+  }
+
+  /** The writer thread's health (heartbeat, errors). */
+  public io.lineinspect.core.health.Stage stage() {
+    return stage;
   }
 
   private boolean append(Entry e) {
@@ -363,6 +386,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       if ("always".equals(config.fsync())) {
         channel.force(false);
       }
+      stage.recovered();
     } catch (IOException e) {
       lost.add(bufferedRecords);
       failed(e);
@@ -450,6 +474,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   private void failed(Exception e) {
     writeErrors.increment();
     lastError = e.getMessage();
+    stage.fail("audit records are being lost: " + e); // until a write succeeds again
     LOG.log(
         Level.ERROR,
         "AUDIT WRITE FAILED in {0}: {1}; records are counted as lost until the disk recovers",
@@ -500,6 +525,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   /** Writes what is queued, closes the segment (forced to disk) and stops. */
   @Override
   public void close() {
+    stage.stopped();
     running = false;
     try {
       thread.join(5_000);

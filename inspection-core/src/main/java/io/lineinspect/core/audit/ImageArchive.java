@@ -36,6 +36,14 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
   private final BlockingQueue<ImageCopy> full;
   private final ArrayDeque<Path> files = new ArrayDeque<>();
   private final Thread thread;
+  private final io.lineinspect.core.health.Stage stage =
+      new io.lineinspect.core.health.Stage("archive-writer", 10_000);
+
+  /** The writer thread's health (heartbeat, errors). */
+  public io.lineinspect.core.health.Stage stage() {
+    return stage;
+  }
+
   private final LongAdder saved = new LongAdder();
   private final LongAdder skipped = new LongAdder();
   private final LongAdder failed = new LongAdder();
@@ -106,11 +114,14 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
   }
 
   private void run() {
+    stage.started();
     while (running || !full.isEmpty()) {
+      stage.beat();
       ImageCopy s;
       try {
         s = full.poll(50, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
+        stage.stopped();
         return;
       }
       if (s == null) {
@@ -118,7 +129,7 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
       }
       try {
         write(s);
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | RuntimeException | LinkageError | AssertionError e) {
         failed.increment();
         LOG.log(
             Level.WARNING,
@@ -171,6 +182,7 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
   /** Writes the images in hand, then stops. */
   @Override
   public void close() {
+    stage.stopped();
     running = false;
     try {
       thread.join(5_000);

@@ -9,6 +9,7 @@ import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.Sequencer;
 import com.lmax.disruptor.TimeoutException;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.ModelSwitch;
@@ -63,7 +64,12 @@ public final class BatchingInferenceProcessor implements EventProcessor {
   private final FrameEvent[] window;
   private final FrameEvent[] batch;
   private final EventHandler<FrameEvent> inlineStage;
+  private final Stage stage;
   private InferenceSession session;
+
+  /** The next sequence not yet taken into a window (valid while a batch is processed). */
+  private long taken;
+
   private int windowSize;
   private int emitted;
   private int batchSize;
@@ -86,8 +92,10 @@ public final class BatchingInferenceProcessor implements EventProcessor {
       long maxDelayNs,
       long leadNs,
       int windowCapacity,
-      EventHandler<FrameEvent> inlineStage) {
+      EventHandler<FrameEvent> inlineStage,
+      Stage stage) {
     this.inlineStage = inlineStage;
+    this.stage = stage;
     this.ring = ring;
     this.barrier = barrier;
     this.models = models;
@@ -124,11 +132,14 @@ public final class BatchingInferenceProcessor implements EventProcessor {
       throw new IllegalStateException("already running or halted");
     }
     barrier.clearAlert();
+    stage.started();
     try {
       session = models.served().newSession();
     } catch (RuntimeException | LinkageError e) {
-      // Without a session nothing is judged: frames fail safe (watchdog DEADLINE, then OVERLOAD).
+      // Without a session nothing is judged: frames fail safe (watchdog DEADLINE, then OVERLOAD),
+      // and the service is unhealthy, naming this stage.
       LOG.log(Level.ERROR, "inference session could not be created; every frame will fail safe", e);
+      stage.fail("the inference session could not be created: " + e);
       state.set(IDLE);
       ready.countDown();
       throw e;
@@ -141,18 +152,28 @@ public final class BatchingInferenceProcessor implements EventProcessor {
       ready.countDown();
       long next = sequence.get() + 1;
       while (state.get() == RUNNING) {
-        ModelSwitch.Offer offer = models.take();
-        if (offer != null) {
-          switchModel(offer);
-        }
-        long available;
+        stage.beat();
         try {
-          available = barrier.waitFor(next);
-        } catch (TimeoutException | AlertException | InterruptedException e) {
-          continue; // the loop condition decides whether to stop
-        }
-        if (available >= next) {
-          next = processBatch(next, available);
+          ModelSwitch.Offer offer = models.take();
+          if (offer != null) {
+            switchModel(offer);
+          }
+          long available;
+          try {
+            available = barrier.waitFor(next);
+          } catch (TimeoutException | AlertException | InterruptedException e) {
+            continue; // the loop condition decides whether to stop
+          }
+          if (available >= next) {
+            taken = next;
+            next = processBatch(next, available);
+            sequence.set(next - 1);
+          }
+        } catch (Throwable e) {
+          // Aeron AgentRunner style: count, recover, continue. The window being judged is failed
+          // safe entry by entry, so no frame is left without its verdict and the ring moves on.
+          stage.error(e);
+          next = abandonWindow(e);
           sequence.set(next - 1);
         }
       }
@@ -240,6 +261,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
           now = clock.nanoTime();
         }
         next++;
+        taken = next;
         admit(event, model, now);
       }
       emitFailedPrefix();
@@ -266,6 +288,39 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     }
     emitter.endBatch();
     return next;
+  }
+
+  /**
+   * After an unexpected exception while a window was being formed, judged or emitted: every entry
+   * of it still without a verdict gets the fail-safe verdict INFERENCE_ERROR (an entry the emitter
+   * already claimed is skipped by the claim), the touched connections are flushed.
+   *
+   * @return the next sequence to read: just past the window
+   */
+  private long abandonWindow(Throwable cause) {
+    String detail = "inference stage failed: " + cause.getClass().getSimpleName();
+    for (int i = 0; i < batchSize; i++) {
+      batch[i] = null;
+    }
+    batchSize = 0;
+    while (emitted < windowSize) {
+      FrameEvent e = window[emitted];
+      window[emitted++] = null;
+      try {
+        e.failSafe(ReasonCode.INFERENCE_ERROR, detail);
+        emitter.emit(e);
+      } catch (RuntimeException | LinkageError | AssertionError again) {
+        stage.error("could not fail an entry safe: " + again, again);
+      }
+    }
+    windowSize = 0;
+    emitted = 0;
+    try {
+      emitter.endBatch();
+    } catch (RuntimeException | LinkageError | AssertionError again) {
+      stage.error("could not flush after a failed batch: " + again, again);
+    }
+    return taken;
   }
 
   private void runInline(FrameEvent event, long seq) {

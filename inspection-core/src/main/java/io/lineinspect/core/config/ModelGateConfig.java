@@ -10,12 +10,16 @@ package io.lineinspect.core.config;
  *     candidate; 0 = none (default 200)
  * @param minRecentAgreement share of those on which the candidate must give the served model's
  *     verdict (default 0.95)
+ * @param atStartup before the service accepts cameras, the model it serves at start judges its own
+ *     golden set (when its manifest names one) at full speed and must reach {@code
+ *     minGoldenAccuracy}, or start-up fails (default true)
  */
 public record ModelGateConfig(
     Double minGoldenAccuracy,
     Boolean requireGolden,
     Integer recentFrames,
-    Double minRecentAgreement) {
+    Double minRecentAgreement,
+    Boolean atStartup) {
   public ModelGateConfig {
     minGoldenAccuracy =
         Check.doubleIn("models.gate.minGoldenAccuracy", minGoldenAccuracy, 0.98, 0.0, 1.0);
@@ -23,9 +27,10 @@ public record ModelGateConfig(
     recentFrames = Check.intIn("models.gate.recentFrames", recentFrames, 200, 0, 100_000);
     minRecentAgreement =
         Check.doubleIn("models.gate.minRecentAgreement", minRecentAgreement, 0.95, 0.0, 1.0);
+    atStartup = atStartup == null || atStartup;
   }
 
   public static ModelGateConfig defaults() {
-    return new ModelGateConfig(null, null, null, null);
+    return new ModelGateConfig(null, null, null, null, null);
   }
 }

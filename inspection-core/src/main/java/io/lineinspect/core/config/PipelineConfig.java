@@ -15,6 +15,10 @@ package io.lineinspect.core.config;
  * @param idlePollUs a pipeline thread that runs out of work keeps polling (yielding the CPU to
  *     other runnable threads) this long before it parks (default 0: park after a short spin);
  *     trades idle CPU for hand-off latency, see {@code ParkingTimeoutWaitStrategy}
+ * @param stallMs a stage thread (preprocess, inference, watchdog, reject scheduler, audit writer)
+ *     whose loop has made no pass for this long counts as stalled: {@code /health} answers 503
+ *     naming it and the PLC alarm coil is set (default 2000; a batch that legitimately takes longer
+ *     than this on a slow CPU needs a higher value)
  */
 public record PipelineConfig(
     Integer ringSize,
@@ -23,7 +27,8 @@ public record PipelineConfig(
     Double maxDelayMs,
     Integer initialFrameBytes,
     Double watchdogLeadMs,
-    Double idlePollUs) {
+    Double idlePollUs,
+    Integer stallMs) {
   public PipelineConfig {
     ringSize = Check.intIn("pipeline.ringSize", ringSize, 256, 8, 1 << 20);
     if (Integer.bitCount(ringSize) != 1) {
@@ -36,6 +41,27 @@ public record PipelineConfig(
         Check.intIn("pipeline.initialFrameBytes", initialFrameBytes, 65_536, 0, 256 << 20);
     watchdogLeadMs = Check.doubleIn("pipeline.watchdogLeadMs", watchdogLeadMs, 2.0, 0.0, 1_000.0);
     idlePollUs = Check.doubleIn("pipeline.idlePollUs", idlePollUs, 0.0, 0.0, 150.0);
+    stallMs = Check.intIn("pipeline.stallMs", stallMs, 2_000, 50, 600_000);
+  }
+
+  /** Settings with the default stall limit. */
+  public PipelineConfig(
+      Integer ringSize,
+      Integer preprocessWorkers,
+      Integer maxBatch,
+      Double maxDelayMs,
+      Integer initialFrameBytes,
+      Double watchdogLeadMs,
+      Double idlePollUs) {
+    this(
+        ringSize,
+        preprocessWorkers,
+        maxBatch,
+        maxDelayMs,
+        initialFrameBytes,
+        watchdogLeadMs,
+        idlePollUs,
+        null);
   }
 
   /** Settings without idle polling. */
@@ -62,6 +88,6 @@ public record PipelineConfig(
 
   /** All defaults. */
   public static PipelineConfig defaults() {
-    return new PipelineConfig(null, null, null, null, null, null, null);
+    return new PipelineConfig(null, null, null, null, null, null, null, null);
   }
 }

@@ -22,7 +22,10 @@ public record ServiceConfig(
     }
     ingest = ingest == null ? IngestConfig.defaults() : ingest;
     pipeline = pipeline == null ? PipelineConfig.defaults() : pipeline;
-    inference = inference == null ? InferenceConfig.defaults() : inference;
+    if (inference == null) {
+      throw new ConfigException(
+          "inference: required section is missing (inference.backend: djl for a trained model)");
+    }
     actuators = actuators == null ? ActuatorsConfig.defaults() : actuators;
     actuators = withTravelTime(line, actuators);
     audit = audit == null ? AuditConfig.defaults() : audit;

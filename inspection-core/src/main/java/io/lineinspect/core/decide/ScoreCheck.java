@@ -3,10 +3,10 @@ package io.lineinspect.core.decide;
 import java.util.Locale;
 
 /**
- * The one rule for what counts as a score: a finite number in [0, 1]. Anything else (NaN from a
- * bad export, an fp16 overflow on a GPU, a logit) means the model did not judge the part, so the
- * frame fails safe INFERENCE_ERROR — never a verdict. Used by the pipeline's emitter, the image
- * judge (golden-set gate, shadow model) and the backends' own output checks.
+ * The one rule for what counts as a score: a finite number in [0, 1]. Anything else (NaN from a bad
+ * export, an fp16 overflow on a GPU, a logit) means the model did not judge the part, so the frame
+ * fails safe INFERENCE_ERROR — never a verdict. Used by the pipeline's emitter, the image judge
+ * (golden-set gate, shadow model) and the backends' own output checks.
  *
  * <p>Stateless; any thread.
  */

@@ -1,33 +1,33 @@
 package io.lineinspect.core.emit;
 
 /**
- * Observes every verdict right after it was handed to its camera connection: metrics today; the
- * reject actuator and the audit trail plug in here.
+ * Observes every verdict right after it was handed to its camera connection: metrics, the reject
+ * scheduler, the audit trail, the image archive, drift monitoring, the shadow model.
  *
- * <p>Called on the inference thread, or on an ingest thread for verdicts decided at ingest
- * (OVERLOAD), while the frame's source is locked: implementations must be thread-safe, fast and
- * non-blocking, and must copy what they keep from the reused {@link VerdictView}.
+ * <p>Called on the inference thread, on the deadline watchdog, or on an ingest thread for verdicts
+ * decided at ingest (OVERLOAD), while the frame's source is locked: implementations must be
+ * thread-safe, fast and non-blocking, and must copy what they keep from the reused {@link
+ * VerdictView}.
+ *
+ * <p>A listener can fail, the line cannot: combine listeners with {@link #all}, which isolates each
+ * one ({@link IsolatedListeners}): an exception is counted for that listener and logged
+ * de-duplicated, and the verdict still reaches the others.
  */
 @FunctionalInterface
 public interface VerdictListener {
   void onVerdict(VerdictView verdict);
 
-  /** All the given listeners in order (nulls skipped), or null when none is given. */
-  static VerdictListener all(VerdictListener... listeners) {
-    VerdictListener[] present =
-        java.util.Arrays.stream(listeners)
-            .filter(java.util.Objects::nonNull)
-            .toArray(VerdictListener[]::new);
-    if (present.length == 0) {
-      return null;
-    }
-    if (present.length == 1) {
-      return present[0];
-    }
-    return v -> {
-      for (VerdictListener l : present) {
-        l.onVerdict(v);
-      }
-    };
+  /** The name this listener's errors are counted under (default: its class's simple name). */
+  default String listenerName() {
+    String n = getClass().getSimpleName();
+    return n.isEmpty() || n.contains("$$Lambda") || n.contains("$Lambda") ? "listener" : n;
+  }
+
+  /**
+   * All the given listeners in order (nulls skipped), each isolated from the others' exceptions, or
+   * null when none is given.
+   */
+  static IsolatedListeners all(VerdictListener... listeners) {
+    return IsolatedListeners.of(listeners);
   }
 }

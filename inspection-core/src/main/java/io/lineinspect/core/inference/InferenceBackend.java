@@ -41,7 +41,11 @@ public interface InferenceBackend extends AutoCloseable {
   /** A session owned by the calling inference thread. */
   InferenceSession newSession();
 
-  /** Releases models and native memory. Called once after every worker has stopped. */
+  /**
+   * Releases models and native memory. A backend with native resources extends {@link
+   * GuardedBackend}, whose close may be called while sessions are still in use: the resources are
+   * released when the last session is closed, never under a running {@link InferenceSession#infer}.
+   */
   @Override
   void close();
 }

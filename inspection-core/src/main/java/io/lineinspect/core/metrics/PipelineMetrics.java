@@ -32,6 +32,7 @@ public final class PipelineMetrics implements VerdictListener {
   private final LongAdder late = new LongAdder();
   private final LongAdder lateResults = new LongAdder();
   private final LongAdder watchdogVerdicts = new LongAdder();
+  private final LongAdder invalidScores = new LongAdder();
   private final Stage[] stages = new Stage[StageName.values().length];
   private final ConcurrentHashMap<String, CameraCounters> cameras = new ConcurrentHashMap<>();
   private final Recorder latencyUs = new Recorder(1, MAX_TRACKED_LATENCY_US, 3);
@@ -109,6 +110,16 @@ public final class PipelineMetrics implements VerdictListener {
   }
 
   /** A model result arrived after the watchdog had already sent the fail-safe verdict. */
+  /** A backend gave a score that is not a score (NaN, infinite, outside [0, 1]). */
+  public void onInvalidScore() {
+    invalidScores.increment();
+  }
+
+  /** Frames failed safe INFERENCE_ERROR because their score was not a finite number in [0, 1]. */
+  public long invalidScores() {
+    return invalidScores.sum();
+  }
+
   public void onLateResult() {
     lateResults.increment();
   }

@@ -39,7 +39,7 @@ public final class GoldenSet {
     } catch (NoSuchFileException e) {
       throw new IOException(labelsCsv + ": golden set not found");
     }
-    Path dir = labelsCsv.toAbsolutePath().getParent();
+    Path dir = labelsCsv.toAbsolutePath().normalize().getParent(); // "a/../b" must not look outside
     List<Labelled> out = new ArrayList<>();
     boolean header = true;
     for (int i = 0; i < lines.size(); i++) {

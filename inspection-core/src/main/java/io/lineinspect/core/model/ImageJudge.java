@@ -2,6 +2,7 @@ package io.lineinspect.core.model;
 
 import io.lineinspect.core.decide.Decider;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.ScoreCheck;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.frame.EncodedImageCheck;
 import io.lineinspect.core.frame.PixelFormat;
@@ -94,8 +95,15 @@ public final class ImageJudge implements AutoCloseable {
       } catch (Exception | LinkageError e) {
         return new Result(null, Float.NaN, "", "inference failed: " + e);
       }
+      if (event.reason() != ReasonCode.NONE) {
+        return new Result(null, Float.NaN, "", "inference error: " + event.detail());
+      }
       if (!event.scored()) {
         return new Result(null, Float.NaN, "", "the model gave no score");
+      }
+      String problem = ScoreCheck.problem(event.score());
+      if (problem != null) {
+        return new Result(null, Float.NaN, "", "inference error: " + problem);
       }
       return new Result(DECIDER.judge(event.score(), model), event.score(), event.label(), null);
     } finally {

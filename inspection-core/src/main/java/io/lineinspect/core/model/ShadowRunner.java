@@ -413,7 +413,10 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
    * Stops sampling, lets the shadow thread finish the samples in hand (still only while the line is
    * idle) for up to {@value #CLOSE_WAIT_MS} ms, then drops the rest as {@code skippedBusy}. The
    * judge is closed on the shadow thread; if an inference is still running after the wait, that
-   * happens when it returns (logged). The candidate backend is not closed. Idempotent.
+   * happens when it returns (logged). The candidate backend is not closed; its owner may close it
+   * right after this returns, even while the shadow thread is still inside an inference: a {@link
+   * io.lineinspect.core.inference.GuardedBackend} closes its model only when this thread has closed
+   * its judge's session, after the inference returned. Idempotent.
    */
   @Override
   public void close() {

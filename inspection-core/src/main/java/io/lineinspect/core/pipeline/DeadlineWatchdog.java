@@ -5,6 +5,7 @@ import com.lmax.disruptor.Sequence;
 import io.lineinspect.core.decide.Decider;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.time.NanoClock;
 import java.util.concurrent.locks.LockSupport;
@@ -32,6 +33,7 @@ final class DeadlineWatchdog implements Runnable {
   private final long leadNs;
   private final long tickNs;
   private final VerdictRecord scratch = new VerdictRecord();
+  private final Stage stage;
   private volatile boolean running = true;
 
   DeadlineWatchdog(
@@ -42,7 +44,9 @@ final class DeadlineWatchdog implements Runnable {
       PipelineMetrics metrics,
       NanoClock clock,
       long leadNs,
-      long tickNs) {
+      long tickNs,
+      Stage stage) {
+    this.stage = stage;
     this.ring = ring;
     this.emitted = emitted;
     this.decider = decider;
@@ -55,10 +59,43 @@ final class DeadlineWatchdog implements Runnable {
 
   @Override
   public void run() {
+    stage.started();
     while (running) {
-      scan();
+      try {
+        scan();
+      } catch (Throwable e) {
+        // One bad pass must not end deadline protection for good: count it, scan again next tick.
+        stage.error(e);
+      }
+      stage.beat();
       LockSupport.parkNanos(tickNs);
     }
+  }
+
+  /**
+   * After the pipeline's threads stopped: every entry still unclaimed gets the fail-safe verdict
+   * now, with {@code detail}, whatever its deadline (the service is stopping).
+   *
+   * @return how many got it
+   */
+  int failAllPending(String detail) {
+    long now = clock.nanoTime();
+    long hi = ring.getCursor();
+    int sent = 0;
+    for (long s = emitted.get() + 1; s <= hi; s++) {
+      FrameEvent e = ring.get(s);
+      if (e.emitState() == s && e.claimForWatchdog(s)) {
+        try {
+          deliverFailSafe(e, now, detail);
+          sent++;
+        } catch (RuntimeException | LinkageError ex) {
+          stage.error(ex);
+        } finally {
+          e.watchdogDone();
+        }
+      }
+    }
+    return sent;
   }
 
   void stop() {
@@ -81,22 +118,7 @@ final class DeadlineWatchdog implements Runnable {
         continue;
       }
       try {
-        FrameSource source = e.source();
-        VerdictRecord verdict =
-            scratch.failSafe(
-                source.cameraId(),
-                e.sequence(),
-                e.captureTimeUs(),
-                e.hasEncoderCount(),
-                e.encoderCount(),
-                e.receivedNs(),
-                decider.failSafe(),
-                ReasonCode.DEADLINE,
-                null,
-                now);
-        verdict.stagesReached(
-            e.preprocessStartNs(), e.preprocessedNs(), e.inferStartNs(), e.inferEndNs());
-        source.deliverAndFlush(e.arrival(), verdict, listener, now);
+        deliverFailSafe(e, now, null);
         metrics.onWatchdogVerdict();
         sent++;
       } finally {
@@ -104,5 +126,24 @@ final class DeadlineWatchdog implements Runnable {
       }
     }
     return sent;
+  }
+
+  private void deliverFailSafe(FrameEvent e, long now, String detail) {
+    FrameSource source = e.source();
+    VerdictRecord verdict =
+        scratch.failSafe(
+            source.cameraId(),
+            e.sequence(),
+            e.captureTimeUs(),
+            e.hasEncoderCount(),
+            e.encoderCount(),
+            e.receivedNs(),
+            decider.failSafe(),
+            ReasonCode.DEADLINE,
+            detail,
+            now);
+    verdict.stagesReached(
+        e.preprocessStartNs(), e.preprocessedNs(), e.inferStartNs(), e.inferEndNs());
+    source.deliverAndFlush(e.arrival(), verdict, listener, now);
   }
 }

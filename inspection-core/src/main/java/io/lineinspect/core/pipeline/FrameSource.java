@@ -2,6 +2,7 @@ package io.lineinspect.core.pipeline;
 
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.health.ErrorLog;
 
 /**
  * One producer of frames (a camera connection) and the place its verdicts go back to.
@@ -18,7 +19,12 @@ import io.lineinspect.core.emit.VerdictView;
  * {@link #flush()}, which are called under that monitor.
  */
 public abstract class FrameSource {
+  private static final System.Logger LOG = System.getLogger(FrameSource.class.getName());
+
   private final String cameraId;
+
+  /** Errors of verdict writes and listeners; created on the first one; guarded by this. */
+  private ErrorLog errors;
 
   /** Next arrival index; ingest thread only. */
   private long nextArrival;
@@ -79,25 +85,81 @@ public abstract class FrameSource {
       parked.add(arrival).copyFrom(verdict);
       return false;
     }
-    writeVerdict(verdict);
-    listener.onVerdict(verdict);
-    writtenArrival = arrival + 1;
+    writtenArrival = arrival + 1; // first: whatever a write or a listener throws, order moves on
+    writeAndObserve(verdict, listener);
     while (parked.size > 0 && parked.headArrival() == writtenArrival) {
       VerdictRecord next = parked.head();
       next.setEmittedNs(nowNs);
-      writeVerdict(next);
-      listener.onVerdict(next);
       writtenArrival++;
-      parked.removeHead();
+      try {
+        writeAndObserve(next, listener);
+      } finally {
+        parked.removeHead();
+      }
     }
     return true;
+  }
+
+  /**
+   * Writes one verdict to the peer and hands it to the listener, each isolated: a peer write that
+   * throws still lets the actuators and the audit see the verdict, and a listener that throws never
+   * stops this camera's later verdicts.
+   */
+  private void writeAndObserve(VerdictView verdict, VerdictListener listener) {
+    try {
+      writeVerdict(verdict);
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      writeErrors()
+          .error(
+              "writing the verdict of "
+                  + cameraId
+                  + "#"
+                  + Long.toUnsignedString(verdict.sequence())
+                  + " failed: "
+                  + e,
+              e);
+    }
+    try {
+      listener.onVerdict(verdict);
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      writeErrors()
+          .error(
+              "a verdict listener failed on "
+                  + cameraId
+                  + "#"
+                  + Long.toUnsignedString(verdict.sequence())
+                  + ": "
+                  + e,
+              e);
+    }
+  }
+
+  private ErrorLog writeErrors() {
+    if (errors == null) {
+      errors = new ErrorLog(LOG, "camera " + cameraId);
+    }
+    return errors;
+  }
+
+  /** Verdict writes (or un-isolated listeners) that threw for this source; guarded by this. */
+  public synchronized long deliveryErrors() {
+    return errors == null ? 0 : errors.count();
   }
 
   /** {@link #deliver} then, when something was written, {@link #flush()}. */
   synchronized void deliverAndFlush(
       long arrival, VerdictView verdict, VerdictListener listener, long nowNs) {
     if (deliver(arrival, verdict, listener, nowNs)) {
+      safeFlush();
+    }
+  }
+
+  /** {@link #flush()}, with an exception counted instead of thrown. Called under this monitor. */
+  void safeFlush() {
+    try {
       flush();
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      writeErrors().error("flushing verdicts failed: " + e, e);
     }
   }
 

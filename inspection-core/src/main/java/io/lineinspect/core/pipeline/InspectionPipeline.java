@@ -13,7 +13,11 @@ import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.Decider;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.IsolatedListeners;
 import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.health.ErrorLog;
+import io.lineinspect.core.health.Stage;
+import io.lineinspect.core.health.StageHealth;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.ModelSwitch;
 import io.lineinspect.core.metrics.PipelineMetrics;
@@ -50,7 +54,13 @@ public final class InspectionPipeline implements AutoCloseable {
       TRANSLATOR =
           (event, seq, frame, source, pipeline) -> {
             event.clear();
-            frame.writeTo(event);
+            try {
+              frame.writeTo(event);
+            } catch (RuntimeException | LinkageError e) {
+              // The slot is claimed and will be published whatever happens: it must still become
+              // this frame's entry (bound, pre-failed), or it would never get its verdict.
+              pipeline.translatorFailed(event, frame, e);
+            }
             event.bind(
                 source, source.currentArrival(), event.receivedNs() + pipeline.budgetNs, seq);
           };
@@ -62,7 +72,7 @@ public final class InspectionPipeline implements AutoCloseable {
   private final NanoClock clock;
   private final ThreadFactory threadFactory;
   private final PipelineMetrics metrics;
-  private final VerdictListener listener;
+  private final IsolatedListeners listener;
   private final Decider decider;
   private final RingBuffer<FrameEvent> ring;
   private final List<BatchEventProcessor<FrameEvent>> preprocessors = new ArrayList<>();
@@ -71,6 +81,9 @@ public final class InspectionPipeline implements AutoCloseable {
   private final DeadlineWatchdog watchdog;
   private final long leadNs;
   private final List<Thread> threads = new ArrayList<>();
+  private final StageHealth health = new StageHealth();
+  private final List<Stage> stages = new ArrayList<>();
+  private final ErrorLog translatorErrors = new ErrorLog(LOG, "frame translator");
   private volatile boolean started;
 
   /**
@@ -95,7 +108,8 @@ public final class InspectionPipeline implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
     this.metrics = new PipelineMetrics();
-    this.listener = listener == null ? metrics : chain(metrics, listener);
+    this.listener = IsolatedListeners.of(metrics, listener);
+    long stallMs = config.stallMs();
     this.decider = new Decider(Objects.requireNonNull(failSafeVerdict, "failSafeVerdict"));
     int maxBatch = Math.min(config.maxBatch(), backend.maxBatch());
     long lead = TimeUnit.MICROSECONDS.toNanos(Math.round(config.watchdogLeadMs() * 1000));
@@ -112,12 +126,16 @@ public final class InspectionPipeline implements AutoCloseable {
     SequenceBarrier ingestBarrier = ring.newBarrier();
     int workers = config.preprocessWorkers();
     // preprocessWorkers 0: the inference thread preprocesses each frame as it takes it.
-    PreprocessHandler inline = workers == 0 ? new PreprocessHandler(0, 1, backend, clock) : null;
+    Stage inferStage = new Stage("infer-0", stallMs);
+    PreprocessHandler inline =
+        workers == 0 ? new PreprocessHandler(0, 1, backend, clock, inferStage) : null;
     Sequence[] preprocessed = new Sequence[workers];
     for (int i = 0; i < workers; i++) {
+      Stage stage = stage("preprocess-" + i, stallMs);
       BatchEventProcessor<FrameEvent> p =
           new BatchEventProcessorBuilder()
-              .build(ring, ingestBarrier, new PreprocessHandler(i, workers, backend, clock));
+              .build(ring, ingestBarrier, new PreprocessHandler(i, workers, backend, clock, stage));
+      p.setExceptionHandler(new StageExceptionHandler(stage));
       preprocessors.add(p);
       preprocessed[i] = p.getSequence();
     }
@@ -134,7 +152,9 @@ public final class InspectionPipeline implements AutoCloseable {
             TimeUnit.MICROSECONDS.toNanos(Math.round(config.maxDelayMs() * 1000)),
             leadNs,
             config.ringSize(),
-            inline);
+            inline,
+            inferStage);
+    stages.add(health.add(inferStage));
     ring.addGatingSequences(inference.getSequence());
     watchdog =
         new DeadlineWatchdog(
@@ -145,14 +165,40 @@ public final class InspectionPipeline implements AutoCloseable {
             metrics,
             clock,
             leadNs,
-            WATCHDOG_TICK_NS);
+            WATCHDOG_TICK_NS,
+            stage("deadline-watchdog", stallMs));
   }
 
-  private static VerdictListener chain(VerdictListener a, VerdictListener b) {
-    return v -> {
-      a.onVerdict(v);
-      b.onVerdict(v);
-    };
+  private Stage stage(String name, long stallMs) {
+    Stage s = health.add(new Stage(name, stallMs));
+    stages.add(s);
+    return s;
+  }
+
+  /**
+   * The translator threw while copying a frame into its claimed slot: the entry becomes a BAD_IMAGE
+   * frame with whatever identity can still be read, so it gets its verdict in order.
+   */
+  private void translatorFailed(FrameEvent event, FrameTranslator frame, Throwable e) {
+    translatorErrors.error(e);
+    long sequence = 0;
+    long captureUs = 0;
+    long receivedNs = clock.nanoTime();
+    try {
+      sequence = frame.sequence();
+      captureUs = frame.captureTimeUs();
+      receivedNs = frame.receivedNs();
+    } catch (RuntimeException | LinkageError ignored) {
+      // the identity stays unknown; the verdict still goes out in order
+    }
+    event.clear();
+    event.setFrame(sequence, captureUs, false, 0, 0, 0, null, receivedNs);
+    event.rejectBadImage("the frame could not be copied into the pipeline: " + e);
+  }
+
+  /** Frames whose copy into the ring failed (each got a BAD_IMAGE verdict). */
+  public long translatorErrors() {
+    return translatorErrors.count();
   }
 
   /**
@@ -190,6 +236,11 @@ public final class InspectionPipeline implements AutoCloseable {
   private Thread newThread(Runnable r, String name) {
     Thread t = threadFactory.newThread(r);
     t.setName(name);
+    for (Stage s : stages) {
+      if (s.name().equals(name)) {
+        s.watch(t);
+      }
+    }
     return t;
   }
 
@@ -243,6 +294,19 @@ public final class InspectionPipeline implements AutoCloseable {
     return metrics;
   }
 
+  /**
+   * The health of the pipeline's stage threads ({@code preprocess-i}, {@code infer-0}, {@code
+   * deadline-watchdog}); the service adds its other stages and conditions here.
+   */
+  public StageHealth health() {
+    return health;
+  }
+
+  /** Errors thrown by verdict listeners, by listener name (each listener is isolated). */
+  public java.util.Map<String, Long> listenerErrors() {
+    return listener.errors();
+  }
+
   /** Batch timing as measured so far (for display; owned by the inference thread). */
   public BatchTimingModel timing() {
     return timing;
@@ -266,9 +330,7 @@ public final class InspectionPipeline implements AutoCloseable {
       Thread.onSpinWait();
       Thread.yield();
     }
-    if (inFlight() > 0) {
-      LOG.log(System.Logger.Level.WARNING, "pipeline closed with {0} frames in flight", inFlight());
-    }
+    stages.forEach(Stage::stopped);
     preprocessors.forEach(BatchEventProcessor::halt);
     inference.halt();
     watchdog.stop();
@@ -277,8 +339,17 @@ public final class InspectionPipeline implements AutoCloseable {
         t.join(5_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        break;
       }
+    }
+    // Whatever is still in the ring (the drain timed out, a stage hung) gets its fail-safe
+    // verdict now: every received frame's verdict reaches its camera, the actuators and the audit.
+    int left = watchdog.failAllPending("the service stopped before the frame was judged");
+    if (left > 0) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "pipeline closed with {0} frames unjudged: each got the fail-safe verdict (DEADLINE)",
+          left);
     }
     started = false;
   }

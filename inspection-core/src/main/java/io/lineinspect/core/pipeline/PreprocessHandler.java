@@ -3,6 +3,7 @@ package io.lineinspect.core.pipeline;
 import com.lmax.disruptor.EventHandler;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.frame.EncodedImageCheck;
+import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.time.NanoClock;
@@ -25,23 +26,31 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
   private final int count;
   private final InferenceBackend backend;
   private final NanoClock clock;
+  private final Stage stage;
   // The pixel limit is enforced at ingest on the frame header, and the check requires the payload
   // to match the frame header, so no second limit is needed here.
   private final EncodedImageCheck encodedCheck = new EncodedImageCheck(Long.MAX_VALUE);
   private Preprocessor preprocessor;
-  private long failures;
+  // A refused payload is bad input, not a stage fault: logged (de-duplicated), not a stage error.
   private long refusedEncoded;
 
-  PreprocessHandler(int id, int count, InferenceBackend backend, NanoClock clock) {
+  PreprocessHandler(int id, int count, InferenceBackend backend, NanoClock clock, Stage stage) {
     this.id = id;
     this.count = count;
     this.backend = backend;
     this.clock = clock;
+    this.stage = stage;
   }
 
   @Override
   public void onStart() {
+    stage.started();
     preprocessor = backend.newPreprocessor();
+  }
+
+  @Override
+  public void onTimeout(long sequence) {
+    stage.beat(); // the wait strategy times out every 200 us while idle: alive, nothing to do
   }
 
   @Override
@@ -54,6 +63,7 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
 
   @Override
   public void onEvent(FrameEvent event, long sequence, boolean endOfBatch) {
+    stage.beat();
     if (sequence % count != id || event.settled()) {
       return;
     }
@@ -89,11 +99,9 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
         }
       }
       preprocessor.preprocess(event);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       // A preprocessor bug must not kill the worker: the frame fails safe, the stage keeps going.
-      if (failures++ == 0 || Long.bitCount(failures) == 1) {
-        LOG.log(Level.WARNING, "preprocessing failed (" + failures + " so far): " + e, e);
-      }
+      stage.error("preprocessing failed: " + e, e);
       event.rejectBadImage("preprocessing failed: " + e.getClass().getSimpleName());
     }
     event.setPreprocessedNs(clock.nanoTime());

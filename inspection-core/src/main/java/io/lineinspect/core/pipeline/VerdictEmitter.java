@@ -2,7 +2,9 @@ package io.lineinspect.core.pipeline;
 
 import io.lineinspect.core.decide.Decider;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.decide.ScoreCheck;
 import io.lineinspect.core.emit.VerdictListener;
+import io.lineinspect.core.health.ErrorLog;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.time.NanoClock;
 
@@ -18,11 +20,14 @@ import io.lineinspect.core.time.NanoClock;
  * <p>Owned by the inference thread.
  */
 public final class VerdictEmitter {
+  private static final System.Logger LOG = System.getLogger(VerdictEmitter.class.getName());
+
   private final Decider decider;
   private final VerdictListener listener;
   private final PipelineMetrics metrics;
   private final NanoClock clock;
   private final FrameSource[] touched;
+  private final ErrorLog invalidScores = new ErrorLog(LOG, "invalid model score");
   private int touchedCount;
   private long epoch;
 
@@ -56,6 +61,14 @@ public final class VerdictEmitter {
         metrics.onLate();
       } else if (!event.scored() || event.model() == null) {
         event.failSafe(ReasonCode.INFERENCE_ERROR, "backend returned no score");
+      } else if (!ScoreCheck.usable(event.score())) {
+        // NaN >= threshold is false: without this a NaN score would PASS the part.
+        String problem = ScoreCheck.problem(event.score());
+        event.failSafe(ReasonCode.INFERENCE_ERROR, problem);
+        metrics.onInvalidScore();
+        invalidScores.error(
+            event.cameraId() + "#" + Long.toUnsignedString(event.sequence()) + ": " + problem,
+            null);
       }
     }
     event.setVerdict(
@@ -85,7 +98,7 @@ public final class VerdictEmitter {
       FrameSource s = touched[i];
       touched[i] = null;
       synchronized (s) {
-        s.flush();
+        s.safeFlush();
       }
     }
     touchedCount = 0;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class RejectSchedulerTest {
   /** Records what the scheduler hands over, with the time of the call. */
-  static final class RecordingOutput implements ActuatorOutput {
+  static class RecordingOutput implements ActuatorOutput {
     record Fired(String part, long atNs, long dueNs, long fireAtEpochUs) {}
 
     final List<String> verdicts = new CopyOnWriteArrayList<>();
@@ -200,6 +200,55 @@ class RejectSchedulerTest {
       assertEquals(5, metrics.missed(MissCause.NOT_CONNECTED));
       assertEquals(
           5, metrics.snapshot().outputs().get("rec").missed().get(MissCause.NOT_CONNECTED));
+    }
+  }
+
+  @Test
+  void aThrowingOutputNeverBlocksAnotherOutputOrALaterReject() throws Exception {
+    RecordingOutput good = new RecordingOutput();
+    RecordingOutput broken =
+        new RecordingOutput() {
+          @Override
+          public String name() {
+            return "broken";
+          }
+
+          @Override
+          public void onVerdict(RejectOrder order) {
+            if (order.sequence() == 2) {
+              throw new IllegalStateException("onVerdict bug");
+            }
+          }
+
+          @Override
+          public void fire(RejectOrder order) {
+            throw new IllegalStateException("fire bug");
+          }
+        };
+    ActuatorMetrics metrics = new ActuatorMetrics();
+    try (RejectScheduler s =
+        new RejectScheduler(
+            timing(20, "receipt"),
+            List.of(broken, good),
+            metrics,
+            NanoClock.SYSTEM,
+            RejectScheduler::systemEpochMicros)) {
+      TestVerdict v = new TestVerdict();
+      for (int i = 1; i <= 5; i++) {
+        s.onVerdict(v.part("cam-1", i, Verdict.FAIL, 0, System.nanoTime()));
+        Thread.sleep(5);
+      }
+      await(() -> good.fired.size() == 5);
+      assertEquals(5, good.fired.size(), "the healthy output fired every reject");
+      assertEquals(5, good.verdicts.size(), "and saw every verdict");
+      assertEquals(
+          5,
+          metrics.snapshot().outputs().get("broken").missed().values().stream()
+              .mapToLong(Long::longValue)
+              .sum(),
+          "each stroke the broken output lost is a missed reject");
+      assertTrue(s.stage().errors() >= 6, "errors counted on the stage: " + s.stage().errors());
+      assertEquals(null, s.stage().problem(System.nanoTime()), "the scheduler keeps running");
     }
   }
 }

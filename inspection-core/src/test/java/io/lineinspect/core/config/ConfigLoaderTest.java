@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
-  private static final String MINIMAL = "line:\n  name: l1\n  budgetMs: 40\n";
+  private static final String BACKEND = "inference:\n  backend: builtin\n";
+  private static final String MINIMAL = "line:\n  name: l1\n  budgetMs: 40\n" + BACKEND;
 
   private static String error(String yaml) {
     return assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test.yaml"))
@@ -28,6 +29,16 @@ class ConfigLoaderTest {
     assertEquals(256, c.pipeline().ringSize());
     assertEquals(8 << 20, c.ingest().maxMessageBytes());
     assertEquals("builtin", c.inference().backend());
+  }
+
+  @Test
+  void shouldRefuseAConfigThatDoesNotNameItsBackend() {
+    // The builtin heuristic passes lens caps: it must never judge a line by default.
+    String m = error("line:\n  name: l1\n  budgetMs: 40\n");
+    assertTrue(m.startsWith("test.yaml: inference: required section is missing"), m);
+    m = error("line:\n  name: l1\n  budgetMs: 40\ninference:\n  djl:\n    device: cpu\n");
+    assertTrue(m.startsWith("test.yaml: inference.backend: required"), m);
+    assertTrue(m.contains("djl") && m.contains("builtin"), m);
   }
 
   @Test
@@ -60,7 +71,8 @@ class ConfigLoaderTest {
   void shouldDeriveTheBudgetFromTheLineGeometry() {
     ServiceConfig c =
         ConfigLoader.parse(
-            "line:\n  name: l1\n  geometry:\n    cameraToGateMm: 300\n    beltSpeedMmPerS: 2000\n"
+            BACKEND
+                + "line:\n  name: l1\n  geometry:\n    cameraToGateMm: 300\n    beltSpeedMmPerS: 2000\n"
                 + "    actuatorLeadMs: 20\n",
             "test.yaml");
     assertEquals(
@@ -71,10 +83,11 @@ class ConfigLoaderTest {
   void shouldRefuseBothABudgetAndAGeometry() {
     String m =
         error(
-            "line:\n  name: l1\n  budgetMs: 50\n  geometry:\n    cameraToGateMm: 300\n"
+            BACKEND
+                + "line:\n  name: l1\n  budgetMs: 50\n  geometry:\n    cameraToGateMm: 300\n"
                 + "    beltSpeedMmPerS: 2000\n");
     assertTrue(m.contains("line.budgetMs: give either budgetMs or geometry, not both"), m);
-    m = error("line:\n  name: l1\n  geometry:\n    cameraToGateMm: 300\n");
+    m = error(BACKEND + "line:\n  name: l1\n  geometry:\n    cameraToGateMm: 300\n");
     assertEquals("test.yaml: line.geometry.beltSpeedMmPerS: required value is missing", m);
   }
 
@@ -119,7 +132,7 @@ class ConfigLoaderTest {
 
   @Test
   void shouldListTheAllowedValuesOfAnEnum() {
-    String m = error("line:\n  name: l1\n  budgetMs: 40\n  failSafeVerdict: MAYBE\n");
+    String m = error("line:\n  name: l1\n  budgetMs: 40\n  failSafeVerdict: MAYBE\n" + BACKEND);
     assertTrue(m.contains("line.failSafeVerdict: expected one of [PASS, FAIL], got 'MAYBE'"), m);
   }
 
@@ -200,7 +213,8 @@ class ConfigLoaderTest {
     assertTrue(m.contains("line.budgetMs"), m);
     ServiceConfig fromGeometry =
         ConfigLoader.parse(
-            "line:\n  name: l\n  geometry: {cameraToGateMm: 100, beltSpeedMmPerS: 1000, actuatorLeadMs: 10}\n"
+            BACKEND
+                + "line:\n  name: l\n  geometry: {cameraToGateMm: 100, beltSpeedMmPerS: 1000, actuatorLeadMs: 10}\n"
                 + PLC.replace("    travelMs: 120\n", "    responseMs: 5\n"),
             "test.yaml");
     assertEquals(100.0, fromGeometry.actuators().timing().travelMs(), 1e-9);

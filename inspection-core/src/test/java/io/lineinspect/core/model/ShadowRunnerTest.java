@@ -79,6 +79,52 @@ class ShadowRunnerTest {
   }
 
   @Test
+  void shouldCloseTheCandidateModelOnlyAfterTheShadowThreadsInferenceReturned() throws Exception {
+    io.lineinspect.core.testing.LatchedBackend backend =
+        new io.lineinspect.core.testing.LatchedBackend(CANDIDATE);
+    ShadowRunner shadow = new ShadowRunner(everyFrame(2, 0), dir, backend, () -> true);
+    shadow.onVerdict(judged(0, AGREE_PASS));
+    assertTrue(
+        backend.entered.await(5, java.util.concurrent.TimeUnit.SECONDS),
+        "the shadow thread is inside the candidate's inference");
+    // The line keeps sending verdicts (samples now find every slot busy, or the runner stopped).
+    AtomicBoolean feeding = new AtomicBoolean(true);
+    Thread line =
+        new Thread(
+            () -> {
+              for (long f = 1; feeding.get(); f++) {
+                shadow.onVerdict(judged(f, AGREE_PASS));
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+              }
+            },
+            "line");
+    line.start();
+    // What ModelLifecycle does to stop a shadow model: close the runner (it gives up after about
+    // 6 s while the inference still blocks), then close the candidate's backend.
+    long t0 = System.nanoTime();
+    try {
+      assertTimeoutPreemptively(
+          Duration.ofSeconds(20),
+          () -> {
+            shadow.close();
+            backend.close();
+          });
+    } finally {
+      feeding.set(false);
+      line.join(5_000);
+    }
+    long closeMs = (System.nanoTime() - t0) / 1_000_000;
+    assertEquals(1, backend.inside(), "still inside after " + closeMs + " ms");
+    assertFalse(backend.released(), "the model must not be closed under a running inference");
+    backend.proceed.countDown();
+    assertTrue(backend.awaitReleased(5_000), "released once the inference returned");
+    assertTrue(backend.inferReturnedNs - backend.releasedNs <= 0, "released after infer returned");
+    assertTrue(backend.releasedOn.startsWith("shadow-"), backend.releasedOn);
+    assertFalse(backend.usedAfterRelease);
+    assertThrows(IllegalStateException.class, backend::newSession);
+  }
+
+  @Test
   void shouldCountAndRecordDisagreementsWithTheirImages() throws Exception {
     ShadowRunner shadow = new ShadowRunner(everyFrame(16, 3), dir, candidate(), () -> true);
     try {

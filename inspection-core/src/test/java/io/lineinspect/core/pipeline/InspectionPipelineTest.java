@@ -189,6 +189,50 @@ class InspectionPipelineTest {
     assertEquals(Verdict.PASS, src.written().get(1).verdict());
   }
 
+  /**
+   * Eight frames in one burst (one batch of 8 when the inference thread is fast, a few batches
+   * otherwise): bytes 10, 20, 30 are judged PASS, 220 FAIL; the four unusable ones are returned.
+   */
+  private List<RecordingSource.Written> judgeBurstWithUnusableScores() throws Exception {
+    ScriptedBackend backend =
+        new ScriptedBackend(8)
+            .rawScore(200, Float.NaN)
+            .rawScore(201, Float.POSITIVE_INFINITY)
+            .rawScore(202, -1f)
+            .rawScore(203, 7f);
+    start(backend, 64, 8, LONG_BUDGET_NS, NanoClock.SYSTEM);
+    RecordingSource src = new RecordingSource("cam");
+    TestFrame f = new TestFrame();
+    int[] bytes = {10, 200, 20, 201, 202, 30, 203, 220};
+    for (int i = 0; i < bytes.length; i++) {
+      pipeline.publish(src, f.set(i + 1, System.nanoTime(), bytes[i]));
+    }
+    await(() -> src.count() == bytes.length, "8 verdicts");
+    List<RecordingSource.Written> w = src.written();
+    Verdict[] judged = {Verdict.PASS, null, Verdict.PASS, null, null, Verdict.PASS, null};
+    for (int i = 0; i < judged.length; i++) {
+      if (judged[i] != null) {
+        assertEquals(ReasonCode.NONE, w.get(i).reason(), "frame " + (i + 1));
+        assertEquals(judged[i], w.get(i).verdict(), "frame " + (i + 1));
+      }
+    }
+    assertEquals(ReasonCode.NONE, w.get(7).reason());
+    assertEquals(Verdict.FAIL, w.get(7).verdict());
+    return List.of(w.get(1), w.get(3), w.get(4), w.get(6));
+  }
+
+  @Test
+  void shouldFailSafeInferenceErrorForNaNInfiniteAndOutOfRangeScoresAndJudgeTheRestOfTheBatch()
+      throws Exception {
+    List<RecordingSource.Written> bad = judgeBurstWithUnusableScores();
+    for (RecordingSource.Written w : bad) {
+      // NaN >= threshold is false: without the check a NaN score would PASS the part.
+      assertEquals(ReasonCode.INFERENCE_ERROR, w.reason(), "frame " + w.sequence());
+      assertEquals(Verdict.FAIL, w.verdict(), "frame " + w.sequence() + " must not PASS");
+    }
+    assertEquals(4, pipeline.metrics().invalidScores());
+  }
+
   @Test
   void shouldFailSafeNoModelWhenNoneIsLoaded() throws Exception {
     ScriptedBackend backend = new ScriptedBackend(8).model(null);

@@ -11,6 +11,7 @@ public final class TestFrame implements FrameTranslator {
   long receivedNs;
   int scoreByte;
   String badImage;
+  private boolean throwing;
   private byte[] image;
   private int width;
   private int height;
@@ -30,6 +31,12 @@ public final class TestFrame implements FrameTranslator {
     this.receivedNs = receivedNs;
     this.scoreByte = scoreByte;
     this.badImage = null;
+    return this;
+  }
+
+  /** Makes {@link #writeTo} throw after a partial write, like a translator with a bug. */
+  public TestFrame throwing(boolean on) {
+    this.throwing = on;
     return this;
   }
 
@@ -65,6 +72,10 @@ public final class TestFrame implements FrameTranslator {
 
   @Override
   public void writeTo(FrameEvent event) {
+    if (throwing) {
+      event.setFrame(sequence, 0, false, 0, 1, 1, null, receivedNs);
+      throw new IllegalStateException("translator bug after a partial write");
+    }
     if (image != null) {
       event.setFrame(sequence, 0, false, 0, width, height, format, receivedNs);
       System.arraycopy(image, 0, event.payloadBuffer(image.length), 0, image.length);

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A backend whose behaviour tests control: the score is the first payload byte / 255, each batch
+ * A backend whose behaviour tests control: the score is the first payload byte / 255 (or what
+ * {@link #rawScore} scripted for that byte: NaN, an infinity, a value out of [0, 1]), each batch
  * can take a fixed time, throw, or block on a gate until released. Records batch sizes.
  */
 public final class ScriptedBackend implements InferenceBackend {
@@ -31,6 +32,8 @@ public final class ScriptedBackend implements InferenceBackend {
   private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
   private final AtomicLong batchesStarted = new AtomicLong();
   private volatile boolean warmable;
+  private final java.util.Map<Integer, Float> rawScores =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public ScriptedBackend(int maxBatch) {
     this.maxBatch = maxBatch;
@@ -61,6 +64,15 @@ public final class ScriptedBackend implements InferenceBackend {
   @Override
   public int inputFloats() {
     return warmable ? 1 : -1;
+  }
+
+  /**
+   * Frames whose first payload byte is {@code payloadByte} get {@code score} as their result, as it
+   * is: like a model that emits NaN, an infinity or a logit for some inputs.
+   */
+  public ScriptedBackend rawScore(int payloadByte, float score) {
+    rawScores.put(payloadByte, score);
+    return this;
   }
 
   public ScriptedBackend failing(boolean fail) {
@@ -134,6 +146,10 @@ public final class ScriptedBackend implements InferenceBackend {
       }
       for (int i = 0; i < count; i++) {
         float s = batch[i].input()[0];
+        Float raw = rawScores.isEmpty() ? null : rawScores.get(Math.round(s * 255));
+        if (raw != null) {
+          s = raw;
+        }
         batch[i].setResult(s, s >= 0.5f ? "defect" : "good");
       }
     };

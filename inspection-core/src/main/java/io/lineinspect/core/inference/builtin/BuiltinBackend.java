@@ -22,7 +22,13 @@ public final class BuiltinBackend implements InferenceBackend {
   private final ModelInfo model;
   private final int maxBatch;
 
+  private static final System.Logger LOG = System.getLogger(BuiltinBackend.class.getName());
+
   public BuiltinBackend(BuiltinBackendConfig config) {
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "inference.backend is builtin: parts are judged by a contrast HEURISTIC for tests, NOT by a"
+            + " trained model; do not run a production line on it (inference.backend: djl)");
     this.model = new ModelInfo("builtin-contrast", "1", "builtin", config.threshold().floatValue());
     this.maxBatch = config.maxBatch();
   }
