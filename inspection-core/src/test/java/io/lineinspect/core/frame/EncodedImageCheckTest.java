@@ -251,6 +251,22 @@ class EncodedImageCheckTest {
     }
   }
 
+  /**
+   * A grey JPEG whose only component declares 2x2 sampling: its scan is still one block per MCU
+   * (T.81 A.2.2, a non-interleaved component), not four; accepted, and cut short refused.
+   */
+  @Test
+  void shouldWalkASingleComponentJpegWithSamplingFactorsAboveOne() {
+    BufferedImage img = TestImages.part(101, 67, Kind.GREY, 8, true);
+    byte[] j = TestImages.jpeg(img, 0.8f);
+    int sof = TestImages.jpegMarker(j, 0xC0);
+    assertEquals(0x11, j[sof + 11] & 0xFF, "ImageIO writes 1x1 for grey");
+    j[sof + 11] = 0x22;
+    assertNull(check.check(PixelFormat.JPEG, j, j.length, 101, 67));
+    byte[] cut = Arrays.copyOf(j, j.length * 90 / 100);
+    assertNotNull(check.check(PixelFormat.JPEG, cut, cut.length, 101, 67));
+  }
+
   @Test
   void shouldRefuseProgressiveJpegAsUnsupported() {
     BufferedImage img = TestImages.part(64, 64, Kind.RGB, 3, true);
