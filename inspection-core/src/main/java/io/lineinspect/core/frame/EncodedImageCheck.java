@@ -90,6 +90,35 @@ public final class EncodedImageCheck implements AutoCloseable {
   private long nextFilterAt;
   private long rowIndex;
 
+  /** Why a payload was refused, for counting (the reason string says exactly what). */
+  public enum Cause {
+    /** Declared size above the pixel limit, or not the frame header's size. */
+    SIZE,
+    /** A coding or variant the service does not accept (progressive JPEG, PNG with alpha, …). */
+    UNSUPPORTED,
+    /** Bytes missing: the payload ends, or EOI / IEND comes, before the image is complete. */
+    TRUNCATED,
+    /** Anything else: bad CRC, invalid code, misplaced marker, extra data, malformed segment. */
+    CORRUPT;
+
+    /**
+     * The cause of a reason returned by {@link EncodedImageCheck} or {@link EncodedImageHeader}.
+     */
+    public static Cause of(String reason) {
+      if (reason.contains("unsupported")) {
+        return UNSUPPORTED;
+      }
+      if (reason.contains("ingest.maxImagePixels")
+          || reason.contains("but the frame header says")) {
+        return SIZE;
+      }
+      if (reason.contains("truncated") || reason.contains("data missing")) {
+        return TRUNCATED;
+      }
+      return CORRUPT;
+    }
+  }
+
   /**
    * @param maxPixels the largest width × height accepted ({@code ingest.maxImagePixels})
    */

@@ -128,13 +128,16 @@ public final class InspectionPipeline implements AutoCloseable {
     // preprocessWorkers 0: the inference thread preprocesses each frame as it takes it.
     Stage inferStage = new Stage("infer-0", stallMs);
     PreprocessHandler inline =
-        workers == 0 ? new PreprocessHandler(0, 1, backend, clock, inferStage) : null;
+        workers == 0 ? new PreprocessHandler(0, 1, backend, clock, inferStage, metrics) : null;
     Sequence[] preprocessed = new Sequence[workers];
     for (int i = 0; i < workers; i++) {
       Stage stage = stage("preprocess-" + i, stallMs);
       BatchEventProcessor<FrameEvent> p =
           new BatchEventProcessorBuilder()
-              .build(ring, ingestBarrier, new PreprocessHandler(i, workers, backend, clock, stage));
+              .build(
+                  ring,
+                  ingestBarrier,
+                  new PreprocessHandler(i, workers, backend, clock, stage, metrics));
       p.setExceptionHandler(new StageExceptionHandler(stage));
       preprocessors.add(p);
       preprocessed[i] = p.getSequence();

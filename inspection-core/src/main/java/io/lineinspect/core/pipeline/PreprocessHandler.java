@@ -6,6 +6,7 @@ import io.lineinspect.core.frame.EncodedImageCheck;
 import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.Preprocessor;
+import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.time.NanoClock;
 import java.lang.System.Logger.Level;
 
@@ -27,6 +28,7 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
   private final InferenceBackend backend;
   private final NanoClock clock;
   private final Stage stage;
+  private final PipelineMetrics metrics;
   // The pixel limit is enforced at ingest on the frame header, and the check requires the payload
   // to match the frame header, so no second limit is needed here.
   private final EncodedImageCheck encodedCheck = new EncodedImageCheck(Long.MAX_VALUE);
@@ -34,12 +36,19 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
   // A refused payload is bad input, not a stage fault: logged (de-duplicated), not a stage error.
   private long refusedEncoded;
 
-  PreprocessHandler(int id, int count, InferenceBackend backend, NanoClock clock, Stage stage) {
+  PreprocessHandler(
+      int id,
+      int count,
+      InferenceBackend backend,
+      NanoClock clock,
+      Stage stage,
+      PipelineMetrics metrics) {
     this.id = id;
     this.count = count;
     this.backend = backend;
     this.clock = clock;
     this.stage = stage;
+    this.metrics = metrics;
   }
 
   @Override
@@ -93,6 +102,7 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
                 refusedEncoded,
                 problem);
           }
+          metrics.onEncodedRefused(event.format(), EncodedImageCheck.Cause.of(problem));
           event.rejectBadImage(problem);
           event.setPreprocessedNs(clock.nanoTime());
           return;

@@ -6,6 +6,7 @@ import io.lineinspect.core.config.BuiltinBackendConfig;
 import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.frame.EncodedImageCheck;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.frame.TestImages;
 import io.lineinspect.core.frame.TestImages.Kind;
@@ -14,6 +15,7 @@ import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
+import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.time.NanoClock;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
@@ -163,6 +165,10 @@ class EncodedPayloadPipelineTest {
     }
     assertEquals(8 * defectJpegs(256, 256).size(), refused);
     assertEquals(0, decodes.get(), "no truncated JPEG reached the decoder");
+    assertEquals(
+        refused,
+        pipeline.metrics().encodedRefused(PixelFormat.JPEG, EncodedImageCheck.Cause.TRUNCATED),
+        "counted as truncated");
   }
 
   @Test
@@ -185,6 +191,13 @@ class EncodedPayloadPipelineTest {
     assertEquals(ReasonCode.BAD_IMAGE, judge(big, 512, 512, PixelFormat.JPEG));
     assertEquals(ReasonCode.BAD_IMAGE, judge(big, 256, 256, PixelFormat.JPEG));
     assertEquals(0, decodes.get());
+    PipelineMetrics m = pipeline.metrics();
+    assertEquals(1, m.encodedRefused(PixelFormat.PNG, EncodedImageCheck.Cause.CORRUPT), "bad CRC");
+    assertEquals(9, m.encodedRefused(PixelFormat.PNG, EncodedImageCheck.Cause.TRUNCATED));
+    assertEquals(
+        2,
+        m.encodedRefused(PixelFormat.JPEG, EncodedImageCheck.Cause.TRUNCATED)
+            + m.encodedRefused(PixelFormat.JPEG, EncodedImageCheck.Cause.SIZE));
     assertEquals(ReasonCode.NONE, judge(png, 256, 256, PixelFormat.PNG));
     assertEquals(ReasonCode.NONE, judge(jpeg, 256, 256, PixelFormat.JPEG));
   }
