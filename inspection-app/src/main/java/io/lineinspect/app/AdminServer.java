@@ -11,6 +11,8 @@ import io.lineinspect.core.actuate.MissCause;
 import io.lineinspect.core.audit.AuditLog;
 import io.lineinspect.core.config.AdminConfig;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.frame.EncodedImageCheck;
+import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.metrics.PipelineMetrics;
@@ -303,6 +305,23 @@ final class AdminServer implements AutoCloseable {
     b.append("inspection_translator_errors_total ")
         .append(service.pipeline().translatorErrors())
         .append('\n');
+    header(
+        b,
+        "inspection_encoded_refused_total",
+        "counter",
+        "JPEG/PNG payloads refused as BAD_IMAGE before decoding (partial or corrupt), by cause");
+    for (PixelFormat f : new PixelFormat[] {PixelFormat.JPEG, PixelFormat.PNG}) {
+      for (EncodedImageCheck.Cause c : EncodedImageCheck.Cause.values()) {
+        sample(
+            b,
+            "inspection_encoded_refused_total",
+            service.pipeline().metrics().encodedRefused(f, c),
+            "format",
+            f.name(),
+            "cause",
+            c.name());
+      }
+    }
     header(
         b,
         "inspection_ingest_errors_total",

@@ -6,6 +6,7 @@ import io.lineinspect.camera.protocol.ErrorCode;
 import io.lineinspect.camera.protocol.FrameFlyweight;
 import io.lineinspect.camera.protocol.Messages;
 import io.lineinspect.camera.protocol.ProtocolV1;
+import io.lineinspect.core.frame.EncodedImageHeader;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.pipeline.FrameTranslator;
@@ -25,9 +26,11 @@ import java.util.List;
  * the entry. Also the {@link FrameTranslator} for those publishes.
  *
  * <p>Bad input never reaches the pipeline as an exception: a frame that is well framed but unusable
- * (payload length, image size, pixel format) gets a non-fatal ERROR and still enters the ring, so
- * it gets its fail-safe verdict in order; anything that breaks the framing or the handshake gets a
- * fatal ERROR and the connection is closed. Other cameras are never affected.
+ * (payload length, image size, pixel format, an image above {@code ingest.maxImagePixels}, a JPEG
+ * or PNG whose own header declares another size) gets a non-fatal ERROR and still enters the ring,
+ * so it gets its fail-safe verdict in order; no decoder ever sees such a payload; anything that
+ * breaks the framing or the handshake gets a fatal ERROR and the connection is closed. Other
+ * cameras are never affected.
  *
  * <p>Owned by the channel's event loop.
  */
@@ -42,6 +45,10 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
 
   private final CameraServer server;
   private final FrameFlyweight frame = new FrameFlyweight();
+  private final EncodedImageHeader imageHeader;
+  // Reads the current frame's payload in place, for the header-only parse of JPEG/PNG.
+  private final EncodedImageHeader.ByteReader payloadReader =
+      i -> this.current.getUnsignedByte(frame.payloadIndex() + i);
   private State state = State.AWAIT_HELLO;
   private CameraSession session;
   private ChannelHandlerContext ctx;
@@ -56,6 +63,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
 
   CameraConnection(CameraServer server) {
     this.server = server;
+    this.imageHeader = new EncodedImageHeader(server.maxImagePixels());
   }
 
   @Override
@@ -222,6 +230,8 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     } else if (w == 0 || h == 0) {
       frameError(
           ErrorCode.IMAGE_SIZE_MISMATCH, "width and height must be at least 1, got " + w + "x" + h);
+    } else if (imageHeader.checkFrameSize(w, h) != null) {
+      frameError(ErrorCode.BAD_IMAGE, imageHeader.checkFrameSize(w, h));
     } else if (!currentFormat.isEncoded() && currentFormat.rawPayloadBytes(w, h) != carried) {
       frameError(
           ErrorCode.IMAGE_SIZE_MISMATCH,
@@ -236,6 +246,13 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
               + carried);
     } else if (currentFormat.isEncoded() && carried == 0) {
       frameError(ErrorCode.BAD_IMAGE, "empty " + currentFormat + " payload");
+    } else if (currentFormat.isEncoded()) {
+      // Only the payload's own header (SOF / IHDR): a huge declared size never reaches a decoder.
+      // The full structural check runs later, off the I/O thread (PreprocessHandler).
+      String problem = imageHeader.check(currentFormat, payloadReader, carried, w, h);
+      if (problem != null) {
+        frameError(ErrorCode.BAD_IMAGE, problem);
+      }
     }
   }
 

@@ -202,6 +202,10 @@ public final class CameraServer implements AutoCloseable {
     return config.maxMessageBytes();
   }
 
+  long maxImagePixels() {
+    return config.maxImagePixels();
+  }
+
   int idleTimeoutMs() {
     return config.idleTimeoutMs();
   }

@@ -64,7 +64,7 @@ class CameraServerTest {
     pipeline.start();
     server =
         new CameraServer(
-            new IngestConfig("127.0.0.1", 0, MAX_MESSAGE, idleTimeoutMs, 2, transport),
+            new IngestConfig("127.0.0.1", 0, MAX_MESSAGE, idleTimeoutMs, 2, transport, null),
             new LineConfig("test-line", 10_000, Verdict.FAIL),
             pipeline,
             NanoClock.SYSTEM);

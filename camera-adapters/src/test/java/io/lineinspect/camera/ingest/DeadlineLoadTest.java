@@ -72,7 +72,7 @@ class DeadlineLoadTest {
     pipeline.start();
     server =
         new CameraServer(
-            new IngestConfig("127.0.0.1", 0, 1 << 20, 10_000, 1, "auto"),
+            new IngestConfig("127.0.0.1", 0, 1 << 20, 10_000, 1, "auto", null),
             new LineConfig("load-line", BUDGET_MS, Verdict.FAIL),
             pipeline,
             NanoClock.SYSTEM);

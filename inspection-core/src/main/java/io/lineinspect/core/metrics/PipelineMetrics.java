@@ -4,6 +4,8 @@ import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.frame.EncodedImageCheck;
+import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.pipeline.FrameEvent;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -33,12 +35,20 @@ public final class PipelineMetrics implements VerdictListener {
   private final LongAdder lateResults = new LongAdder();
   private final LongAdder watchdogVerdicts = new LongAdder();
   private final LongAdder invalidScores = new LongAdder();
+  // [0] JPEG, [1] PNG, by EncodedImageCheck.Cause ordinal
+  private final LongAdder[][] encodedRefused =
+      new LongAdder[2][EncodedImageCheck.Cause.values().length];
   private final Stage[] stages = new Stage[StageName.values().length];
   private final ConcurrentHashMap<String, CameraCounters> cameras = new ConcurrentHashMap<>();
   private final Recorder latencyUs = new Recorder(1, MAX_TRACKED_LATENCY_US, 3);
   private final Histogram totalLatencyUs = new Histogram(1, MAX_TRACKED_LATENCY_US, 3);
 
   public PipelineMetrics() {
+    for (LongAdder[] row : encodedRefused) {
+      for (int i = 0; i < row.length; i++) {
+        row[i] = new LongAdder();
+      }
+    }
     for (int i = 0; i < byReason.length; i++) {
       byReason[i] = new LongAdder();
     }
@@ -118,6 +128,16 @@ public final class PipelineMetrics implements VerdictListener {
   /** Frames failed safe INFERENCE_ERROR because their score was not a finite number in [0, 1]. */
   public long invalidScores() {
     return invalidScores.sum();
+  }
+
+  /** Preprocess worker: a JPEG/PNG payload refused by {@link EncodedImageCheck} before decoding. */
+  public void onEncodedRefused(PixelFormat format, EncodedImageCheck.Cause cause) {
+    encodedRefused[format == PixelFormat.PNG ? 1 : 0][cause.ordinal()].increment();
+  }
+
+  /** Encoded payloads of {@code format} (JPEG or PNG) refused before decoding for {@code cause}. */
+  public long encodedRefused(PixelFormat format, EncodedImageCheck.Cause cause) {
+    return encodedRefused[format == PixelFormat.PNG ? 1 : 0][cause.ordinal()].sum();
   }
 
   public void onLateResult() {

@@ -4,6 +4,7 @@ import io.lineinspect.core.decide.Decider;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.ScoreCheck;
 import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.frame.EncodedImageCheck;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.InferenceSession;
@@ -47,6 +48,8 @@ public final class ImageJudge implements AutoCloseable {
   private final Pacer pacer;
   private final FrameEvent event = FrameEvent.standalone();
   private final FrameEvent[] batch = {event};
+  // Image files and recorded line frames carry their own header size; ingest enforced the limit.
+  private final EncodedImageCheck encodedCheck = new EncodedImageCheck(Long.MAX_VALUE);
 
   public ImageJudge(InferenceBackend backend, Pacer pacer) {
     this.model = backend.model();
@@ -85,6 +88,11 @@ public final class ImageJudge implements AutoCloseable {
       event.setFrame(0, 0, false, 0, width, height, format, start);
       System.arraycopy(bytes, 0, event.payloadBuffer(length), 0, length);
       try {
+        String problem = encodedCheck.check(format, event.payload(), length, width, height);
+        if (problem != null) {
+          event.rejectBadImage(problem);
+          return new Result(null, Float.NaN, "", "bad image: " + event.detail());
+        }
         if (!preprocessor.preprocess(event) || event.reason() != ReasonCode.NONE) {
           return new Result(null, Float.NaN, "", "bad image: " + event.detail());
         }
@@ -120,6 +128,7 @@ public final class ImageJudge implements AutoCloseable {
     try {
       session.close();
     } finally {
+      encodedCheck.close();
       preprocessor.close();
     }
   }

@@ -128,7 +128,9 @@ public final class InspectionPipeline implements AutoCloseable {
     // preprocessWorkers 0: the inference thread preprocesses each frame as it takes it.
     Stage inferStage = new Stage("infer-0", stallMs);
     PreprocessHandler inline =
-        workers == 0 ? new PreprocessHandler(0, 1, backend, models, clock, inferStage) : null;
+        workers == 0
+            ? new PreprocessHandler(0, 1, backend, models, clock, inferStage, metrics)
+            : null;
     Sequence[] preprocessed = new Sequence[workers];
     for (int i = 0; i < workers; i++) {
       Stage stage = stage("preprocess-" + i, stallMs);
@@ -137,7 +139,7 @@ public final class InspectionPipeline implements AutoCloseable {
               .build(
                   ring,
                   ingestBarrier,
-                  new PreprocessHandler(i, workers, backend, models, clock, stage));
+                  new PreprocessHandler(i, workers, backend, models, clock, stage, metrics));
       p.setExceptionHandler(new StageExceptionHandler(stage));
       preprocessors.add(p);
       preprocessed[i] = p.getSequence();

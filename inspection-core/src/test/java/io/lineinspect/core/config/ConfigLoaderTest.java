@@ -104,6 +104,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void shouldDefaultAndValidateTheImagePixelLimit() {
+    assertEquals(36_000_000, ConfigLoader.parse(MINIMAL, "test.yaml").ingest().maxImagePixels());
+    assertEquals(
+        4_000_000,
+        ConfigLoader.parse(MINIMAL + "ingest:\n  maxImagePixels: 4000000\n", "test.yaml")
+            .ingest()
+            .maxImagePixels());
+    assertEquals(
+        "test.yaml: ingest.maxImagePixels: must be between 1 and 2147483647, got 0",
+        error(MINIMAL + "ingest:\n  maxImagePixels: 0\n"));
+  }
+
+  @Test
   void shouldNameAMissingRequiredSection() {
     assertEquals(
         "test.yaml: line: required section is missing", error("pipeline:\n  maxBatch: 4\n"));
