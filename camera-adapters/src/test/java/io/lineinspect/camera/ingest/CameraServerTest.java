@@ -139,19 +139,29 @@ class CameraServerTest {
   }
 
   @Test
-  void shouldHandTheVerdictsOfFramesBeforeAFatalErrorToTheActuatorsAndTheAudit() throws Exception {
-    // The listener is where the reject scheduler and the audit trail take every verdict from.
+  void shouldHandTheVerdictsOfFramesBeforeAFatalErrorToTheActuatorsAndTheAudit(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    // The listeners are where the reject scheduler and the audit trail take every verdict from:
+    // a recording one (standing for the actuators) and the real audit trail.
     List<Long> observed = java.util.Collections.synchronizedList(new ArrayList<>());
+    io.lineinspect.core.audit.AuditLog audit =
+        new io.lineinspect.core.audit.AuditLog(
+            new io.lineinspect.core.config.AuditConfig(
+                true, "unused", "segment", 100, 1L << 20, 3600, 1L << 30, 1024),
+            dir,
+            io.lineinspect.core.actuate.RejectScheduler::systemEpochMicros);
     ScriptedBackend slow = new ScriptedBackend(8).sleeping(TimeUnit.MILLISECONDS.toNanos(30), 0);
     start(
         slow,
         10_000,
         "auto",
-        v -> {
-          if (v.cameraId().equals("cam-f")) {
-            observed.add(v.sequence());
-          }
-        });
+        io.lineinspect.core.emit.VerdictListener.all(
+            v -> {
+              if (v.cameraId().equals("cam-f")) {
+                observed.add(v.sequence());
+              }
+            },
+            audit));
     try (TestCamera cam = TestCamera.connected(port, "cam-f")) {
       ByteBuf b = Unpooled.buffer();
       for (int i = 1; i <= 5; i++) {
@@ -170,6 +180,18 @@ class CameraServerTest {
     Thread.sleep(100); // nothing more may come
     assertEquals(
         List.of(1L, 2L, 3L, 4L, 5L), observed, "each of the five verdicts, once, in order");
+    audit.close();
+    List<String> records = new ArrayList<>();
+    try (var files = java.nio.file.Files.list(dir)) {
+      for (java.nio.file.Path f : files.sorted().toList()) {
+        records.addAll(java.nio.file.Files.readAllLines(f));
+      }
+    }
+    for (int i = 1; i <= 5; i++) {
+      String key = "\"cam\":\"cam-f\",\"frame\":" + i + ",";
+      assertEquals(
+          1, records.stream().filter(l -> l.contains(key)).count(), "audit record of frame " + i);
+    }
   }
 
   private static byte[] header(int magic, int version, int type, long bodyLength) {

@@ -119,7 +119,6 @@ public final class PipelineMetrics implements VerdictListener {
         Math.min(MAX_TRACKED_LATENCY_US, Math.max(1, ns / 1_000)));
   }
 
-  /** A model result arrived after the watchdog had already sent the fail-safe verdict. */
   /** A backend gave a score that is not a score (NaN, infinite, outside [0, 1]). */
   public void onInvalidScore() {
     invalidScores.increment();
@@ -140,6 +139,7 @@ public final class PipelineMetrics implements VerdictListener {
     return encodedRefused[format == PixelFormat.PNG ? 1 : 0][cause.ordinal()].sum();
   }
 
+  /** A model result arrived after the watchdog had already sent the fail-safe verdict. */
   public void onLateResult() {
     lateResults.increment();
   }
