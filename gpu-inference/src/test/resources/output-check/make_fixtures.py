@@ -64,7 +64,16 @@ OUTPUTS = {
 }
 
 
-def write(name, module, kind, extra_output="", file=None, manifest_dir=None, std=1.0, threshold=0.5):
+# The camera-path fixture sends uniform test frames (one grey level each): its fitness limits are
+# all off, so the output check is what decides.
+QUALITY_OFF = (
+    "quality:\n  minBrightness: 0.0\n  maxBrightness: 1.0\n  minContrast: 0.0\n"
+    "  maxClippedFraction: 1.0\n  maxFlatCellFraction: 1.0\n  minSharpness: 0.0\n"
+)
+
+
+def write(name, module, kind, extra_output="", file=None, manifest_dir=None, std=1.0, threshold=0.5,
+          quality=""):
     d = os.path.join(HERE, manifest_dir or name)
     os.makedirs(d, exist_ok=True)
     model = os.path.join(HERE, name, "model.pt")
@@ -81,7 +90,7 @@ def write(name, module, kind, extra_output="", file=None, manifest_dir=None, std
             f"file: {file or 'model.pt'}\n"
             f"sha256: {sha}\n"
             f"input:\n  width: 8\n  height: 8\n  channels: 1\n  mean: [0.0]\n  std: [{std}]\n"
-            "output:\n" + OUTPUTS[kind] + extra_output + f"threshold: {threshold}\n"
+            "output:\n" + OUTPUTS[kind] + extra_output + f"threshold: {threshold}\n" + quality
         )
 
 
@@ -91,4 +100,5 @@ write("anomaly", Anomaly(), "ANOMALY_SCORE")
 # The same anomaly model with a declared range that admits -1 and 7 (and maps them to 0 and 1).
 write("anomaly", None, "ANOMALY_SCORE", "  range: [-1.0, 7.0]\n", "../anomaly/model.pt", "anomaly-wide")
 # The mixed model behind the camera path: MONO8 pixel p becomes p / 255 / 0.2 = p / 51.
-write("mixed", None, "CLASS_SCORES", file="../mixed/model.pt", manifest_dir="mixed-line", std=0.2, threshold=0.6)
+write("mixed", None, "CLASS_SCORES", file="../mixed/model.pt", manifest_dir="mixed-line", std=0.2, threshold=0.6,
+      quality=QUALITY_OFF)
