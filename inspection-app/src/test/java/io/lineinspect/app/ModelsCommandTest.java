@@ -84,7 +84,10 @@ class ModelsCommandTest {
     copyDemo("1");
     Path yaml = tmp.resolve("line.yaml");
     Files.writeString(
-        yaml, "line: {name: t, budgetMs: 50}\nmodels: {registry: " + tmp.resolve("models") + "}\n");
+        yaml,
+        "line: {name: t, budgetMs: 50}\ninference: {backend: djl}\nmodels: {registry: "
+            + tmp.resolve("models")
+            + "}\n");
     Run r = run("quality", "demo-defects", "1", "--config", yaml.toString());
     assertEquals(0, r.exit(), r.out());
     assertTrue(r.out().contains("# 120 images"), r.out());
