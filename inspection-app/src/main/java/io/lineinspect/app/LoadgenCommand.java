@@ -157,7 +157,7 @@ final class LoadgenCommand implements Callable<Integer> {
       names = "--find-max",
       description =
           "Step the rate (grow, then bisect) to the highest rate with p99 within the budget and at"
-              + " most 1% fail-safe verdicts.")
+              + " most 1%% fail-safe verdicts.")
   boolean findMax;
 
   @Option(

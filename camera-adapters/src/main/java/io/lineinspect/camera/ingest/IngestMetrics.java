@@ -1,8 +1,6 @@
 package io.lineinspect.camera.ingest;
 
 import io.lineinspect.camera.protocol.ErrorCode;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -47,10 +45,6 @@ public final class IngestMetrics {
     verdictsUndeliverable.add(n);
   }
 
-  public long connectionsOpened() {
-    return connectionsOpened.sum();
-  }
-
   public long connectionsOpen() {
     return connectionsOpened.sum() - connectionsClosed.sum();
   }
@@ -72,16 +66,5 @@ public final class IngestMetrics {
   /** Verdicts produced for frames whose camera had disconnected before they could be sent. */
   public long verdictsUndeliverable() {
     return verdictsUndeliverable.sum();
-  }
-
-  public Map<ErrorCode, Long> errorCounts() {
-    Map<ErrorCode, Long> m = new EnumMap<>(ErrorCode.class);
-    for (ErrorCode c : ErrorCode.values()) {
-      long n = errors[c.ordinal()].sum();
-      if (n > 0) {
-        m.put(c, n);
-      }
-    }
-    return m;
   }
 }

@@ -103,14 +103,4 @@ public final class VerdictFlyweight {
     Messages.writeString(out, name);
     Messages.writeString(out, version);
   }
-
-  /** Bytes {@link #writeMessage} will append for {@code v}. */
-  public static int messageBytes(VerdictView v) {
-    ModelInfo model = v.model();
-    return ProtocolV1.HEADER_BYTES
-        + LABEL_OFFSET
-        + Messages.stringBytes(v.label())
-        + Messages.stringBytes(model == null ? "" : model.name())
-        + Messages.stringBytes(model == null ? "" : model.version());
-  }
 }

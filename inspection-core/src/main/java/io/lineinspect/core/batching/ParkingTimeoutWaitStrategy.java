@@ -37,15 +37,6 @@ public final class ParkingTimeoutWaitStrategy implements WaitStrategy {
   private final long timeoutNs;
 
   /**
-   * @param spinTries busy-spin iterations before the first nap
-   * @param parkNs length of one nap
-   * @param timeoutNs total wait after which {@link TimeoutException} is thrown
-   */
-  public ParkingTimeoutWaitStrategy(int spinTries, long parkNs, long timeoutNs) {
-    this(spinTries, 0, parkNs, timeoutNs);
-  }
-
-  /**
    * @param spinTries busy-spin iterations before anything else
    * @param yieldNs then poll with {@link Thread#yield()} for this long (0 = not at all), once per
    *     idle period

@@ -68,11 +68,6 @@ public abstract class FrameSource {
     return nextArrival - 1;
   }
 
-  /** Verdicts parked now, waiting for a predecessor (for tests and diagnostics). */
-  public synchronized int parkedVerdicts() {
-    return parked.size;
-  }
-
   /**
    * Delivers the verdict of arrival {@code arrival}: written now when every earlier arrival's
    * verdict has been written (then any parked successors follow), otherwise copied and parked.
