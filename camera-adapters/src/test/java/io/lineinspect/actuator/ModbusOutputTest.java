@@ -126,7 +126,7 @@ class ModbusOutputTest {
 
   private static RejectScheduler scheduler(ActuatorOutput output, ActuatorMetrics metrics) {
     return new RejectScheduler(
-        new RejectTimingConfig(TRAVEL_MS, 0.0, "capture", 2.0, 20.0, 1024),
+        new RejectTimingConfig(TRAVEL_MS, 0.0, "capture", 2.0, 20.0, null, null, 1024),
         List.of(output),
         metrics,
         NanoClock.SYSTEM,

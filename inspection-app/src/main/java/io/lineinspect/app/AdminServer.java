@@ -17,6 +17,7 @@ import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.model.ShadowRunner;
+import io.lineinspect.core.time.CameraClocks;
 import io.lineinspect.inference.djl.DjlBackend;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -568,9 +569,46 @@ final class AdminServer implements AutoCloseable {
                   sample(b, "inspection_actuator_delivered_total", o.delivered(), "output", name);
                 }
               });
+      header(
+          b,
+          "inspection_camera_clock_skew_total",
+          "counter",
+          "verdicts whose capture time was not trusted (reject timed from receipt), by cause");
+      service
+          .rejects()
+          .metrics()
+          .clockSkewByCamera()
+          .forEach(
+              (cam, byCause) ->
+                  byCause.forEach(
+                      (cause, n) ->
+                          sample(
+                              b,
+                              "inspection_camera_clock_skew_total",
+                              n,
+                              "camera",
+                              cam,
+                              "cause",
+                              cause.name())));
       header(b, "inspection_alarms_total", "counter", "alarms raised (missed rejects)");
       b.append("inspection_alarms_total ").append(a.alarms()).append('\n');
     }
+    header(
+        b,
+        "inspection_camera_clock_offset_seconds",
+        "gauge",
+        "camera clock offset estimated from its HEARTBEAT timestamps: service clock minus camera"
+            + " clock (positive = camera behind), NaN without a recent timestamp");
+    service
+        .cameraClocks()
+        .offsetsUs()
+        .forEach(
+            (cam, us) ->
+                b.append("inspection_camera_clock_offset_seconds{camera=\"")
+                    .append(escape(cam))
+                    .append("\"} ")
+                    .append(us == CameraClocks.UNKNOWN ? "NaN" : Double.toString(us / 1e6))
+                    .append('\n'));
     var unfit = service.unfitAlarm();
     header(
         b,

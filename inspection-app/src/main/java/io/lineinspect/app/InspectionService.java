@@ -22,6 +22,7 @@ import io.lineinspect.core.model.GoldenGate;
 import io.lineinspect.core.model.GoldenSet;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.quality.UnfitAlarm;
+import io.lineinspect.core.time.CameraClocks;
 import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
 import io.lineinspect.inference.djl.ModelException;
@@ -43,6 +44,7 @@ public final class InspectionService implements AutoCloseable {
   private final InspectionPipeline pipeline;
   private final CameraServer server;
   private final RejectScheduler rejects;
+  private final CameraClocks clocks;
   private final AuditLog audit;
   private final ImageArchive archive;
   private final DriftMonitor drift;
@@ -80,6 +82,9 @@ public final class InspectionService implements AutoCloseable {
     this.startupGolden = loaded instanceof DjlBackend d ? d.goldenFile() : null;
     this.backend = decorate.apply(loaded);
     NanoClock clock = NanoClock.SYSTEM;
+    this.clocks =
+        new CameraClocks(
+            config.actuators().timing().clockWindowMs(), RejectScheduler::systemEpochMicros);
     this.rejects =
         config.actuators().outputs().isEmpty()
             ? null
@@ -88,7 +93,8 @@ public final class InspectionService implements AutoCloseable {
                 ActuatorOutputs.create(config.actuators().outputs()),
                 new ActuatorMetrics(),
                 clock,
-                RejectScheduler::systemEpochMicros);
+                RejectScheduler::systemEpochMicros,
+                clocks);
     this.audit = config.audit().enabled() ? openAudit(config, home) : null;
     this.archive = config.archive().enabled() ? openArchive(config, home) : null;
     this.drift = config.drift().enabled() ? new DriftMonitor(config.drift()) : null;
@@ -106,7 +112,7 @@ public final class InspectionService implements AutoCloseable {
             VerdictListener.all(rejects, audit, archive, drift, unfit, shadowTap),
             clock,
             Thread::new);
-    this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock);
+    this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock, clocks);
     StageHealth health = pipeline.health();
     if (rejects != null) {
       health.add(rejects.stage());
@@ -397,6 +403,11 @@ public final class InspectionService implements AutoCloseable {
   /** The audit trail, or null when disabled. */
   public AuditLog audit() {
     return audit;
+  }
+
+  /** Each camera's clock offset estimate, from its timestamped HEARTBEATs. */
+  public CameraClocks cameraClocks() {
+    return clocks;
   }
 
   /** The reject scheduler and its outputs, or null when no actuator output is configured. */

@@ -41,6 +41,46 @@ class AdminServerTest {
         .sum();
   }
 
+  /**
+   * Connects a camera whose clock is 80 ms behind, sends timestamped HEARTBEATs, and returns the
+   * offset {@code /metrics} exports for it.
+   */
+  private static void send(java.net.Socket s, io.netty.buffer.ByteBuf b) throws Exception {
+    byte[] bytes = new byte[b.readableBytes()];
+    b.readBytes(bytes);
+    b.clear();
+    s.getOutputStream().write(bytes);
+    s.getOutputStream().flush();
+  }
+
+  private static double scrapeClockOffsetOfACameraEightyMsBehind(int port, int adminPort)
+      throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5_000);
+      io.netty.buffer.ByteBuf b = io.netty.buffer.Unpooled.buffer();
+      io.lineinspect.camera.protocol.Messages.writeHello(b, "cam-clock", new byte[0]);
+      send(s, b);
+      for (int i = 0; i < 8; i++) {
+        // Stamped when sent, as a camera does; the minimum over them has the least transit.
+        io.lineinspect.camera.protocol.Messages.writeHeartbeat(
+            b, io.lineinspect.core.actuate.RejectScheduler.systemEpochMicros() - 80_000);
+        send(s, b);
+        Thread.sleep(20);
+      }
+      String line = "inspection_camera_clock_offset_seconds{camera=\"cam-clock\"} ";
+      long until = System.nanoTime() + 5_000_000_000L;
+      while (System.nanoTime() - until < 0) {
+        String body = get(adminPort, "/metrics").body();
+        int i = body.indexOf(line);
+        if (i >= 0) {
+          return Double.parseDouble(body.substring(i + line.length(), body.indexOf('\n', i)));
+        }
+        Thread.sleep(20);
+      }
+      throw new AssertionError("no clock offset exported for cam-clock");
+    }
+  }
+
   @Test
   void metricsMatchWhatTheCamerasSawAndReadyFollowsTheLifecycle() throws Exception {
     ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
@@ -54,6 +94,7 @@ class AdminServerTest {
     AtomicReference<String> during = new AtomicReference<>();
     SimStats.Snapshot seen;
     String after;
+    double clockOffset;
     int adminPort;
     try (InspectionService service = new InspectionService(cfg, Path.of(".."))) {
       assertFalse(service.ready(), "not ready before the model is warmed up");
@@ -79,11 +120,14 @@ class AdminServerTest {
                     return "";
                   });
       seen = r.stats();
+      clockOffset = scrapeClockOffsetOfACameraEightyMsBehind(port, adminPort);
       HttpResponse<String> m = get(adminPort, "/metrics");
       assertEquals(200, m.statusCode());
       assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
       after = m.body();
     }
+    assertEquals(0.080, clockOffset, 0.005, "offset of a camera clock 80 ms behind");
+    assertTrue(after.contains("# TYPE inspection_camera_clock_offset_seconds gauge"), after);
     assertTrue(sum(during.get(), "inspection_verdicts_total") > 0, during.get());
     assertTrue(
         sum(during.get(), "inspection_verdicts_total") <= seen.verdicts(),

@@ -172,6 +172,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     }
     session = s;
     state = State.READY;
+    server.clocks().reset(cameraId);
     ByteBuf ack = ctx.alloc().ioBuffer(64);
     Messages.writeHelloAck(
         ack,
@@ -279,6 +280,10 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     if (length != 0 && length != 8) {
       fatal(ErrorCode.MALFORMED_MESSAGE, "HEARTBEAT body must be 0 or 8 bytes, got " + length);
       return;
+    }
+    if (length == 8 && session != null) {
+      // The camera's clock at sending (epoch µs): a sample of its offset from the service's clock.
+      server.clocks().onHeartbeat(session.cameraId(), in.getLong(body));
     }
     ByteBuf echo = ctx.alloc().ioBuffer(HEADER_BYTES + length);
     Messages.writeHeader(echo, ProtocolV1.TYPE_HEARTBEAT, length);

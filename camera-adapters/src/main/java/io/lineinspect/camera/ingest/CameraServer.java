@@ -3,6 +3,7 @@ package io.lineinspect.camera.ingest;
 import io.lineinspect.core.config.IngestConfig;
 import io.lineinspect.core.config.LineConfig;
 import io.lineinspect.core.pipeline.InspectionPipeline;
+import io.lineinspect.core.time.CameraClocks;
 import io.lineinspect.core.time.NanoClock;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -43,6 +44,7 @@ public final class CameraServer implements AutoCloseable {
   private final LineConfig line;
   private final InspectionPipeline pipeline;
   private final NanoClock clock;
+  private final CameraClocks clocks;
   private final IngestMetrics metrics = new IngestMetrics();
   private final ConcurrentHashMap<String, CameraSession> cameras = new ConcurrentHashMap<>();
   private EventLoopGroup group;
@@ -51,10 +53,29 @@ public final class CameraServer implements AutoCloseable {
 
   public CameraServer(
       IngestConfig config, LineConfig line, InspectionPipeline pipeline, NanoClock clock) {
+    this(
+        config,
+        line,
+        pipeline,
+        clock,
+        new CameraClocks(10_000, io.lineinspect.core.actuate.RejectScheduler::systemEpochMicros));
+  }
+
+  /**
+   * @param clocks where the timestamps of the cameras' HEARTBEATs go (the reject scheduler reads
+   *     each camera's clock offset there)
+   */
+  public CameraServer(
+      IngestConfig config,
+      LineConfig line,
+      InspectionPipeline pipeline,
+      NanoClock clock,
+      CameraClocks clocks) {
     this.config = config;
     this.line = line;
     this.pipeline = pipeline;
     this.clock = clock;
+    this.clocks = clocks;
   }
 
   /**
@@ -135,6 +156,11 @@ public final class CameraServer implements AutoCloseable {
 
   public IngestMetrics metrics() {
     return metrics;
+  }
+
+  /** The cameras' clock offset estimates, fed from their timestamped HEARTBEATs. */
+  public CameraClocks clocks() {
+    return clocks;
   }
 
   /** Cameras connected now (HELLO done). */

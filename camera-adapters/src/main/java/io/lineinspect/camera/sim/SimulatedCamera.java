@@ -38,6 +38,7 @@ public final class SimulatedCamera implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(SimulatedCamera.class.getName());
   private static final int WINDOW = 1 << 16;
   private static final long HEARTBEAT_EVERY_NS = TimeUnit.SECONDS.toNanos(2);
+  private static final long CLOCK_EVERY_NS = TimeUnit.SECONDS.toNanos(1);
 
   /** Frames already due are written together up to this many bytes (one system call). */
   private static final int COALESCE_BYTES = 1 << 16;
@@ -211,6 +212,7 @@ public final class SimulatedCamera implements AutoCloseable {
     long measureFrom = traffic != null ? traffic.measureFromNs() : 0;
     long end = traffic != null ? traffic.endNs() : 0;
     long lastWriteNs = System.nanoTime();
+    long lastClockNs = lastWriteNs - CLOCK_EVERY_NS - 1;
     // Capture times are on the wall clock (epoch µs), taken at the scheduled capture moment.
     long epochAtStartUs = epochMicros() - (System.nanoTime() - start) / 1_000;
     long seq = 0;
@@ -222,7 +224,7 @@ public final class SimulatedCamera implements AutoCloseable {
         while ((now = System.nanoTime()) - due < 0 && sending) {
           if (now - lastWriteNs > HEARTBEAT_EVERY_NS) {
             frame.clear();
-            Messages.writeHeartbeat(frame, System.currentTimeMillis() * 1000);
+            Messages.writeHeartbeat(frame, epochMicros());
             write(frame);
             lastWriteNs = now;
           }
@@ -232,6 +234,12 @@ public final class SimulatedCamera implements AutoCloseable {
           break;
         }
         frame.clear();
+        if (now - lastClockNs > CLOCK_EVERY_NS) {
+          // A timestamped HEARTBEAT while streaming: the service estimates this camera's clock
+          // offset from them (docs/actuators.md, clock rule) and so believes its capture times.
+          Messages.writeHeartbeat(frame, epochMicros());
+          lastClockNs = now;
+        }
         // With a Traffic schedule every frame already due goes out now, several in one write when
         // the sender is behind (high rates): the schedule, not the replies, decides when frames
         // are sent. Rendering cameras send one frame per write, as they always did.

@@ -17,6 +17,7 @@ import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.testing.ScriptedBackend;
+import io.lineinspect.core.time.CameraClocks;
 import io.lineinspect.core.time.NanoClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -52,6 +53,19 @@ class CameraServerTest {
       String transport,
       io.lineinspect.core.emit.VerdictListener listener)
       throws Exception {
+    start(backend, idleTimeoutMs, transport, listener, new CameraClocks(10_000, EPOCH_US));
+  }
+
+  private static final java.util.function.LongSupplier EPOCH_US =
+      io.lineinspect.core.actuate.RejectScheduler::systemEpochMicros;
+
+  private void start(
+      InferenceBackend backend,
+      int idleTimeoutMs,
+      String transport,
+      io.lineinspect.core.emit.VerdictListener listener,
+      CameraClocks clocks)
+      throws Exception {
     pipeline =
         new InspectionPipeline(
             new PipelineConfig(256, 1, 8, 1.0, 1024),
@@ -67,7 +81,8 @@ class CameraServerTest {
             new IngestConfig("127.0.0.1", 0, MAX_MESSAGE, idleTimeoutMs, 2, transport, null),
             new LineConfig("test-line", 10_000, Verdict.FAIL),
             pipeline,
-            NanoClock.SYSTEM);
+            NanoClock.SYSTEM,
+            clocks);
     port = server.start();
   }
 
@@ -487,6 +502,96 @@ class CameraServerTest {
       cam.send(b);
       cam.mono8(1, 0); // heartbeats are skipped by read(): the verdict proves the stream is intact
       assertEquals(ProtocolV1.TYPE_VERDICT, cam.read().type());
+    }
+  }
+
+  /** Records each stroke with the moment it fires. */
+  private static final class StrokeRecorder implements io.lineinspect.core.actuate.ActuatorOutput {
+    record Stroke(String part, long atNs, boolean fromCapture) {}
+
+    final List<Stroke> strokes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public String name() {
+      return "strokes";
+    }
+
+    @Override
+    public void start(io.lineinspect.core.actuate.ActuatorEvents events) {}
+
+    @Override
+    public void onVerdict(io.lineinspect.core.actuate.RejectOrder order) {}
+
+    @Override
+    public void fire(io.lineinspect.core.actuate.RejectOrder order) {
+      strokes.add(new Stroke(order.partId(), System.nanoTime(), order.timedFromCapture()));
+    }
+
+    @Override
+    public void alarm(io.lineinspect.core.actuate.MissCause cause, String partId) {}
+
+    @Override
+    public boolean connected() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void shouldEstimateACameraClockBehindFromItsHeartbeatsAndNeverRejectEarly() throws Exception {
+    long behindUs = 80_000;
+    long travelMs = 200;
+    CameraClocks clocks = new CameraClocks(10_000, EPOCH_US);
+    StrokeRecorder out = new StrokeRecorder();
+    io.lineinspect.core.actuate.ActuatorMetrics metrics =
+        new io.lineinspect.core.actuate.ActuatorMetrics();
+    // maxTransitMs 100: the 80 ms of this clock are within the bound, only the heartbeats show it.
+    try (io.lineinspect.core.actuate.RejectScheduler rejects =
+        new io.lineinspect.core.actuate.RejectScheduler(
+            new io.lineinspect.core.config.RejectTimingConfig(
+                (double) travelMs, 0.0, "capture", 5.0, 20.0, 100.0, 10_000, 64),
+            List.of(out),
+            metrics,
+            NanoClock.SYSTEM,
+            EPOCH_US,
+            clocks)) {
+      start(new ScriptedBackend(8), 10_000, "auto", rejects, clocks);
+      long[] realCaptureNs = new long[6];
+      try (TestCamera late = TestCamera.connected(port, "cam-late");
+          TestCamera good = TestCamera.connected(port, "cam-good")) {
+        for (int i = 0; i < 5; i++) {
+          late.heartbeat(EPOCH_US.getAsLong() - behindUs);
+          good.heartbeat(EPOCH_US.getAsLong());
+          Thread.sleep(10);
+        }
+        for (int i = 1; i <= 5; i++) {
+          realCaptureNs[i] = System.nanoTime();
+          late.mono8(i, 255, EPOCH_US.getAsLong() - behindUs);
+          good.mono8(i, 255, EPOCH_US.getAsLong());
+          assertEquals(ProtocolV1.TYPE_VERDICT, late.read().type());
+          assertEquals(ProtocolV1.TYPE_VERDICT, good.read().type());
+          Thread.sleep(20);
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (out.strokes.size() < 10 && System.nanoTime() - until < 0) {
+          Thread.sleep(5);
+        }
+      }
+      assertEquals(10, out.strokes.size(), "every FAIL part fires: " + out.strokes);
+      for (StrokeRecorder.Stroke st : out.strokes) {
+        int seq = Integer.parseInt(st.part().substring(st.part().indexOf('#') + 1));
+        long earlyNs = realCaptureNs[seq] + TimeUnit.MILLISECONDS.toNanos(travelMs) - st.atNs();
+        assertTrue(
+            earlyNs <= 0, st + " fired " + earlyNs / 1e6 + " ms before its part's gate time");
+        assertEquals(st.part().startsWith("cam-good"), st.fromCapture(), st.toString());
+      }
+      long offsetUs = clocks.offsetUs("cam-late");
+      assertTrue(Math.abs(offsetUs - behindUs) < 5_000, "estimated " + offsetUs + " µs");
+      assertTrue(Math.abs(clocks.offsetUs("cam-good")) < 5_000);
+      assertEquals(5, metrics.clockSkew("cam-late", io.lineinspect.core.actuate.ClockSkew.OFFSET));
+      assertEquals(0, metrics.clockSkew("cam-good"));
     }
   }
 

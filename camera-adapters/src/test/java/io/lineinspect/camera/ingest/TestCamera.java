@@ -94,6 +94,25 @@ final class TestCamera implements AutoCloseable {
     frame(seq, 16, 16, 1, p);
   }
 
+  /** As {@link #mono8}, stamped with {@code captureTimeUs} (epoch µs on the camera's clock). */
+  void mono8(long seq, int scoreByte, long captureTimeUs) throws IOException {
+    byte[] p = new byte[16 * 16];
+    for (int i = 1; i < p.length; i++) {
+      p[i] = (byte) (40 + (i * 37) % 160);
+    }
+    p[0] = (byte) scoreByte;
+    ByteBuf b = Unpooled.buffer();
+    FrameFlyweight.writeMessage(b, seq, captureTimeUs, false, 0, 16, 16, 1, p, 0, p.length);
+    send(b);
+  }
+
+  /** A HEARTBEAT carrying {@code timeUs} (epoch µs on the camera's clock). */
+  void heartbeat(long timeUs) throws IOException {
+    ByteBuf b = Unpooled.buffer();
+    Messages.writeHeartbeat(b, timeUs);
+    send(b);
+  }
+
   void send(ByteBuf b) throws IOException {
     byte[] bytes = new byte[b.readableBytes()];
     b.readBytes(bytes);

@@ -26,6 +26,7 @@ public final class ActuatorMetrics implements ActuatorEvents {
   private final LongAdder verdicts = new LongAdder();
   private final LongAdder rejectsScheduled = new LongAdder();
   private final LongAdder clockSkew = new LongAdder();
+  private final Map<String, LongAdder[]> clockSkewByCamera = new ConcurrentHashMap<>();
   private final Map<String, Output> outputs = new ConcurrentHashMap<>();
   private final AtomicLong alarms = new AtomicLong();
   private final Recorder fireLatenessUs = new Recorder(3);
@@ -102,8 +103,21 @@ public final class ActuatorMetrics implements ActuatorEvents {
     rejectsScheduled.increment();
   }
 
-  void onClockSkew() {
+  void onClockSkew(String cameraId, ClockSkew cause) {
     clockSkew.increment();
+    LongAdder[] byCause = clockSkewByCamera.get(cameraId);
+    if (byCause == null) {
+      byCause = clockSkewByCamera.computeIfAbsent(cameraId, id -> newClockSkewAdders());
+    }
+    // Only the scheduler thread counts skews: logged once per camera and cause.
+    if (byCause[cause.ordinal()].sum() == 0) {
+      log(
+          Level.WARNING,
+          "camera {0}: capture times not trusted ({1}); its rejects are timed from receipt",
+          cameraId,
+          cause);
+    }
+    byCause[cause.ordinal()].increment();
   }
 
   private Output output(String name) {
@@ -177,8 +191,46 @@ public final class ActuatorMetrics implements ActuatorEvents {
     return rejectsScheduled.sum();
   }
 
+  /** Verdicts whose capture time was not trusted (timed from receipt), every camera. */
   public long clockSkew() {
     return clockSkew.sum();
+  }
+
+  /** Verdicts of one camera whose capture time was not trusted, for one cause. */
+  public long clockSkew(String cameraId, ClockSkew cause) {
+    LongAdder[] byCause = clockSkewByCamera.get(cameraId);
+    return byCause == null ? 0 : byCause[cause.ordinal()].sum();
+  }
+
+  /** Verdicts of one camera whose capture time was not trusted, every cause. */
+  public long clockSkew(String cameraId) {
+    long n = 0;
+    for (ClockSkew c : ClockSkew.all()) {
+      n += clockSkew(cameraId, c);
+    }
+    return n;
+  }
+
+  /** Untrusted capture times by camera (sorted) and cause; for the metrics endpoint. */
+  public Map<String, Map<ClockSkew, Long>> clockSkewByCamera() {
+    Map<String, Map<ClockSkew, Long>> m = new java.util.TreeMap<>();
+    clockSkewByCamera.forEach(
+        (id, adders) -> {
+          Map<ClockSkew, Long> byCause = new EnumMap<>(ClockSkew.class);
+          for (ClockSkew c : ClockSkew.all()) {
+            byCause.put(c, adders[c.ordinal()].sum());
+          }
+          m.put(id, byCause);
+        });
+    return m;
+  }
+
+  private static LongAdder[] newClockSkewAdders() {
+    LongAdder[] a = new LongAdder[ClockSkew.all().length];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = new LongAdder();
+    }
+    return a;
   }
 
   /** Missed rejects of one cause, over every output and the scheduler. */

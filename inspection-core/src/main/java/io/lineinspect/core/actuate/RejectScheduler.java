@@ -9,6 +9,7 @@ import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.health.Stage;
+import io.lineinspect.core.time.CameraClocks;
 import io.lineinspect.core.time.NanoClock;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
@@ -29,6 +30,13 @@ import java.util.function.LongSupplier;
  * reject ({@link MissCause#LATE}): never fired, because the part at the gate by then is another
  * one. A full queue is a missed reject too ({@link MissCause#QUEUE_FULL}); the pipeline never waits
  * for the actuators.
+ *
+ * <p>A capture time is only used when it is believable (docs/actuators.md, "Which t"): not in the
+ * future beyond {@code maxClockSkewMs}, from a camera whose {@link CameraClocks heartbeat offset
+ * estimate} is within {@code maxClockSkewMs}, or, without an estimate, not older than {@code
+ * maxTransitMs + maxClockSkewMs} at receipt. Otherwise the reject is timed from receipt and counted
+ * per camera ({@link ClockSkew}): a camera clock that is behind never moves a reject earlier than
+ * the checks allow.
  */
 public final class RejectScheduler implements VerdictListener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(RejectScheduler.class.getName());
@@ -59,6 +67,8 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
   private final long travelNs;
   private final long lateToleranceNs;
   private final long maxSkewNs;
+  private final long maxPastNs;
+  private final CameraClocks clocks;
   private final Thread thread;
   private final Stage stage;
   private volatile boolean running = true;
@@ -79,6 +89,30 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
       ActuatorMetrics metrics,
       NanoClock clock,
       LongSupplier epochMicros) {
+    this(
+        timing,
+        outputs,
+        metrics,
+        clock,
+        epochMicros,
+        new CameraClocks(timing.clockWindowMs(), epochMicros));
+  }
+
+  /**
+   * @param timing the validated timing ({@code travelMs} set)
+   * @param outputs the outputs, already constructed (started here)
+   * @param metrics where counts go
+   * @param clock the service's monotonic clock
+   * @param epochMicros the wall clock in epoch µs (capture times are on it)
+   * @param clocks the cameras' clock offset estimates, fed by ingest from their heartbeats
+   */
+  public RejectScheduler(
+      RejectTimingConfig timing,
+      List<ActuatorOutput> outputs,
+      ActuatorMetrics metrics,
+      NanoClock clock,
+      LongSupplier epochMicros,
+      CameraClocks clocks) {
     if (timing.travelMs() == null) {
       throw new IllegalArgumentException("actuators.timing.travelMs is not set");
     }
@@ -90,6 +124,8 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     this.travelNs = (long) ((timing.travelMs() - timing.responseMs()) * 1e6);
     this.lateToleranceNs = (long) (timing.lateToleranceMs() * 1e6);
     this.maxSkewNs = (long) (timing.maxClockSkewMs() * 1e6);
+    this.maxPastNs = (long) ((timing.maxTransitMs() + timing.maxClockSkewMs()) * 1e6);
+    this.clocks = clocks;
     int size = timing.queueSize();
     this.inbox = RingBuffer.createMultiProducer(RejectOrder::new, size, new YieldingWaitStrategy());
     this.poller = inbox.newPoller();
@@ -118,6 +154,11 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
 
   public ActuatorMetrics metrics() {
     return metrics;
+  }
+
+  /** The cameras' clock offset estimates this scheduler trusts capture times by. */
+  public CameraClocks clocks() {
+    return clocks;
   }
 
   public List<ActuatorOutput> outputs() {
@@ -239,8 +280,9 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     boolean fromCapture = false;
     if (timing.fromCapture() && order.captureTimeUs() != 0) {
       long captureNs = (order.captureTimeUs() - epochOffsetUs) * 1_000;
-      if (captureNs - (order.receivedNs() + maxSkewNs) > 0) {
-        metrics.onClockSkew();
+      ClockSkew skew = distrust(order.cameraId(), order.receivedNs() - captureNs, nowNs);
+      if (skew != null) {
+        metrics.onClockSkew(order.cameraId(), skew);
       } else {
         baseNs = captureNs;
         fromCapture = true;
@@ -248,6 +290,22 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     }
     long fireAtNs = baseNs + travelNs;
     order.schedule(fireAtNs, fireAtNs / 1_000 + epochOffsetUs, fromCapture);
+  }
+
+  /**
+   * Why a capture time {@code lagNs} before its frame's receipt is not trusted, or null when it is
+   * (docs/actuators.md, "Which t").
+   */
+  private ClockSkew distrust(String cameraId, long lagNs, long nowNs) {
+    if (lagNs + maxSkewNs < 0) {
+      return ClockSkew.FUTURE;
+    }
+    long offsetUs = clocks.offsetUs(cameraId, nowNs / 1_000 + epochOffsetUs);
+    if (offsetUs != CameraClocks.UNKNOWN) {
+      // Known clock: an old capture time is a delayed frame, timed from capture (or LATE).
+      return Math.abs(offsetUs) > maxSkewNs / 1_000 ? ClockSkew.OFFSET : null;
+    }
+    return lagNs - maxPastNs > 0 ? ClockSkew.PAST : null;
   }
 
   private void fireDue() {

@@ -13,8 +13,14 @@ package io.lineinspect.core.config;
  * @param lateToleranceMs a reject may still fire this late and hit its part (set it from the gate:
  *     half the time a part spends in front of the pusher); a reject that would fire later is a
  *     missed reject and never fires (default 5)
- * @param maxClockSkewMs a capture time further in the future than this is not trusted: the reject
- *     is timed from receipt instead and the skew is counted (default 20)
+ * @param maxClockSkewMs how far a camera's clock may be off the service's: a capture time further
+ *     in the future than this, or a camera whose heartbeat offset estimate is off by more, is not
+ *     trusted: the reject is timed from receipt instead and the skew is counted (default 20)
+ * @param maxTransitMs the longest normal time from capture to receipt (exposure, readout, encoding,
+ *     network); for a camera without a heartbeat estimate a capture time more than {@code
+ *     maxTransitMs + maxClockSkewMs} before receipt is not trusted (default 30)
+ * @param clockWindowMs how long a camera's timestamped HEARTBEAT counts in its clock offset
+ *     estimate (default 10000)
  * @param queueSize verdicts waiting for the scheduler; a power of two (default 1024)
  */
 public record RejectTimingConfig(
@@ -23,6 +29,8 @@ public record RejectTimingConfig(
     String clock,
     Double lateToleranceMs,
     Double maxClockSkewMs,
+    Double maxTransitMs,
+    Integer clockWindowMs,
     Integer queueSize) {
   public RejectTimingConfig {
     if (travelMs != null) {
@@ -34,6 +42,9 @@ public record RejectTimingConfig(
         Check.doubleIn("actuators.timing.lateToleranceMs", lateToleranceMs, 5, 0, 10_000);
     maxClockSkewMs =
         Check.doubleIn("actuators.timing.maxClockSkewMs", maxClockSkewMs, 20, 0, 60_000);
+    maxTransitMs = Check.doubleIn("actuators.timing.maxTransitMs", maxTransitMs, 30, 0, 60_000);
+    clockWindowMs =
+        Check.intIn("actuators.timing.clockWindowMs", clockWindowMs, 10_000, 100, 3_600_000);
     queueSize = Check.intIn("actuators.timing.queueSize", queueSize, 1024, 16, 1 << 20);
     if (Integer.bitCount(queueSize) != 1) {
       throw new ConfigException(
@@ -49,10 +60,17 @@ public record RejectTimingConfig(
   /** The same settings with {@code travelMs} filled in. */
   public RejectTimingConfig withTravelMs(double travel) {
     return new RejectTimingConfig(
-        travel, responseMs, clock, lateToleranceMs, maxClockSkewMs, queueSize);
+        travel,
+        responseMs,
+        clock,
+        lateToleranceMs,
+        maxClockSkewMs,
+        maxTransitMs,
+        clockWindowMs,
+        queueSize);
   }
 
   public static RejectTimingConfig defaults() {
-    return new RejectTimingConfig(null, null, null, null, null, null);
+    return new RejectTimingConfig(null, null, null, null, null, null, null, null);
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lineinspect.core.config.RejectTimingConfig;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.testing.TestVerdict;
+import io.lineinspect.core.time.CameraClocks;
 import io.lineinspect.core.time.NanoClock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,7 +65,27 @@ class RejectSchedulerTest {
   }
 
   private static RejectTimingConfig timing(double travelMs, String clock) {
-    return new RejectTimingConfig(travelMs, 0.0, clock, 2.0, 20.0, 64);
+    return new RejectTimingConfig(travelMs, 0.0, clock, 2.0, 20.0, null, null, 64);
+  }
+
+  /** Capture timing with {@code maxClockSkewMs} 20 and the given {@code maxTransitMs}. */
+  private static RejectTimingConfig captureTiming(double travelMs, double maxTransitMs) {
+    return new RejectTimingConfig(travelMs, 0.0, "capture", 2.0, 20.0, maxTransitMs, 10_000, 64);
+  }
+
+  /** Heartbeats from a camera whose clock is {@code behindUs} behind the service's. */
+  private static void heartbeats(CameraClocks clocks, String cameraId, long behindUs) {
+    long now = RejectScheduler.systemEpochMicros();
+    // Transit 0.3 to 5 ms: the minimum over the window is the offset plus 0.3 ms.
+    long[] transitUs = {5_000, 300, 2_000, 1_200};
+    for (int i = 0; i < transitUs.length; i++) {
+      long receivedUs = now - (transitUs.length - i) * 100_000L;
+      clocks.onHeartbeat(cameraId, receivedUs - transitUs[i] - behindUs, receivedUs);
+    }
+  }
+
+  private static RecordingOutput.Fired fired(RecordingOutput out, String part) {
+    return out.fired.stream().filter(f -> f.part().equals(part)).findFirst().orElseThrow();
   }
 
   private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
@@ -146,8 +167,138 @@ class RejectSchedulerTest {
       s.onVerdict(v.part("cam-1", 1, Verdict.FAIL, oneSecondAheadUs, receivedNs));
       await(() -> out.fired.size() == 1);
       assertEquals(1, metrics.clockSkew());
+      assertEquals(1, metrics.clockSkew("cam-1", ClockSkew.FUTURE), "counted for that camera");
       assertEquals(receivedNs + 30_000_000L, out.fired.get(0).dueNs(), 1e6, "timed from receipt");
     }
+  }
+
+  @Test
+  void cameraClockEightyMsBehindIsTimedFromReceiptAndCountedForThatCamera() throws Exception {
+    RecordingOutput out = new RecordingOutput();
+    ActuatorMetrics metrics = new ActuatorMetrics();
+    try (RejectScheduler s =
+        new RejectScheduler(
+            captureTiming(100, 30),
+            List.of(out),
+            metrics,
+            NanoClock.SYSTEM,
+            RejectScheduler::systemEpochMicros)) {
+      TestVerdict v = new TestVerdict();
+      long receivedNs = System.nanoTime();
+      long nowUs = RejectScheduler.systemEpochMicros();
+      // Both parts were really captured 2 ms before receipt; cam-b's clock is 80 ms behind, so it
+      // stamps its part 82 ms before receipt: more than maxTransitMs + maxClockSkewMs (50 ms).
+      long realCaptureNs = receivedNs - 2_000_000L;
+      s.onVerdict(v.part("cam-a", 1, Verdict.FAIL, nowUs - 2_000, receivedNs));
+      s.onVerdict(v.part("cam-b", 1, Verdict.FAIL, nowUs - 82_000, receivedNs));
+      await(() -> out.fired.size() == 2);
+      Thread.sleep(20);
+      assertEquals(2, out.fired.size());
+      for (RecordingOutput.Fired f : out.fired) {
+        assertTrue(
+            f.atNs() - (realCaptureNs + 100_000_000L) >= 0,
+            f.part() + " fired " + (realCaptureNs + 100_000_000L - f.atNs()) / 1e6 + " ms early");
+      }
+      RecordingOutput.Fired b = fired(out, "cam-b#1");
+      assertEquals(receivedNs + 100_000_000L, b.dueNs(), 1e6, "timed from receipt");
+      assertEquals(
+          realCaptureNs + 100_000_000L, fired(out, "cam-a#1").dueNs(), 1e6, "cam-a: capture");
+      assertEquals(1, metrics.clockSkew("cam-b", ClockSkew.PAST));
+      assertEquals(0, metrics.clockSkew("cam-a"), "a camera with a good clock is not counted");
+    }
+  }
+
+  @Test
+  void cameraClockThirtyMsBehindIsFoundByItsHeartbeatsAndTimedFromReceipt() throws Exception {
+    RecordingOutput out = new RecordingOutput();
+    ActuatorMetrics metrics = new ActuatorMetrics();
+    CameraClocks clocks = new CameraClocks(10_000, RejectScheduler::systemEpochMicros);
+    // 30 ms behind: a capture time 32 ms before receipt is within maxTransitMs + maxClockSkewMs,
+    // so only the heartbeat estimate can tell that the clock, not the network, is late.
+    heartbeats(clocks, "cam-b", 30_000);
+    heartbeats(clocks, "cam-a", 0);
+    assertEquals(30_300, clocks.offsetUs("cam-b"), 1, "min over the window: offset + 0.3 ms");
+    try (RejectScheduler s =
+        new RejectScheduler(
+            captureTiming(60, 30),
+            List.of(out),
+            metrics,
+            NanoClock.SYSTEM,
+            RejectScheduler::systemEpochMicros,
+            clocks)) {
+      TestVerdict v = new TestVerdict();
+      long receivedNs = System.nanoTime();
+      long nowUs = RejectScheduler.systemEpochMicros();
+      long realCaptureNs = receivedNs - 2_000_000L;
+      s.onVerdict(v.part("cam-b", 1, Verdict.FAIL, nowUs - 32_000, receivedNs));
+      s.onVerdict(v.part("cam-a", 1, Verdict.FAIL, nowUs - 2_000, receivedNs));
+      await(() -> out.fired.size() == 2);
+      RecordingOutput.Fired b = fired(out, "cam-b#1");
+      assertTrue(b.atNs() - (realCaptureNs + 60_000_000L) >= 0, "never before the real gate time");
+      assertEquals(receivedNs + 60_000_000L, b.dueNs(), 1e6, "timed from receipt");
+      assertEquals(1, metrics.clockSkew("cam-b", ClockSkew.OFFSET));
+      assertEquals(
+          realCaptureNs + 60_000_000L, fired(out, "cam-a#1").dueNs(), 1e6, "cam-a: capture");
+      assertEquals(0, metrics.clockSkew("cam-a"));
+    }
+  }
+
+  @Test
+  void delayedFrameOfACameraWithAGoodClockKeepsCaptureTimingOrIsLateNeverFiredLate()
+      throws Exception {
+    RecordingOutput out = new RecordingOutput();
+    ActuatorMetrics metrics = new ActuatorMetrics();
+    CameraClocks clocks = new CameraClocks(10_000, RejectScheduler::systemEpochMicros);
+    heartbeats(clocks, "cam-a", 0);
+    // maxTransitMs 10: a naive bound (60 > 10 + 20) would time these from receipt, 60 ms late.
+    try (RejectScheduler s =
+        new RejectScheduler(
+            captureTiming(100, 10),
+            List.of(out),
+            metrics,
+            NanoClock.SYSTEM,
+            RejectScheduler::systemEpochMicros,
+            clocks)) {
+      TestVerdict v = new TestVerdict();
+      long receivedNs = System.nanoTime();
+      long nowUs = RejectScheduler.systemEpochMicros();
+      // Captured 60 ms before receipt (a congested network): due 40 ms after receipt.
+      s.onVerdict(v.part("cam-a", 1, Verdict.FAIL, nowUs - 60_000, receivedNs));
+      // Captured 110 ms before receipt: its part passed the gate 10 ms ago.
+      s.onVerdict(v.part("cam-a", 2, Verdict.FAIL, nowUs - 110_000, receivedNs));
+      await(() -> out.fired.size() == 1 && metrics.missed(MissCause.LATE) == 1);
+      Thread.sleep(120);
+      assertEquals(1, out.fired.size(), "the late part is not fired onto the next one");
+      RecordingOutput.Fired f = out.fired.get(0);
+      assertEquals("cam-a#1", f.part());
+      assertEquals(receivedNs + 40_000_000L, f.dueNs(), 1e6, "timed from capture");
+      assertEquals(1, metrics.missed(MissCause.LATE));
+      assertEquals(List.of("LATE cam-a#2"), out.alarms);
+      assertEquals(0, metrics.clockSkew("cam-a"), "a delayed frame is not a clock skew");
+    }
+  }
+
+  @Test
+  void cameraClocksEstimateIsTheMinimumOfTheRecentHeartbeats() {
+    long[] now = {1_000_000_000L};
+    CameraClocks clocks = new CameraClocks(1_000, () -> now[0]);
+    assertEquals(CameraClocks.UNKNOWN, clocks.offsetUs("cam"));
+    clocks.onHeartbeat("cam", now[0] - 80_000 - 4_000); // 80 ms behind, 4 ms transit
+    now[0] += 500_000;
+    clocks.onHeartbeat("cam", now[0] - 80_000 - 700);
+    now[0] += 400_000;
+    clocks.onHeartbeat("cam", now[0] - 80_000 - 9_000);
+    assertEquals(80_700, clocks.offsetUs("cam"));
+    clocks.onHeartbeat("cam", 0); // no clock: ignored
+    assertEquals(80_700, clocks.offsetUs("cam"));
+    now[0] += 700_000; // the 0.7 ms sample is now 1.1 s old: out of the window
+    assertEquals(89_000, clocks.offsetUs("cam"));
+    now[0] += 1_000_000;
+    assertEquals(CameraClocks.UNKNOWN, clocks.offsetUs("cam"), "no recent heartbeat: no estimate");
+    clocks.onHeartbeat("cam", now[0] + 5_000); // 5 ms ahead
+    assertEquals(-5_000, clocks.offsetUs("cam"));
+    clocks.reset("cam");
+    assertEquals(CameraClocks.UNKNOWN, clocks.offsetUs("cam"));
   }
 
   @Test
