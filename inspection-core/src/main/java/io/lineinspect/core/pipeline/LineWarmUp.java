@@ -53,6 +53,8 @@ public final class LineWarmUp {
    * @param frames frames driven through the pipeline
    * @param rounds measuring rounds
    * @param steady whether it ended steady (false: stopped at {@code maxMs})
+   * @param failVerdicts warm-up frames that got a FAIL verdict (judged defective or fail-safe): a
+   *     real part would have been rejected; no reject was scheduled
    * @param failSafe warm-up frames that got a fail-safe verdict (they are synthetic parts: a
    *     non-zero count means the path is slow or the parts do not suit the model)
    * @param promiseBroken frames without exactly one verdict, or out of order (must be 0)
@@ -63,6 +65,7 @@ public final class LineWarmUp {
       int frames,
       int rounds,
       boolean steady,
+      long failVerdicts,
       long failSafe,
       long promiseBroken,
       long[] lastMediansNs) {
@@ -78,6 +81,8 @@ public final class LineWarmUp {
               .append(rounds)
               .append(" rounds, ")
               .append(steady ? "steady" : "NOT steady (warmup.maxMs reached)")
+              .append(", FAIL ")
+              .append(failVerdicts)
               .append(", fail-safe ")
               .append(failSafe);
       if (promiseBroken > 0) {
@@ -158,6 +163,7 @@ public final class LineWarmUp {
             sent,
             rounds,
             steady,
+            source.fail(),
             source.failSafe(),
             broken,
             last);

@@ -26,6 +26,7 @@ final class WarmUpSource extends FrameSource {
   private long expectedSequenceBase;
   private long verdicts;
   private long failSafe;
+  private long fail;
   private long outOfOrder;
   private long duplicates;
   private long lastSequence;
@@ -64,6 +65,9 @@ final class WarmUpSource extends FrameSource {
       duplicates++;
       return;
     }
+    if (v.verdict() == io.lineinspect.core.decide.Verdict.FAIL) {
+      fail++;
+    }
     if (v.reason() != ReasonCode.NONE) {
       failSafe++;
       totalNs[i] = -1;
@@ -87,6 +91,11 @@ final class WarmUpSource extends FrameSource {
 
   synchronized long failSafe() {
     return failSafe;
+  }
+
+  /** FAIL verdicts (judged or fail-safe): the parts a reject would have been fired for. */
+  synchronized long fail() {
+    return fail;
   }
 
   synchronized long outOfOrder() {
