@@ -341,7 +341,9 @@ public final class InspectCommand implements Runnable {
               loaded.archive(),
               loaded.drift(),
               loaded.admin().onPort(0),
-              loaded.models());
+              loaded.models(),
+              loaded.quality(),
+              loaded.warmup());
       DemoActuators actuators = DemoActuators.prepare(cfg, plc, o.cameras);
       cfg = actuators.config();
       SimStats stats = new SimStats();
@@ -351,6 +353,7 @@ public final class InspectCommand implements Runnable {
       try (actuators;
           InspectionService service = new InspectionService(cfg, home())) {
         int port = service.start();
+        stats.markReady(System.nanoTime());
         System.out.printf(
             Locale.ROOT,
             "demo line %s: model %s, budget %d ms, %d camera(s) x %.0f fps for %d s on 127.0.0.1:%d (%s)%s%n",
@@ -419,6 +422,11 @@ public final class InspectCommand implements Runnable {
           extra.put("imagesArchived", ar.saved());
           extra.put("imagesSkipped", ar.skipped());
         }
+        System.out.printf(
+            Locale.ROOT,
+            "warm start: %s (before the camera port opened; docs/architecture.md#warm-start)%n",
+            service.warmUpMs() < 0 ? "off" : service.warmUpMs() + " ms");
+        extra.put("warmupMs", service.warmUpMs());
         return report(r, o.json, extra);
       }
     }

@@ -21,6 +21,7 @@ import io.lineinspect.core.model.GateReport;
 import io.lineinspect.core.model.GoldenGate;
 import io.lineinspect.core.model.GoldenSet;
 import io.lineinspect.core.pipeline.InspectionPipeline;
+import io.lineinspect.core.pipeline.LineWarmUp;
 import io.lineinspect.core.quality.UnfitAlarm;
 import io.lineinspect.core.time.CameraClocks;
 import io.lineinspect.core.time.NanoClock;
@@ -53,6 +54,8 @@ public final class InspectionService implements AutoCloseable {
   private final Path home;
   private final Path startupGolden;
   private volatile StartupGate startupGate;
+  private volatile LineWarmUp.Result warmUp;
+  private volatile long warmUpMs = -1;
   private int port;
   private boolean closed;
   private volatile boolean ready;
@@ -278,9 +281,45 @@ public final class InspectionService implements AutoCloseable {
     }
     pipeline.start();
     healthMonitor.start();
+    warmUpLine();
     port = server.start();
     ready = true;
     return port;
+  }
+
+  /**
+   * The warm start ({@code warmup:}): synthetic parts through the whole started pipeline until its
+   * stage timings are steady, before the camera port is even bound; then the metrics forget it.
+   * Warm-up verdicts never reach the audit, archive, drift, shadow or actuators (they only see
+   * {@code onWarmUpVerdict}, a no-op for each of them).
+   */
+  private void warmUpLine() {
+    if (!config.warmup().enabled()) {
+      LOG.log(System.Logger.Level.INFO, "warm-up: off (warmup.enabled: false)");
+      return;
+    }
+    long t0 = System.nanoTime();
+    List<LineWarmUp.Frame> frames = WarmUpFrames.render(config.warmup());
+    LineWarmUp.Result r = LineWarmUp.run(pipeline, frames, config.warmup(), NanoClock.SYSTEM);
+    pipeline.metrics().reset();
+    warmUpMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    warmUp = r;
+    LOG.log(
+        System.Logger.Level.INFO,
+        "warm-up done in {0} ms ({1}: {2})",
+        String.valueOf(warmUpMs),
+        String.join(" ", config.warmup().formats()),
+        r.describe());
+  }
+
+  /** The warm start's result, or null when it did not run. */
+  LineWarmUp.Result warmUp() {
+    return warmUp;
+  }
+
+  /** Milliseconds the warm start took (rendering the parts included), -1 when it did not run. */
+  public long warmUpMs() {
+    return warmUpMs;
   }
 
   /**

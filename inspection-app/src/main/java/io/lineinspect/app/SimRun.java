@@ -169,6 +169,13 @@ final class SimRun {
           s.serviceP50Us() / 1000.0,
           s.serviceP99Us() / 1000.0,
           s.serviceMaxUs() / 1000.0);
+      if (s.firstSecondParts() > 0) {
+        out.printf(
+            Locale.ROOT,
+            "first second after ready: %d parts captured, %d fail-safe%n",
+            s.firstSecondParts(),
+            s.failSafeFirstSecond());
+      }
       if (!s.errors().isEmpty()) {
         out.println("protocol errors reported by the service: " + s.errors());
       }
@@ -222,6 +229,8 @@ final class SimRun {
       m.put("serviceLatencyP50Ms", s.serviceP50Us() / 1000.0);
       m.put("serviceLatencyP99Ms", s.serviceP99Us() / 1000.0);
       m.put("serviceLatencyMaxMs", s.serviceMaxUs() / 1000.0);
+      m.put("firstSecondParts", s.firstSecondParts());
+      m.put("failSafeFirstSecond", s.failSafeFirstSecond());
       Map<String, Long> errors = new LinkedHashMap<>();
       s.errors().forEach((c, n) -> errors.put(c.name(), n));
       m.put("protocolErrors", errors);

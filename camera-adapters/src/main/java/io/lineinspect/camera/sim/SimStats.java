@@ -85,12 +85,48 @@ public final class SimStats {
     }
   }
 
+  /**
+   * Starts the first-second window at {@code readyNs} ({@link System#nanoTime()}, the moment the
+   * service became ready): parts whose scheduled capture falls within the second after it are
+   * counted by {@link Snapshot#firstSecondParts()} and {@link Snapshot#failSafeFirstSecond()} —
+   * what a line restarted at a shift change would scrap or ship uninspected.
+   */
+  public void markReady(long readyNs) {
+    this.readyNs = readyNs;
+    this.readyMarked = true;
+  }
+
+  private volatile long readyNs;
+  private volatile boolean readyMarked;
+  private final LongAdder firstSecondParts = new LongAdder();
+  private final LongAdder failSafeFirstSecond = new LongAdder();
+
   void onVerdict(
       Verdict verdict,
       ReasonCode reason,
       boolean defective,
       long roundTripNs,
       long serviceLatencyUs) {
+    onVerdict(verdict, reason, defective, roundTripNs, serviceLatencyUs, Long.MIN_VALUE);
+  }
+
+  /** As above; {@code captureNs} is the part's scheduled capture on {@link System#nanoTime()}. */
+  void onVerdict(
+      Verdict verdict,
+      ReasonCode reason,
+      boolean defective,
+      long roundTripNs,
+      long serviceLatencyUs,
+      long captureNs) {
+    if (readyMarked && captureNs != Long.MIN_VALUE) {
+      long sinceReady = captureNs - readyNs;
+      if (sinceReady >= 0 && sinceReady < 1_000_000_000L) {
+        firstSecondParts.increment();
+        if (reason.isFailSafe()) {
+          failSafeFirstSecond.increment();
+        }
+      }
+    }
     verdicts.increment();
     boolean rejected = verdict == Verdict.FAIL;
     (rejected ? fail : pass).increment();
@@ -166,10 +202,16 @@ public final class SimStats {
         roundTripTotal.getMaxValue(),
         serviceTotal.getValueAtPercentile(50),
         serviceTotal.getValueAtPercentile(99),
-        serviceTotal.getMaxValue());
+        serviceTotal.getMaxValue(),
+        firstSecondParts.sum(),
+        failSafeFirstSecond.sum());
   }
 
-  /** Figures of a run; latencies in microseconds. */
+  /**
+   * Figures of a run; latencies in microseconds. {@code firstSecondParts} / {@code
+   * failSafeFirstSecond}: parts captured within the second after {@link #markReady} (0 when it was
+   * not called), and how many of them got a fail-safe verdict.
+   */
   public record Snapshot(
       long sent,
       long defectiveSent,
@@ -193,7 +235,9 @@ public final class SimStats {
       long roundTripMaxUs,
       long serviceP50Us,
       long serviceP99Us,
-      long serviceMaxUs) {
+      long serviceMaxUs,
+      long firstSecondParts,
+      long failSafeFirstSecond) {
 
     /** Frames sent that never got a verdict. */
     public long withoutVerdict() {

@@ -372,7 +372,8 @@ public final class SimulatedCamera implements AutoCloseable {
             reason == null ? ReasonCode.NONE : reason,
             defective[slot],
             now - sentNs[slot],
-            v.latencyUs());
+            v.latencyUs(),
+            sentNs[slot]);
   }
 
   private void onError(ByteBuf b, int length) {

@@ -16,7 +16,8 @@ public record ServiceConfig(
     DriftConfig drift,
     AdminConfig admin,
     ModelsConfig models,
-    QualityAlarmConfig quality) {
+    QualityAlarmConfig quality,
+    WarmupConfig warmup) {
   public ServiceConfig {
     if (line == null) {
       throw new ConfigException("line: required section is missing");
@@ -35,6 +36,38 @@ public record ServiceConfig(
     admin = admin == null ? AdminConfig.defaults() : admin;
     models = models == null ? ModelsConfig.defaults() : models;
     quality = quality == null ? QualityAlarmConfig.defaults() : quality;
+    warmup = warmup == null ? WarmupConfig.defaults() : warmup;
+  }
+
+  /**
+   * A configuration assembled in code (tests, benchmarks, the load generator): no warm start unless
+   * {@link #withWarmup} asks for one. A YAML file gets the warm start by default.
+   */
+  public ServiceConfig(
+      LineConfig line,
+      IngestConfig ingest,
+      PipelineConfig pipeline,
+      InferenceConfig inference,
+      ActuatorsConfig actuators,
+      AuditConfig audit,
+      ArchiveConfig archive,
+      DriftConfig drift,
+      AdminConfig admin,
+      ModelsConfig models,
+      QualityAlarmConfig quality) {
+    this(
+        line,
+        ingest,
+        pipeline,
+        inference,
+        actuators,
+        audit,
+        archive,
+        drift,
+        admin,
+        models,
+        quality,
+        WarmupConfig.off());
   }
 
   /** A configuration with the default unfit-image alarm. */
@@ -49,7 +82,19 @@ public record ServiceConfig(
       DriftConfig drift,
       AdminConfig admin,
       ModelsConfig models) {
-    this(line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, null);
+    this(
+        line,
+        ingest,
+        pipeline,
+        inference,
+        actuators,
+        audit,
+        archive,
+        drift,
+        admin,
+        models,
+        null,
+        WarmupConfig.off());
   }
 
   /** No image archive: for tests and benchmarks that assemble a service in code. */
@@ -81,33 +126,43 @@ public record ServiceConfig(
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality);
+        line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality,
+        warmup);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models,
-        quality);
+        line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models, quality,
+        warmup);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality);
+        line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality,
+        warmup);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models,
-        quality);
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models, quality,
+        warmup);
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
     return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality);
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality,
+        warmup);
+  }
+
+  /** The same configuration with other warm-start settings. */
+  public ServiceConfig withWarmup(WarmupConfig other) {
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        other);
   }
 
   /**

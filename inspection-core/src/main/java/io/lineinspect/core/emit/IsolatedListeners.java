@@ -42,6 +42,10 @@ public final class IsolatedListeners implements VerdictListener {
 
   @Override
   public void onVerdict(VerdictView verdict) {
+    if (verdict.warmUp()) {
+      onWarmUpVerdict(verdict); // belt and braces: FrameSource already routes them there
+      return;
+    }
     for (int i = 0; i < listeners.length; i++) {
       try {
         listeners[i].onVerdict(verdict);
@@ -54,6 +58,18 @@ public final class IsolatedListeners implements VerdictListener {
                 + ": "
                 + e,
             e);
+      }
+    }
+  }
+
+  /** Each listener's {@link VerdictListener#onWarmUpVerdict}, isolated like {@link #onVerdict}. */
+  @Override
+  public void onWarmUpVerdict(VerdictView verdict) {
+    for (int i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i].onWarmUpVerdict(verdict);
+      } catch (RuntimeException | LinkageError | AssertionError e) {
+        errors[i].error("failed on a warm-up verdict: " + e, e);
       }
     }
   }

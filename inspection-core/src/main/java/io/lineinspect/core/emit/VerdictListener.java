@@ -17,6 +17,14 @@ package io.lineinspect.core.emit;
 public interface VerdictListener {
   void onVerdict(VerdictView verdict);
 
+  /**
+   * A verdict of the service's warm-up ({@link VerdictView#warmUp()}): no part was inspected. The
+   * default does nothing, so a listener never records, counts, archives or actuates a warm-up
+   * verdict unless it opts in with a dry run of its own (which must leave no trace: no record, no
+   * metric, no output).
+   */
+  default void onWarmUpVerdict(VerdictView verdict) {}
+
   /** The name this listener's errors are counted under (default: its class's simple name). */
   default String listenerName() {
     String n = getClass().getSimpleName();

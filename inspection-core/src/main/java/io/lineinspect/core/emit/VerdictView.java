@@ -99,4 +99,13 @@ public interface VerdictView {
   default boolean peerNotified() {
     return false;
   }
+
+  /**
+   * True for a verdict of the service's own warm-up frames (synthetic parts driven through the
+   * whole path before cameras are accepted): no part, no camera. Such verdicts reach listeners only
+   * through {@link VerdictListener#onWarmUpVerdict}, never {@link VerdictListener#onVerdict}.
+   */
+  default boolean warmUp() {
+    return false;
+  }
 }

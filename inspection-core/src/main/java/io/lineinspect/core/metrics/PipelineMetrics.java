@@ -187,6 +187,44 @@ public final class PipelineMetrics implements VerdictListener {
   }
 
   /**
+   * Forgets everything counted so far: called once, when the service's warm-up has ended and before
+   * any camera is accepted, so that no warm-up frame shows in {@code /metrics} (its verdicts never
+   * reach {@link #onVerdict}; this clears the stage timings, batch and watchdog counters it left).
+   */
+  public synchronized void reset() {
+    for (LongAdder a :
+        new LongAdder[] {
+          published,
+          verdicts,
+          pass,
+          fail,
+          batches,
+          batchedFrames,
+          late,
+          lateResults,
+          watchdogVerdicts,
+          invalidScores
+        }) {
+      a.reset();
+    }
+    for (LongAdder a : byReason) {
+      a.reset();
+    }
+    for (LongAdder[] row : encodedRefused) {
+      for (LongAdder a : row) {
+        a.reset();
+      }
+    }
+    for (Stage st : stages) {
+      st.recorder.reset();
+      st.total.reset();
+    }
+    cameras.clear();
+    latencyUs.reset();
+    totalLatencyUs.reset();
+  }
+
+  /**
    * A consistent-enough view for progress lines and summaries. The latency histogram covers
    * everything recorded since start; call from one reader thread at a time.
    */

@@ -142,8 +142,9 @@ final class DeadlineWatchdog implements Runnable {
             ReasonCode.DEADLINE,
             detail,
             now);
-    verdict.stagesReached(
-        e.preprocessStartNs(), e.preprocessedNs(), e.inferStartNs(), e.inferEndNs());
+    verdict
+        .stagesReached(e.preprocessStartNs(), e.preprocessedNs(), e.inferStartNs(), e.inferEndNs())
+        .warmUp(source.warmUp());
     source.deliverAndFlush(e.arrival(), verdict, listener, now);
   }
 }

@@ -284,6 +284,12 @@ public final class FrameEvent implements VerdictView {
     return source;
   }
 
+  @Override
+  public boolean warmUp() {
+    FrameSource s = source;
+    return s != null && s.warmUp();
+  }
+
   public long arrival() {
     return arrival;
   }

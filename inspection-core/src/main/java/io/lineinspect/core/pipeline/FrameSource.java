@@ -50,6 +50,15 @@ public abstract class FrameSource {
   }
 
   /**
+   * True for the service's own warm-up source ({@link WarmUpSource}): its verdicts go to {@link
+   * VerdictListener#onWarmUpVerdict}, never to {@link VerdictListener#onVerdict}, and they are
+   * marked {@link VerdictView#warmUp()}. Cameras are never warm-up sources.
+   */
+  public boolean warmUp() {
+    return false;
+  }
+
+  /**
    * Writes one verdict to the peer. Must not block: queue the bytes and return. Called under this
    * source's monitor.
    */
@@ -115,7 +124,11 @@ public abstract class FrameSource {
               e);
     }
     try {
-      listener.onVerdict(verdict);
+      if (warmUp()) {
+        listener.onWarmUpVerdict(verdict);
+      } else {
+        listener.onVerdict(verdict);
+      }
     } catch (RuntimeException | LinkageError | AssertionError e) {
       writeErrors()
           .error(

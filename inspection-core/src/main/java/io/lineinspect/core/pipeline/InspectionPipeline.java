@@ -278,6 +278,7 @@ public final class InspectionPipeline implements AutoCloseable {
             ReasonCode.OVERLOAD,
             null,
             now);
+    overload.warmUp(source.warmUp());
     source.deliverAndFlush(arrival, overload, listener, now);
     return false;
   }

@@ -31,6 +31,7 @@ final class VerdictRecord implements VerdictView {
   private long preprocessedNs;
   private long inferStartNs;
   private long inferEndNs;
+  private boolean warmUp;
 
   VerdictRecord copyFrom(VerdictView v) {
     cameraId = v.cameraId();
@@ -51,6 +52,7 @@ final class VerdictRecord implements VerdictView {
     preprocessedNs = v.preprocessedNs();
     inferStartNs = v.inferStartNs();
     inferEndNs = v.inferEndNs();
+    warmUp = v.warmUp();
     return this;
   }
 
@@ -84,6 +86,13 @@ final class VerdictRecord implements VerdictView {
     this.preprocessedNs = 0;
     this.inferStartNs = 0;
     this.inferEndNs = 0;
+    this.warmUp = false;
+    return this;
+  }
+
+  /** Marks this record as a warm-up verdict (see {@link VerdictView#warmUp()}). */
+  VerdictRecord warmUp(boolean warm) {
+    this.warmUp = warm;
     return this;
   }
 
@@ -200,5 +209,10 @@ final class VerdictRecord implements VerdictView {
   @Override
   public boolean peerNotified() {
     return peerNotified;
+  }
+
+  @Override
+  public boolean warmUp() {
+    return warmUp;
   }
 }

@@ -252,4 +252,25 @@ class ConfigLoaderTest {
     m = error(MINIMAL + "quality:\n  alarmAfter: 0\n");
     assertEquals("test.yaml: quality.alarmAfter: must be between 1 and 1000000, got 0", m);
   }
+
+  @Test
+  void shouldWarmUpEveryFormatByDefaultAndOnlyTheNamedOnesWhenAsked() {
+    ServiceConfig c = ConfigLoader.parse(MINIMAL, "test.yaml");
+    assertTrue(c.warmup().enabled());
+    assertEquals(java.util.List.of("MONO8", "BGR8", "RGB8", "JPEG", "PNG"), c.warmup().formats());
+    c =
+        ConfigLoader.parse(
+            MINIMAL + "warmup:\n  formats: [jpeg, MONO8]\n  width: 1920\n  height: 1200\n",
+            "test.yaml");
+    assertEquals(
+        java.util.List.of(
+            io.lineinspect.core.frame.PixelFormat.JPEG,
+            io.lineinspect.core.frame.PixelFormat.MONO8),
+        c.warmup().pixelFormats());
+    assertEquals(1920, c.warmup().width());
+    String m = error(MINIMAL + "warmup:\n  formats: [YUV422]\n");
+    assertTrue(m.startsWith("test.yaml: warmup.formats: unknown pixel format 'YUV422'"), m);
+    m = error(MINIMAL + "warmup:\n  maxMs: 5\n");
+    assertEquals("test.yaml: warmup.maxMs: must be between 100 and 600000, got 5", m);
+  }
 }
