@@ -283,6 +283,11 @@ public final class InspectionPipeline implements AutoCloseable {
     return false;
   }
 
+  /** The budget from frame receipt to verdict. */
+  public long budgetNs() {
+    return budgetNs;
+  }
+
   /**
    * Where the served model changes (hot swap between batches); its {@link ModelSwitch#model()} is
    * the model judging now.
