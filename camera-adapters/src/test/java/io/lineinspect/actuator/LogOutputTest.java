@@ -41,7 +41,7 @@ class LogOutputTest {
       ActuatorMetrics metrics = new ActuatorMetrics();
       try (RejectScheduler s =
           new RejectScheduler(
-              new RejectTimingConfig(10.0, 0.0, "receipt", 20.0, 20.0, 64),
+              new RejectTimingConfig(10.0, 0.0, "receipt", 20.0, 20.0, 64, null),
               List.of(new LogOutput(new LogOutputConfig("dry-run", false))),
               metrics,
               NanoClock.SYSTEM,

@@ -121,12 +121,16 @@ class ModbusOutputTest {
         50,
         500,
         100,
-        400);
+        400,
+        null,
+        null,
+        null,
+        null);
   }
 
   private static RejectScheduler scheduler(ActuatorOutput output, ActuatorMetrics metrics) {
     return new RejectScheduler(
-        new RejectTimingConfig(TRAVEL_MS, 0.0, "capture", 2.0, 20.0, 1024),
+        new RejectTimingConfig(TRAVEL_MS, 0.0, "capture", 2.0, 20.0, 1024, null),
         List.of(output),
         metrics,
         NanoClock.SYSTEM,
@@ -388,7 +392,11 @@ class ModbusOutputTest {
             50,
             500,
             100,
-            400);
+            400,
+            null,
+            null,
+            null,
+            null);
     try (PyModbusServer server = new PyModbusServer(port, 8, 0).start()) {
       ActuatorMetrics metrics = new ActuatorMetrics();
       ModbusOutput output = new ModbusOutput(badCoil);
@@ -441,7 +449,11 @@ class ModbusOutputTest {
             200,
             500,
             100,
-            400);
+            400,
+            null,
+            null,
+            null,
+            null);
     try (PyModbusServer server = new PyModbusServer(port, 64, 0).start()) {
       ActuatorMetrics metrics = new ActuatorMetrics();
       ModbusOutput output = new ModbusOutput(longPulse);

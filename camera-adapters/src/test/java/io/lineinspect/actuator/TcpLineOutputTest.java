@@ -95,7 +95,7 @@ class TcpLineOutputTest {
           new TcpLineOutput(new TcpLineOutputConfig("gw", "127.0.0.1", port, true, 500, 50, 200));
       try (RejectScheduler s =
           new RejectScheduler(
-              new RejectTimingConfig(20.0, 0.0, "receipt", 20.0, 20.0, 64),
+              new RejectTimingConfig(20.0, 0.0, "receipt", 20.0, 20.0, 64, null),
               List.of(output),
               metrics,
               NanoClock.SYSTEM,

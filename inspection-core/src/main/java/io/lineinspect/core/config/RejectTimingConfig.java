@@ -16,6 +16,10 @@ package io.lineinspect.core.config;
  * @param maxClockSkewMs a capture time further in the future than this is not trusted: the reject
  *     is timed from receipt instead and the skew is counted (default 20)
  * @param queueSize verdicts waiting for the scheduler; a power of two (default 1024)
+ * @param schedulerRealtimePriority when set (1..99), the {@code reject-scheduler} thread asks Linux
+ *     for {@code SCHED_FIFO} at this priority ({@code chrt --fifo}; needs root or {@code
+ *     CAP_SYS_NICE}, else it keeps normal priority and says so once). Null (default): normal
+ *     priority. Only matters for outputs the service times itself ({@code firing: service})
  */
 public record RejectTimingConfig(
     Double travelMs,
@@ -23,7 +27,8 @@ public record RejectTimingConfig(
     String clock,
     Double lateToleranceMs,
     Double maxClockSkewMs,
-    Integer queueSize) {
+    Integer queueSize,
+    Integer schedulerRealtimePriority) {
   public RejectTimingConfig {
     if (travelMs != null) {
       travelMs = Check.doubleIn("actuators.timing.travelMs", travelMs, 0, 1, 600_000);
@@ -35,6 +40,10 @@ public record RejectTimingConfig(
     maxClockSkewMs =
         Check.doubleIn("actuators.timing.maxClockSkewMs", maxClockSkewMs, 20, 0, 60_000);
     queueSize = Check.intIn("actuators.timing.queueSize", queueSize, 1024, 16, 1 << 20);
+    if (schedulerRealtimePriority != null) {
+      Check.intIn(
+          "actuators.timing.schedulerRealtimePriority", schedulerRealtimePriority, null, 1, 99);
+    }
     if (Integer.bitCount(queueSize) != 1) {
       throw new ConfigException(
           "actuators.timing.queueSize: must be a power of two, got " + queueSize);
@@ -49,10 +58,22 @@ public record RejectTimingConfig(
   /** The same settings with {@code travelMs} filled in. */
   public RejectTimingConfig withTravelMs(double travel) {
     return new RejectTimingConfig(
-        travel, responseMs, clock, lateToleranceMs, maxClockSkewMs, queueSize);
+        travel,
+        responseMs,
+        clock,
+        lateToleranceMs,
+        maxClockSkewMs,
+        queueSize,
+        schedulerRealtimePriority);
+  }
+
+  /** The same settings with the scheduler's real-time priority set (null: normal). */
+  public RejectTimingConfig withSchedulerRealtimePriority(Integer priority) {
+    return new RejectTimingConfig(
+        travelMs, responseMs, clock, lateToleranceMs, maxClockSkewMs, queueSize, priority);
   }
 
   public static RejectTimingConfig defaults() {
-    return new RejectTimingConfig(null, null, null, null, null, null);
+    return new RejectTimingConfig(null, null, null, null, null, null, null);
   }
 }

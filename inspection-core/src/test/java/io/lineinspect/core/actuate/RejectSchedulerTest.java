@@ -64,7 +64,7 @@ class RejectSchedulerTest {
   }
 
   private static RejectTimingConfig timing(double travelMs, String clock) {
-    return new RejectTimingConfig(travelMs, 0.0, clock, 2.0, 20.0, 64);
+    return new RejectTimingConfig(travelMs, 0.0, clock, 2.0, 20.0, 64, null);
   }
 
   private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
