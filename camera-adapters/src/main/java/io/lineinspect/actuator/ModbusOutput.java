@@ -457,9 +457,10 @@ public final class ModbusOutput implements ActuatorOutput {
             });
   }
 
+  /** Connected, and with {@code firing: plc} the acknowledgements read: orders can be written. */
   @Override
   public boolean connected() {
-    return connected;
+    return connected && (orders == null || orders.ready);
   }
 
   /**
@@ -562,13 +563,20 @@ public final class ModbusOutput implements ActuatorOutput {
                       new ReadHoldingRegistersRequest(area, ModbusOutputConfig.ORDER_BLOCK))
                   .registers();
         } catch (Exception e) {
+          // Until they are read no order is written (each is a NOT_CONNECTED miss): try again
+          // soon on this connection (a cold PLC or JVM can miss the first request's timeout).
           events.problem(
               name,
               "order acknowledgements at "
                   + area
-                  + " not readable on connect ("
+                  + " not readable after connecting ("
                   + rootMessage(e)
-                  + "); orders wait for the next connect");
+                  + "); retrying in "
+                  + SYNC_RETRY_MS
+                  + " ms");
+          if (!closed && client == c) {
+            timer.schedule(() -> resync(c), SYNC_RETRY_MS, TimeUnit.MILLISECONDS);
+          }
           return;
         }
         synchronized (this) {
@@ -580,6 +588,12 @@ public final class ModbusOutput implements ActuatorOutput {
         }
       }
       ready = true;
+    }
+
+    private void resync(ModbusTcpClient c) {
+      if (!closed && client == c && connected) {
+        sync(c);
+      }
     }
 
     private boolean collides(int start, byte[] header) {
@@ -756,6 +770,9 @@ public final class ModbusOutput implements ActuatorOutput {
       }
     }
   }
+
+  /** Delay before the acknowledgements are read again when the read after a connect failed. */
+  private static final long SYNC_RETRY_MS = 100;
 
   /** Header result code: the PLC took the order and will fire it at its due time. */
   static final int RESULT_TAKEN = 1;
