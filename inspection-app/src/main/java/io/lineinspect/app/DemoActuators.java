@@ -49,6 +49,16 @@ final class DemoActuators implements AutoCloseable {
    */
   static DemoActuators prepare(ServiceConfig config, String plc, int cameras, String firing)
       throws IOException {
+    return prepare(config, plc, cameras, firing, 0);
+  }
+
+  /**
+   * @param simPlcPriority the simulated PLC's stroke thread asks for {@code SCHED_FIFO} at this
+   *     priority (0: normal priority)
+   */
+  static DemoActuators prepare(
+      ServiceConfig config, String plc, int cameras, String firing, int simPlcPriority)
+      throws IOException {
     List<ActuatorOutputConfig> outputs = config.actuators().outputs();
     if (outputs.isEmpty()) {
       return new DemoActuators(config, null, null, Map.of());
@@ -98,7 +108,7 @@ final class DemoActuators implements AutoCloseable {
           slots.forEach((camera, slot) -> coilOf.put(camera, chosen.pulseCoil() + slot));
           if (re.plcFiring() && gate != null) {
             // The simulated PLC drives the pushers from the orders, on the same coils.
-            gate.acceptOrders(re.ordersAddress(), cameras, re.pulseCoil());
+            gate.acceptOrders(re.ordersAddress(), cameras, re.pulseCoil(), simPlcPriority);
           }
         }
       } else {
@@ -226,14 +236,25 @@ final class DemoActuators implements AutoCloseable {
           g.strokeErrorMaxUs() / 1000.0,
           plcFiring() ? "fired by the PLC" : "pulsed by the service");
       if (plcFiring()) {
+        List<Long> own = new ArrayList<>(gate.strokeErrorsUs());
+        java.util.Collections.sort(own);
+        long ownP99 = own.isEmpty() ? 0 : own.get((int) Math.ceil(own.size() * 0.99) - 1);
+        long ownMax = own.isEmpty() ? 0 : own.get(own.size() - 1);
         out.printf(
             Locale.ROOT,
-            "simulated PLC: orders taken %d, refused as late %d%s%n",
+            "simulated PLC (stroke thread %s): stroke after its order's due time p99 %.3f ms, max"
+                + " %.3f ms; orders taken %d, refused as late %d%s%n",
+            gate.strokeThreadRealtime(),
+            ownP99 / 1000.0,
+            ownMax / 1000.0,
             gate.ordersTaken(),
             gate.ordersLate(),
             gate.lateOrders().isEmpty() ? "" : " (camera-slot:sequence " + gate.lateOrders() + ")");
         json.put("plcOrdersTaken", gate.ordersTaken());
         json.put("plcOrdersLate", gate.ordersLate());
+        json.put("plcStrokeAfterDueP99Ms", ownP99 / 1000.0);
+        json.put("plcStrokeAfterDueMaxMs", ownMax / 1000.0);
+        json.put("plcStrokeThread", gate.strokeThreadRealtime());
       }
       json.put("rejectFiring", plcFiring() ? "plc" : "service");
       json.put("strokeTimingErrorP50Ms", g.strokeErrorP50Us() / 1000.0);

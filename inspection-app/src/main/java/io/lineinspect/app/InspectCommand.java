@@ -324,6 +324,15 @@ public final class InspectCommand implements Runnable {
                 + " CAP_SYS_NICE): actuators.timing.schedulerRealtimePriority.")
     Integer schedulerFifo;
 
+    @Option(
+        names = "--sim-plc-priority",
+        defaultValue = "60",
+        description =
+            "The simulated PLC's stroke thread runs SCHED_FIFO at this priority (a real PLC's"
+                + " cycle has its own CPU; this one shares the host with inference). 0: normal"
+                + " priority. Default: ${DEFAULT-VALUE}.")
+    int simPlcPriority;
+
     @CommandLine.Mixin CameraOptions options;
 
     @Override
@@ -369,7 +378,8 @@ public final class InspectCommand implements Runnable {
                     cfg.actuators().timing().withSchedulerRealtimePriority(schedulerFifo),
                     cfg.actuators().outputs()));
       }
-      DemoActuators actuators = DemoActuators.prepare(cfg, plc, o.cameras, rejectFiring);
+      DemoActuators actuators =
+          DemoActuators.prepare(cfg, plc, o.cameras, rejectFiring, simPlcPriority);
       cfg = actuators.config();
       SimStats stats = new SimStats();
       if (actuators.gate() != null) {

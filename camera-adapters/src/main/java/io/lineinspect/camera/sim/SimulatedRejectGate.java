@@ -68,6 +68,8 @@ public final class SimulatedRejectGate implements AutoCloseable {
   private long ordersLate;
   private final List<String> lateOrders = new ArrayList<>();
   private Thread strokeThread;
+  private int realtimePriority;
+  private volatile String strokeThreadRealtime = "normal priority";
   private volatile boolean running = true;
 
   private SimulatedRejectGate(int port) throws IOException {
@@ -104,6 +106,18 @@ public final class SimulatedRejectGate implements AutoCloseable {
    */
   public synchronized SimulatedRejectGate acceptOrders(
       int ordersAddress, int cameraSlots, int firstCoil) {
+    return acceptOrders(ordersAddress, cameraSlots, firstCoil, 0);
+  }
+
+  /**
+   * Like {@link #acceptOrders(int, int, int)}; with {@code realtimePriority} 1..99 the stroke
+   * thread asks for {@code SCHED_FIFO} at that priority (best effort, see {@link
+   * #strokeThreadRealtime}): a real PLC's cycle does not share its CPU with inference, this one
+   * does.
+   */
+  public synchronized SimulatedRejectGate acceptOrders(
+      int ordersAddress, int cameraSlots, int firstCoil, int realtimePriority) {
+    this.realtimePriority = realtimePriority;
     if (strokeThread != null) {
       throw new IllegalStateException("orders already accepted");
     }
@@ -115,6 +129,11 @@ public final class SimulatedRejectGate implements AutoCloseable {
     strokeThread.setPriority(Thread.MAX_PRIORITY);
     strokeThread.start();
     return this;
+  }
+
+  /** The stroke thread's scheduling: "SCHED_FIFO n", "normal priority" or why FIFO was refused. */
+  public String strokeThreadRealtime() {
+    return strokeThreadRealtime;
   }
 
   /** Orders the PLC took (acknowledged, stroke scheduled). */
@@ -202,6 +221,12 @@ public final class SimulatedRejectGate implements AutoCloseable {
 
   /** The PLC's stroke timer: fires each stroke at its due time, parking, then spinning. */
   private void strokes() {
+    if (realtimePriority > 0) {
+      String why =
+          io.lineinspect.core.actuate.RealtimePriority.applyToCallingThread(realtimePriority);
+      strokeThreadRealtime =
+          why == null ? "SCHED_FIFO " + realtimePriority : "normal priority (" + why + ")";
+    }
     long offsetNs = epochMicros() * 1_000 - System.nanoTime();
     long refreshedNs = System.nanoTime();
     while (running) {
