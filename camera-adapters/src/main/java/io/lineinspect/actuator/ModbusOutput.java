@@ -4,6 +4,7 @@ import com.digitalpetri.modbus.ExceptionCode;
 import com.digitalpetri.modbus.client.ModbusTcpClient;
 import com.digitalpetri.modbus.exceptions.ModbusResponseException;
 import com.digitalpetri.modbus.exceptions.ModbusTimeoutException;
+import com.digitalpetri.modbus.pdu.ReadHoldingRegistersRequest;
 import com.digitalpetri.modbus.pdu.WriteMultipleRegistersRequest;
 import com.digitalpetri.modbus.pdu.WriteSingleCoilRequest;
 import com.digitalpetri.modbus.tcp.client.NettyTcpClientTransport;
@@ -35,8 +36,20 @@ import java.util.concurrent.locks.LockSupport;
  * MissCause#TIMEOUT}. On every (re)connect all reject coils are written OFF first, so a coil left
  * on by a lost OFF write cannot keep rejecting good parts.
  *
+ * <p>{@code firing: plc}: every FAIL verdict becomes an <em>order</em> written at once (one
+ * asynchronous Write Multiple Registers) into the next slot of its camera's ring of {@value
+ * ModbusOutputConfig#ORDER_SLOTS} order slots, the order's sequence number in the slot's last
+ * register; the PLC fires the stroke at the order's due time on its own clock and acknowledges each
+ * order in the area's header (which this output polls every {@code ackPollMs} while orders are
+ * outstanding). Taken → delivered; refused because it arrived after its due time → {@link
+ * MissCause#LATE}; no acknowledgement within {@code ackTimeoutMs} → {@link MissCause#TIMEOUT}; a
+ * slot whose order is still unacknowledged is never overwritten (the new order is {@link
+ * MissCause#QUEUE_FULL}). Protocol: {@code docs/actuators.md}, "PLC-timed rejects".
+ *
  * <p>Threads: {@link #onVerdict}/{@link #fire} on {@code reject-scheduler}; completions on the
- * Modbus library's Netty threads; pulse ends and reconnects on {@code actuator-<name>}.
+ * Modbus library's Netty threads; pulse ends, acknowledgement polls and reconnects on {@code
+ * actuator-<name>}. The outstanding orders are shared between them under {@code orders}' lock (a
+ * few field updates per order: nothing waits on I/O while holding it).
  */
 public final class ModbusOutput implements ActuatorOutput {
   private static final System.Logger LOG = System.getLogger(ModbusOutput.class.getName());
@@ -52,6 +65,8 @@ public final class ModbusOutput implements ActuatorOutput {
   private final AtomicBoolean alarmPending = new AtomicBoolean();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final byte[] block = new byte[ModbusOutputConfig.REGISTER_BLOCK * 2];
+  private final byte[] orderBlock = new byte[ModbusOutputConfig.ORDER_BLOCK * 2];
+  private final Orders orders;
   private volatile ModbusTcpClient client;
   private volatile boolean connected;
   private volatile boolean closed;
@@ -71,6 +86,7 @@ public final class ModbusOutput implements ActuatorOutput {
               t.setPriority(Thread.MAX_PRIORITY);
               return t;
             });
+    this.orders = config.plcFiring() ? new Orders() : null;
   }
 
   @Override
@@ -82,6 +98,10 @@ public final class ModbusOutput implements ActuatorOutput {
   public void start(ActuatorEvents events) {
     this.events = events;
     timer.execute(this::connect);
+    if (orders != null) {
+      timer.scheduleWithFixedDelay(
+          this::pollAcks, config.ackPollMs(), config.ackPollMs(), TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -169,6 +189,9 @@ public final class ModbusOutput implements ActuatorOutput {
                       });
             }
           }
+          if (orders != null) {
+            orders.sync(c);
+          }
           if (alarmPending.get()) {
             writeAlarm();
           }
@@ -180,6 +203,9 @@ public final class ModbusOutput implements ActuatorOutput {
     boolean was = connected && client == c;
     connected = false;
     client = null;
+    if (orders != null) {
+      orders.ready = false;
+    }
     if (closed) {
       return;
     }
@@ -204,14 +230,22 @@ public final class ModbusOutput implements ActuatorOutput {
   }
 
   @Override
+  public boolean timesRejects() {
+    return orders != null;
+  }
+
+  @Override
   public void onVerdict(RejectOrder o) {
+    if (orders != null && o.isReject()) {
+      orders.send(o);
+    }
     if (config.registerAddress() == null) {
       return;
     }
     int slot = config.slotOf(o.cameraId());
     ModbusTcpClient c = client;
     if (slot < 0 || !connected || c == null) {
-      if (!config.pulse() && o.isReject()) {
+      if (!config.pulse() && orders == null && o.isReject()) {
         events.missed(
             name,
             slot < 0 ? MissCause.UNMAPPED_CAMERA : MissCause.NOT_CONNECTED,
@@ -224,7 +258,7 @@ public final class ModbusOutput implements ActuatorOutput {
     fillBlock(o, ++verdictCounter[slot] & 0xFFFF);
     String camera = o.cameraId();
     long sequence = o.sequence();
-    boolean reject = o.isReject() && !config.pulse();
+    boolean reject = o.isReject() && !config.pulse() && orders == null;
     int address = config.registerAddress() + slot * ModbusOutputConfig.REGISTER_BLOCK;
     inFlight.incrementAndGet();
     c.writeMultipleRegistersAsync(
@@ -276,13 +310,36 @@ public final class ModbusOutput implements ActuatorOutput {
   }
 
   private void putU16(int register, int value) {
-    block[register * 2] = (byte) (value >>> 8);
-    block[register * 2 + 1] = (byte) value;
+    putU16(block, register, value);
+  }
+
+  private static void putU16(byte[] into, int register, int value) {
+    into[register * 2] = (byte) (value >>> 8);
+    into[register * 2 + 1] = (byte) value;
+  }
+
+  private static void putU64(byte[] into, int register, long value) {
+    for (int i = 0; i < 4; i++) {
+      putU16(into, register + i, (int) (value >>> (48 - 16 * i)));
+    }
+  }
+
+  private static int u16(byte[] from, int register) {
+    return (from[register * 2] & 0xFF) << 8 | from[register * 2 + 1] & 0xFF;
+  }
+
+  /** Every order's acknowledgement poll and time-out, on the output's timer thread. */
+  private void pollAcks() {
+    try {
+      orders.poll();
+    } catch (RuntimeException | LinkageError e) {
+      events.problem(name, "acknowledgement poll failed: " + e);
+    }
   }
 
   @Override
   public void fire(RejectOrder o) {
-    if (!config.pulse()) {
+    if (!config.pulse() || orders != null) {
       return;
     }
     int slot = config.slotOf(o.cameraId());
@@ -400,9 +457,10 @@ public final class ModbusOutput implements ActuatorOutput {
             });
   }
 
+  /** Connected, and with {@code firing: plc} the acknowledgements read: orders can be written. */
   @Override
   public boolean connected() {
-    return connected;
+    return connected && (orders == null || orders.ready);
   }
 
   /**
@@ -412,6 +470,15 @@ public final class ModbusOutput implements ActuatorOutput {
    */
   @Override
   public void close() {
+    if (orders != null) {
+      // The outcome of every order handed over is counted before the books close: acknowledged,
+      // or timed out by the poll that still runs on the timer.
+      long ackUntil =
+          System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.ackTimeoutMs() + 50L);
+      while (orders.outstanding() > 0 && System.nanoTime() - ackUntil < 0) {
+        LockSupport.parkNanos(1_000_000L);
+      }
+    }
     closed = true;
     long until =
         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs() + 200L);
@@ -445,6 +512,276 @@ public final class ModbusOutput implements ActuatorOutput {
       }
     }
   }
+
+  /**
+   * The order rings of {@code firing: plc}, one per camera slot: what was written where, which
+   * orders wait for the PLC's acknowledgement. Sending runs on {@code reject-scheduler}, polling
+   * and syncing on {@code actuator-<name>}, acknowledgements arrive on Netty threads: every field
+   * is guarded by this object's lock.
+   */
+  private final class Orders {
+    private static final int SLOTS = ModbusOutputConfig.ORDER_SLOTS;
+    private final int[] nextSeq = new int[MAX_SLOTS];
+    private final int[][] seq = new int[MAX_SLOTS][SLOTS];
+    private final boolean[][] active = new boolean[MAX_SLOTS][SLOTS];
+    private final String[][] camera = new String[MAX_SLOTS][SLOTS];
+    private final long[][] frame = new long[MAX_SLOTS][SLOTS];
+    private final long[][] sentNs = new long[MAX_SLOTS][SLOTS];
+    private final long[][] dueNs = new long[MAX_SLOTS][SLOTS];
+    private final AtomicBoolean[] reading = new AtomicBoolean[MAX_SLOTS];
+    private final int[] mapped = slots();
+    private final long ackTimeoutNs = TimeUnit.MILLISECONDS.toNanos(config.ackTimeoutMs());
+    private int outstanding;
+
+    /** Set once the acknowledgements were read after a connect: orders may be written. */
+    volatile boolean ready;
+
+    Orders() {
+      java.util.Arrays.fill(nextSeq, 1);
+      for (int i = 0; i < MAX_SLOTS; i++) {
+        reading[i] = new AtomicBoolean();
+      }
+    }
+
+    synchronized int outstanding() {
+      return outstanding;
+    }
+
+    /**
+     * After a (re)connect, on the timer thread: reads each area's acknowledgements and moves each
+     * ring's next sequence number to where none of the next {@value #SLOTS} orders carries the
+     * number its slot already acknowledged (the PLC would take it for an old order).
+     */
+    void sync(ModbusTcpClient c) {
+      for (int slot : mapped) {
+        int area = config.orderArea(slot);
+        byte[] header;
+        try {
+          header =
+              c.readHoldingRegisters(
+                      config.unitId(),
+                      new ReadHoldingRegistersRequest(area, ModbusOutputConfig.ORDER_BLOCK))
+                  .registers();
+        } catch (Exception e) {
+          // Until they are read no order is written (each is a NOT_CONNECTED miss): try again
+          // soon on this connection (a cold PLC or JVM can miss the first request's timeout).
+          events.problem(
+              name,
+              "order acknowledgements at "
+                  + area
+                  + " not readable after connecting ("
+                  + rootMessage(e)
+                  + "); retrying in "
+                  + SYNC_RETRY_MS
+                  + " ms");
+          if (!closed && client == c) {
+            timer.schedule(() -> resync(c), SYNC_RETRY_MS, TimeUnit.MILLISECONDS);
+          }
+          return;
+        }
+        synchronized (this) {
+          int s = nextSeq[slot];
+          for (int tries = 0; tries < 65_536 / SLOTS && collides(s, header); tries++) {
+            s = (s + SLOTS) & 0xFFFF;
+          }
+          nextSeq[slot] = s;
+        }
+      }
+      ready = true;
+    }
+
+    private void resync(ModbusTcpClient c) {
+      if (!closed && client == c && connected) {
+        sync(c);
+      }
+    }
+
+    private boolean collides(int start, byte[] header) {
+      for (int i = 0; i < SLOTS; i++) {
+        int n = (start + i) & 0xFFFF;
+        if (u16(header, n % SLOTS) == n) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Writes one FAIL verdict's order; on {@code reject-scheduler}, never blocks. */
+    void send(RejectOrder o) {
+      int slot = config.slotOf(o.cameraId());
+      if (slot < 0) {
+        events.missed(
+            name, MissCause.UNMAPPED_CAMERA, o.cameraId(), o.sequence(), "cameras has no entry");
+        return;
+      }
+      ModbusTcpClient c = client;
+      if (!connected || !ready || c == null) {
+        events.missed(name, MissCause.NOT_CONNECTED, o.cameraId(), o.sequence(), target);
+        return;
+      }
+      int n;
+      int k;
+      synchronized (this) {
+        n = nextSeq[slot];
+        k = n % SLOTS;
+        if (active[slot][k]) {
+          int waiting = seq[slot][k];
+          String part = camera[slot][k] + "#" + frame[slot][k];
+          // Never overwrite an order the PLC has not taken: the new one is the miss.
+          events.missed(
+              name,
+              MissCause.QUEUE_FULL,
+              o.cameraId(),
+              o.sequence(),
+              "order slot "
+                  + k
+                  + " of camera slot "
+                  + slot
+                  + " still holds unacknowledged order "
+                  + waiting
+                  + " ("
+                  + part
+                  + ")");
+          return;
+        }
+        nextSeq[slot] = (n + 1) & 0xFFFF;
+        seq[slot][k] = n;
+        active[slot][k] = true;
+        camera[slot][k] = o.cameraId();
+        frame[slot][k] = o.sequence();
+        sentNs[slot][k] = System.nanoTime();
+        dueNs[slot][k] = o.fireAtNs();
+        outstanding++;
+      }
+      byte[] b = orderBlock;
+      putU64(b, 0, o.fireAtEpochUs());
+      putU64(b, 4, o.hasEncoderCount() ? o.encoderCount() + config.encoderOffset() : 0);
+      putU64(b, 8, o.sequence());
+      putU16(b, 12, o.reason().code());
+      putU16(b, 13, Float.isNaN(o.score()) ? 0xFFFF : Math.round(o.score() * 10_000));
+      putU16(b, 14, (o.hasEncoderCount() ? 1 : 0) | (o.timedFromCapture() ? 2 : 0));
+      putU16(b, 15, n);
+      int address = config.orderArea(slot) + ModbusOutputConfig.ORDER_BLOCK * (1 + k);
+      String cam = o.cameraId();
+      long part = o.sequence();
+      events.fired(name);
+      inFlight.incrementAndGet();
+      c.writeMultipleRegistersAsync(
+              config.unitId(),
+              new WriteMultipleRegistersRequest(address, ModbusOutputConfig.ORDER_BLOCK, b.clone()))
+          .whenComplete(
+              (r, ex) -> {
+                inFlight.decrementAndGet();
+                if (ex != null && release(slot, k, n)) {
+                  failed(ex, cam, part, "order " + n + " at " + address);
+                }
+              });
+    }
+
+    /** Frees slot {@code k} if it still holds order {@code n}; true when it did. */
+    private synchronized boolean release(int slot, int k, int n) {
+      if (active[slot][k] && seq[slot][k] == n) {
+        active[slot][k] = false;
+        outstanding--;
+        return true;
+      }
+      return false;
+    }
+
+    /** On the timer: reads the acknowledgements of rings with orders outstanding, times out. */
+    void poll() {
+      ModbusTcpClient c = client;
+      long now = System.nanoTime();
+      for (int slot : mapped) {
+        boolean any = false;
+        synchronized (this) {
+          for (int k = 0; k < SLOTS; k++) {
+            if (!active[slot][k]) {
+              continue;
+            }
+            if (now - sentNs[slot][k] > ackTimeoutNs) {
+              active[slot][k] = false;
+              outstanding--;
+              events.missed(
+                  name,
+                  MissCause.TIMEOUT,
+                  camera[slot][k],
+                  frame[slot][k],
+                  "the PLC did not acknowledge order "
+                      + seq[slot][k]
+                      + " within "
+                      + config.ackTimeoutMs()
+                      + " ms");
+            } else {
+              any = true;
+            }
+          }
+        }
+        if (any && c != null && connected && reading[slot].compareAndSet(false, true)) {
+          int area = config.orderArea(slot);
+          c.readHoldingRegistersAsync(
+                  config.unitId(),
+                  new ReadHoldingRegistersRequest(area, ModbusOutputConfig.ORDER_BLOCK))
+              .whenComplete(
+                  (r, ex) -> {
+                    reading[slot].set(false);
+                    if (ex != null) {
+                      events.problem(
+                          name,
+                          "order acknowledgements at " + area + " not read: " + rootMessage(ex));
+                    } else {
+                      acknowledged(slot, r.registers());
+                    }
+                  });
+        }
+      }
+    }
+
+    /** The header of one area was read: settles every order it acknowledges. */
+    private void acknowledged(int slot, byte[] header) {
+      synchronized (this) {
+        for (int k = 0; k < SLOTS; k++) {
+          if (!active[slot][k] || u16(header, k) != seq[slot][k]) {
+            continue;
+          }
+          active[slot][k] = false;
+          outstanding--;
+          int result = u16(header, SLOTS + k);
+          String cam = camera[slot][k];
+          long part = frame[slot][k];
+          if (result == RESULT_TAKEN) {
+            events.delivered(name, cam, part, RejectTiming.latenessUs(dueNs[slot][k]));
+          } else if (result == RESULT_LATE) {
+            events.missed(
+                name,
+                MissCause.LATE,
+                cam,
+                part,
+                "the PLC refused order " + seq[slot][k] + ": it arrived after its due time");
+          } else {
+            events.missed(
+                name,
+                MissCause.WRITE_FAILED,
+                cam,
+                part,
+                "the PLC refused order " + seq[slot][k] + " with result " + result);
+          }
+        }
+      }
+    }
+  }
+
+  /** Delay before the acknowledgements are read again when the read after a connect failed. */
+  private static final long SYNC_RETRY_MS = 100;
+
+  /** Header result code: the PLC took the order and will fire it at its due time. */
+  static final int RESULT_TAKEN = 1;
+
+  /** Header result code: the order arrived after its due time; not fired. */
+  static final int RESULT_LATE = 2;
+
+  /** Header result code: refused for another reason (its shift register full, bad data). */
+  static final int RESULT_REFUSED = 3;
 
   static Throwable root(Throwable ex) {
     Throwable t = ex;

@@ -121,7 +121,11 @@ class ModbusOutputTest {
         50,
         500,
         100,
-        400);
+        400,
+        null,
+        null,
+        null,
+        null);
   }
 
   private static RejectScheduler scheduler(ActuatorOutput output, ActuatorMetrics metrics) {
@@ -258,6 +262,158 @@ class ModbusOutputTest {
     }
   }
 
+  static final int ORDERS = 200;
+
+  private static ModbusOutputConfig plcTimed(int port) {
+    return new ModbusOutputConfig(
+        "plc",
+        "127.0.0.1",
+        port,
+        1,
+        Map.of("cam-1", 0, "cam-2", 1),
+        null,
+        0,
+        PULSE_MS,
+        null,
+        0L,
+        null,
+        50,
+        500,
+        100,
+        400,
+        "plc",
+        ORDERS,
+        50,
+        2);
+  }
+
+  /** Order sequence, due time, frame sequence, result of an ORDER record. */
+  private static long[] order(PyModbusServer.Write w) {
+    String[] f = w.values().split(",");
+    return new long[] {
+      Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3])
+    };
+  }
+
+  @Test
+  void plcTimedEveryFailIsHandedOverAtItsVerdictWithItsDueTimeAndSequenceAndAcknowledged()
+      throws Exception {
+    int port = PyModbusServer.freePort();
+    try (PyModbusServer server =
+        new PyModbusServer(port, 512, 0).acknowledgingOrders(ORDERS, 2).start()) {
+      ActuatorMetrics metrics = new ActuatorMetrics();
+      ModbusOutput output = new ModbusOutput(plcTimed(port));
+      List<Part> parts;
+      long fails;
+      try (RejectScheduler s = scheduler(output, metrics)) {
+        await(output::connected, 5_000);
+        assertTrue(output.connected(), "connected to pymodbus");
+        Thread.sleep(100); // the acknowledgements are read once after the connect
+        parts = feed(s, FPS, 3, 7);
+        fails = parts.stream().filter(Part::fail).count();
+        await(() -> metrics.snapshot().outputs().get("plc").delivered() >= fails, 3_000);
+      }
+      List<PyModbusServer.Write> orders =
+          server.writes().stream().filter(w -> w.kind().equals("ORDER")).toList();
+      List<Long> handoverUs = new ArrayList<>();
+      for (String camera : List.of("cam-1", "cam-2")) {
+        int area = ORDERS + (camera.equals("cam-1") ? 0 : ModbusOutputConfig.ORDER_AREA);
+        List<Part> failParts =
+            parts.stream().filter(p -> p.fail() && p.camera().equals(camera)).toList();
+        List<PyModbusServer.Write> mine =
+            orders.stream()
+                .filter(
+                    w -> w.address() >= area && w.address() < area + ModbusOutputConfig.ORDER_AREA)
+                .toList();
+        assertEquals(failParts.size(), mine.size(), "one order per FAIL part of " + camera);
+        for (int i = 0; i < mine.size(); i++) {
+          long[] o = order(mine.get(i));
+          Part p = failParts.get(i);
+          // Sequence 1, 2, 3, … in ring slot seq % 8, the sequence number in its last register.
+          assertEquals(i + 1, o[0], "order sequence of " + camera + "#" + p.sequence());
+          assertEquals(
+              area + 16 + 16 * (o[0] % 8), mine.get(i).address(), "ring slot of order " + o[0]);
+          assertEquals(p.sequence(), o[2], "frame sequence");
+          assertEquals(p.dueEpochUs(), o[1], "due time = capture + travelMs, µs");
+          assertEquals(1, o[3], "taken: due time still ahead");
+          long verdictUs = p.dueEpochUs() - (long) (TRAVEL_MS * 1000) + 5_000;
+          handoverUs.add(mine.get(i).epochUs() - verdictUs);
+        }
+      }
+      Collections.sort(handoverUs);
+      System.out.printf(
+          "plc orders: %d FAIL parts, order at the PLC after its verdict p50 %.2f ms, p99 %.2f ms,"
+              + " max %.2f ms%n",
+          fails,
+          percentile(handoverUs, 0.5) / 1e3,
+          percentile(handoverUs, 0.99) / 1e3,
+          handoverUs.get(handoverUs.size() - 1) / 1e3);
+      assertTrue(percentile(handoverUs, 0.5) <= 3_000, "median hand-over " + handoverUs);
+      assertTrue(
+          percentile(handoverUs, 0.95) <= 5_000, "95 % handed over within 5 ms: " + handoverUs);
+      assertTrue(
+          handoverUs.get(handoverUs.size() - 1) <= 25_000,
+          "every order long before its part reaches the gate: " + handoverUs);
+      assertEquals(0, metrics.missed(), "no miss on a healthy PLC: " + metrics.snapshot());
+      assertEquals(fails, metrics.snapshot().outputs().get("plc").delivered(), "acknowledged");
+      assertTrue(
+          server.writes().stream().noneMatch(w -> w.kind().equals("COIL")),
+          "the service pulses no coil: the PLC fires");
+    }
+  }
+
+  @Test
+  void plcTimedAnOrderThatArrivesAfterItsDueTimeIsRefusedAndCountedLate() throws Exception {
+    int port = PyModbusServer.freePort();
+    try (PyModbusServer server =
+        new PyModbusServer(port, 512, 0).acknowledgingOrders(ORDERS, 2).start()) {
+      ActuatorMetrics metrics = new ActuatorMetrics();
+      ModbusOutput output = new ModbusOutput(plcTimed(port));
+      try (RejectScheduler s = scheduler(output, metrics)) {
+        await(output::connected, 5_000);
+        Thread.sleep(100);
+        TestVerdict v = new TestVerdict();
+        // Captured 200 ms ago: due 140 ms ago. The service hands it over anyway (the PLC's
+        // clock decides); the PLC refuses it.
+        long now = RejectScheduler.systemEpochMicros();
+        s.onVerdict(v.part("cam-2", 77, Verdict.FAIL, now - 200_000, System.nanoTime()));
+        s.onVerdict(v.part("cam-2", 78, Verdict.FAIL, now, System.nanoTime()));
+        await(() -> metrics.missed(MissCause.LATE) + metrics.verdicts() >= 3, 3_000);
+        await(() -> metrics.snapshot().outputs().get("plc").delivered() >= 1, 3_000);
+      }
+      List<long[]> orders =
+          server.writes().stream()
+              .filter(w -> w.kind().equals("ORDER"))
+              .map(w -> order(w))
+              .toList();
+      assertEquals(2, orders.size());
+      assertEquals(77, orders.get(0)[2]);
+      assertEquals(2, orders.get(0)[3], "refused: LATE");
+      assertEquals(1, orders.get(1)[3], "the next one is taken");
+      assertEquals(1, metrics.missed(MissCause.LATE), metrics.snapshot().toString());
+      assertEquals(1, metrics.snapshot().outputs().get("plc").delivered());
+    }
+  }
+
+  @Test
+  void plcTimedAnOrderThePlcNeverAcknowledgesIsATimeoutMiss() throws Exception {
+    int port = PyModbusServer.freePort();
+    // A server that stores the orders but runs no PLC program: nothing acknowledges them.
+    try (PyModbusServer server = new PyModbusServer(port, 512, 0).start()) {
+      ActuatorMetrics metrics = new ActuatorMetrics();
+      ModbusOutput output = new ModbusOutput(plcTimed(port));
+      try (RejectScheduler s = scheduler(output, metrics)) {
+        await(output::connected, 5_000);
+        Thread.sleep(100);
+        List<Part> parts = feed(s, FPS, 0.5, 9);
+        long fails = parts.stream().filter(Part::fail).count();
+        await(() -> metrics.missed(MissCause.TIMEOUT) >= fails, 3_000);
+        assertEquals(fails, metrics.missed(MissCause.TIMEOUT), metrics.snapshot().toString());
+        assertEquals(0, metrics.snapshot().outputs().get("plc").delivered());
+      }
+    }
+  }
+
   @Test
   void aStageThreadThatDiesMakesTheServiceUnhealthyAndSetsTheAlarmCoilWithinASecond()
       throws Exception {
@@ -388,7 +544,11 @@ class ModbusOutputTest {
             50,
             500,
             100,
-            400);
+            400,
+            null,
+            null,
+            null,
+            null);
     try (PyModbusServer server = new PyModbusServer(port, 8, 0).start()) {
       ActuatorMetrics metrics = new ActuatorMetrics();
       ModbusOutput output = new ModbusOutput(badCoil);
@@ -441,7 +601,11 @@ class ModbusOutputTest {
             200,
             500,
             100,
-            400);
+            400,
+            null,
+            null,
+            null,
+            null);
     try (PyModbusServer server = new PyModbusServer(port, 64, 0).start()) {
       ActuatorMetrics metrics = new ActuatorMetrics();
       ModbusOutput output = new ModbusOutput(longPulse);

@@ -36,6 +36,8 @@ final class PyModbusServer implements AutoCloseable {
   final int port;
   private final int size;
   private final double delayMs;
+  private int plcOrders = -1;
+  private int plcCameras;
   private final List<Write> writes = new CopyOnWriteArrayList<>();
   private Process process;
 
@@ -43,6 +45,17 @@ final class PyModbusServer implements AutoCloseable {
     this.port = port;
     this.size = size;
     this.delayMs = delayMs;
+  }
+
+  /**
+   * Makes the server a minimal PLC for {@code firing: plc}: it acknowledges the orders written into
+   * the order areas of {@code cameras} camera slots from {@code ordersAddress} (TAKEN, or LATE when
+   * an order's due time has passed on arrival) and records each as an {@code ORDER} write.
+   */
+  PyModbusServer acknowledgingOrders(int ordersAddress, int cameras) {
+    this.plcOrders = ordersAddress;
+    this.plcCameras = cameras;
+    return this;
   }
 
   /** Skips (or, in CI, fails) the calling test when pymodbus is not installed. */
@@ -79,8 +92,9 @@ final class PyModbusServer implements AutoCloseable {
     if (!Files.exists(SCRIPT)) {
       fail("missing " + SCRIPT.toAbsolutePath());
     }
-    process =
-        new ProcessBuilder(
+    List<String> command =
+        new ArrayList<>(
+            List.of(
                 PYTHON,
                 SCRIPT.toString(),
                 "--port",
@@ -88,9 +102,16 @@ final class PyModbusServer implements AutoCloseable {
                 "--size",
                 Integer.toString(size),
                 "--delay-ms",
-                Double.toString(delayMs))
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
-            .start();
+                Double.toString(delayMs)));
+    if (plcOrders >= 0) {
+      command.addAll(
+          List.of(
+              "--plc-orders",
+              Integer.toString(plcOrders),
+              "--plc-cameras",
+              Integer.toString(plcCameras)));
+    }
+    process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     Object ready = new Object();

@@ -23,6 +23,11 @@ import java.util.Map;
  * reject pushers (or a real Modbus server, or none), and afterwards reports what left the belt.
  */
 final class DemoActuators implements AutoCloseable {
+  /**
+   * Order area used when {@code --reject-firing plc} meets a config without {@code ordersAddress}.
+   */
+  static final int DEFAULT_ORDERS_ADDRESS = 1000;
+
   private final ServiceConfig config;
   private final SimulatedRejectGate gate;
   private final String target;
@@ -39,8 +44,21 @@ final class DemoActuators implements AutoCloseable {
   /**
    * @param plc {@code sim}, {@code none} or {@code HOST:PORT}
    * @param cameras the demo's cameras, {@code cam-1 … cam-N}: camera i gets slot i−1
+   * @param firing {@code plc} or {@code service} for every Modbus output, or null to keep the
+   *     config's ({@code --reject-firing})
    */
-  static DemoActuators prepare(ServiceConfig config, String plc, int cameras) throws IOException {
+  static DemoActuators prepare(ServiceConfig config, String plc, int cameras, String firing)
+      throws IOException {
+    return prepare(config, plc, cameras, firing, 0);
+  }
+
+  /**
+   * @param simPlcPriority the simulated PLC's stroke thread asks for {@code SCHED_FIFO} at this
+   *     priority (0: normal priority)
+   */
+  static DemoActuators prepare(
+      ServiceConfig config, String plc, int cameras, String firing, int simPlcPriority)
+      throws IOException {
     List<ActuatorOutputConfig> outputs = config.actuators().outputs();
     if (outputs.isEmpty()) {
       return new DemoActuators(config, null, null, Map.of());
@@ -80,9 +98,18 @@ final class DemoActuators implements AutoCloseable {
     for (ActuatorOutputConfig o : outputs) {
       if (o instanceof ModbusOutputConfig m) {
         ModbusOutputConfig re = m.pointedAt(host, port, slots);
+        if (firing != null && !firing.equals(re.firing())) {
+          Integer orders = re.ordersAddress() != null ? re.ordersAddress() : DEFAULT_ORDERS_ADDRESS;
+          re = re.withFiring(firing, orders);
+        }
         rewritten.add(re);
-        if (re.pulse() && coilOf.isEmpty()) {
-          slots.forEach((camera, slot) -> coilOf.put(camera, re.pulseCoil() + slot));
+        if ((re.pulse() || re.plcFiring()) && coilOf.isEmpty()) {
+          ModbusOutputConfig chosen = re;
+          slots.forEach((camera, slot) -> coilOf.put(camera, chosen.pulseCoil() + slot));
+          if (re.plcFiring() && gate != null) {
+            // The simulated PLC drives the pushers from the orders, on the same coils.
+            gate.acceptOrders(re.ordersAddress(), cameras, re.pulseCoil(), simPlcPriority);
+          }
         }
       } else {
         rewritten.add(o);
@@ -97,6 +124,14 @@ final class DemoActuators implements AutoCloseable {
     return config;
   }
 
+  /** Whether the (first) Modbus output hands rejects to the PLC to fire. */
+  boolean plcFiring() {
+    return config.actuators().outputs().stream()
+        .filter(ModbusOutputConfig.class::isInstance)
+        .map(ModbusOutputConfig.class::cast)
+        .anyMatch(ModbusOutputConfig::plcFiring);
+  }
+
   SimulatedRejectGate gate() {
     return gate;
   }
@@ -108,10 +143,14 @@ final class DemoActuators implements AutoCloseable {
     RejectTimingConfig t = config.actuators().timing();
     out.printf(
         Locale.ROOT,
-        "reject actuators: %s on %s, rejects fire %.0f ms after capture%n",
+        "reject actuators: %s on %s, rejects fire %.0f ms after capture, timed by the %s%s%n",
         gate != null ? "simulated PLC with pushers (Modbus TCP)" : "Modbus TCP server",
         target,
-        t.travelMs() - t.responseMs());
+        t.travelMs() - t.responseMs(),
+        plcFiring() ? "PLC (orders handed over at the verdict)" : "service (coil pulses)",
+        t.schedulerRealtimePriority() == null
+            ? ""
+            : ", reject-scheduler SCHED_FIFO " + t.schedulerRealtimePriority());
   }
 
   /** "; rejects 12 (missed 0)" for progress lines, or "" without actuators. */
@@ -124,7 +163,8 @@ final class DemoActuators implements AutoCloseable {
   }
 
   /** Prints the actuator figures and returns them for the JSON summary. */
-  Map<String, Object> report(RejectScheduler rejects, SimStats stats, PrintStream out) {
+  Map<String, Object> report(RejectScheduler rejects, SimStats stats, PrintStream out)
+      throws InterruptedException {
     Map<String, Object> json = new LinkedHashMap<>();
     if (rejects == null) {
       return json;
@@ -170,6 +210,9 @@ final class DemoActuators implements AutoCloseable {
               .findFirst()
               .orElse(10);
       long windowUs = Math.max(2_000, pulseMs * 500L);
+      // A PLC-timed stroke fires on the PLC's clock, after the service has closed: let the last
+      // ones happen before the books close.
+      gate.awaitStrokes(t.travelMs().longValue() + 1_000);
       SimulatedRejectGate.Outcome g = gate.judge(stats.parts(), coilOf, travelUs, windowUs);
       out.printf(
           Locale.ROOT,
@@ -184,6 +227,39 @@ final class DemoActuators implements AutoCloseable {
           g.goodRejected(),
           g.pulses(),
           g.strayPulses());
+      out.printf(
+          Locale.ROOT,
+          "stroke timing error (stroke vs nearest part's gate time): p50 %.3f ms, p99 %.3f ms,"
+              + " max %.3f ms (%s)%n",
+          g.strokeErrorP50Us() / 1000.0,
+          g.strokeErrorP99Us() / 1000.0,
+          g.strokeErrorMaxUs() / 1000.0,
+          plcFiring() ? "fired by the PLC" : "pulsed by the service");
+      if (plcFiring()) {
+        List<Long> own = new ArrayList<>(gate.strokeErrorsUs());
+        java.util.Collections.sort(own);
+        long ownP99 = own.isEmpty() ? 0 : own.get((int) Math.ceil(own.size() * 0.99) - 1);
+        long ownMax = own.isEmpty() ? 0 : own.get(own.size() - 1);
+        out.printf(
+            Locale.ROOT,
+            "simulated PLC (stroke thread %s): stroke after its order's due time p99 %.3f ms, max"
+                + " %.3f ms; orders taken %d, refused as late %d%s%n",
+            gate.strokeThreadRealtime(),
+            ownP99 / 1000.0,
+            ownMax / 1000.0,
+            gate.ordersTaken(),
+            gate.ordersLate(),
+            gate.lateOrders().isEmpty() ? "" : " (camera-slot:sequence " + gate.lateOrders() + ")");
+        json.put("plcOrdersTaken", gate.ordersTaken());
+        json.put("plcOrdersLate", gate.ordersLate());
+        json.put("plcStrokeAfterDueP99Ms", ownP99 / 1000.0);
+        json.put("plcStrokeAfterDueMaxMs", ownMax / 1000.0);
+        json.put("plcStrokeThread", gate.strokeThreadRealtime());
+      }
+      json.put("rejectFiring", plcFiring() ? "plc" : "service");
+      json.put("strokeTimingErrorP50Ms", g.strokeErrorP50Us() / 1000.0);
+      json.put("strokeTimingErrorP99Ms", g.strokeErrorP99Us() / 1000.0);
+      json.put("strokeTimingErrorMaxMs", g.strokeErrorMaxUs() / 1000.0);
       json.put("defectsRejectedAtGate", g.defectsRejected());
       json.put("defectsEscapedAtGate", g.defectsEscaped());
       json.put("goodPartsRejectedAtGate", g.goodRejected());

@@ -308,11 +308,40 @@ public final class InspectCommand implements Runnable {
                 + " drives a real Modbus TCP server; 'none' runs without actuators.")
     String plc;
 
+    @Option(
+        names = "--reject-firing",
+        description =
+            "Who times the reject strokes of the Modbus outputs: 'plc' (the demo config's default:"
+                + " each reject is handed to the PLC as an order at its verdict, the PLC fires it"
+                + " at the due time) or 'service' (the service pulses the coils at the due time)."
+                + " Default: as configured.")
+    String rejectFiring;
+
+    @Option(
+        names = "--scheduler-fifo",
+        description =
+            "Run the reject-scheduler thread SCHED_FIFO at this priority (1..99; needs root or"
+                + " CAP_SYS_NICE): actuators.timing.schedulerRealtimePriority.")
+    Integer schedulerFifo;
+
+    @Option(
+        names = "--sim-plc-priority",
+        defaultValue = "60",
+        description =
+            "The simulated PLC's stroke thread runs SCHED_FIFO at this priority (a real PLC's"
+                + " cycle has its own CPU; this one shares the host with inference). 0: normal"
+                + " priority. Default: ${DEFAULT-VALUE}.")
+    int simPlcPriority;
+
     @CommandLine.Mixin CameraOptions options;
 
     @Override
     public Integer call() throws Exception {
       CameraOptions o = options;
+      if (rejectFiring != null && !rejectFiring.equals("plc") && !rejectFiring.equals("service")) {
+        throw new IllegalArgumentException(
+            "--reject-firing must be plc or service, got " + rejectFiring);
+      }
       SimulatedCamera.Settings settings = o.settings();
       Path file = config != null ? config : home().resolve("configs/demo-line.yaml");
       ServiceConfig loaded = ConfigLoader.load(file);
@@ -344,7 +373,15 @@ public final class InspectCommand implements Runnable {
               loaded.models(),
               loaded.quality(),
               loaded.warmup());
-      DemoActuators actuators = DemoActuators.prepare(cfg, plc, o.cameras);
+      if (schedulerFifo != null) {
+        cfg =
+            cfg.withActuators(
+                new io.lineinspect.core.config.ActuatorsConfig(
+                    cfg.actuators().timing().withSchedulerRealtimePriority(schedulerFifo),
+                    cfg.actuators().outputs()));
+      }
+      DemoActuators actuators =
+          DemoActuators.prepare(cfg, plc, o.cameras, rejectFiring, simPlcPriority);
       cfg = actuators.config();
       SimStats stats = new SimStats();
       if (actuators.gate() != null) {

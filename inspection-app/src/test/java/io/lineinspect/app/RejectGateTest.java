@@ -24,6 +24,15 @@ import org.junit.jupiter.api.Test;
 class RejectGateTest {
   @Test
   void everyFailVerdictPushesItsOwnPartOffTheBeltOrIsCountedMissed() throws Exception {
+    everyFailVerdictPushesItsOwnPart("service");
+  }
+
+  @Test
+  void everyPlcTimedOrderPushesItsOwnPartOffTheBeltOrIsCountedMissed() throws Exception {
+    everyFailVerdictPushesItsOwnPart("plc");
+  }
+
+  private static void everyFailVerdictPushesItsOwnPart(String firing) throws Exception {
     ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
     ServiceConfig base =
         new ServiceConfig(
@@ -39,7 +48,7 @@ class RejectGateTest {
     Map<String, Object> json;
     ActuatorMetrics.Snapshot a;
     SimRun.Result r;
-    try (DemoActuators actuators = DemoActuators.prepare(base, "sim", 2);
+    try (DemoActuators actuators = DemoActuators.prepare(base, "sim", 2, firing);
         InspectionService service = new InspectionService(actuators.config(), Path.of(".."))) {
       int port = service.start();
       r =
@@ -73,9 +82,14 @@ class RejectGateTest {
     assertTrue(defectsPushed <= s.truePositive(), text);
     assertTrue(goodPushed <= s.falsePositive(), text);
     assertEquals(s.defectiveSent(), defectsPushed + (Long) json.get("defectsEscapedAtGate"), text);
+    assertEquals(firing, json.get("rejectFiring"), text);
     System.out.println(
         text.lines()
-            .filter(l -> l.startsWith("actuators") || l.startsWith("reject gate"))
+            .filter(
+                l ->
+                    l.startsWith("actuators")
+                        || l.startsWith("reject gate")
+                        || l.startsWith("stroke timing"))
             .toList());
   }
 }

@@ -22,8 +22,19 @@ public interface ActuatorOutput extends AutoCloseable {
   /** Every verdict, PASS or FAIL, as soon as it is decided (before its reject is due). */
   default void onVerdict(RejectOrder order) {}
 
-  /** The reject of a FAIL part is due now. */
+  /** The reject of a FAIL part is due now. Not called when every output {@link #timesRejects}. */
   void fire(RejectOrder order);
+
+  /**
+   * True when the device fires the stroke itself at the order's due time (a PLC that is handed each
+   * reject in {@link #onVerdict}, with its due time, and keeps it in its own shift register): the
+   * output then counts every outcome of its rejects itself, late arrivals included, and the
+   * scheduler neither times nor fires them. False (default): the scheduler calls {@link #fire} at
+   * the due time.
+   */
+  default boolean timesRejects() {
+    return false;
+  }
 
   /** A reject was missed somewhere (any output): raise the line's alarm if this output has one. */
   default void alarm(MissCause cause, String partId) {}

@@ -26,6 +26,10 @@ import java.util.function.LongSupplier;
  * ActuatorOutput#onVerdict}, and for a FAIL computes when the part reaches the gate (capture or
  * receipt + {@code travelMs} − {@code responseMs}) and fires it then on every output.
  *
+ * <p>When every output {@link ActuatorOutput#timesRejects times rejects itself} (a PLC that fires
+ * the stroke from its own shift register), each FAIL is handed over at once in {@code onVerdict}
+ * with its due time and nothing is queued here: the lateness check is the device's.
+ *
  * <p>A verdict that reaches the scheduler after its fire time + {@code lateToleranceMs} is a missed
  * reject ({@link MissCause#LATE}): never fired, because the part at the gate by then is another
  * one. A full queue is a missed reject too ({@link MissCause#QUEUE_FULL}); the pipeline never waits
@@ -71,6 +75,7 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
   private final CameraClocks clocks;
   private final Thread thread;
   private final Stage stage;
+  private final boolean outputsTimeRejects;
   private volatile boolean running = true;
   private volatile int pendingCount;
   private long epochOffsetUs;
@@ -135,6 +140,8 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     for (int i = 0; i < size; i++) {
       free.add(new RejectOrder());
     }
+    this.outputsTimeRejects =
+        !this.outputs.isEmpty() && this.outputs.stream().allMatch(ActuatorOutput::timesRejects);
     metrics.alarmSink(this::raiseAlarm);
     for (ActuatorOutput o : this.outputs) {
       o.start(metrics);
@@ -190,6 +197,15 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
   }
 
   private void run() {
+    Integer priority = timing.schedulerRealtimePriority();
+    if (priority != null) {
+      String why = RealtimePriority.applyToCallingThread(priority);
+      if (why == null) {
+        LOG.log(Level.INFO, "reject-scheduler runs SCHED_FIFO priority {0}", priority);
+      } else {
+        LOG.log(Level.WARNING, "reject-scheduler keeps normal priority: {0}", why);
+      }
+    }
     stage.started();
     // A handler that threw would leave the poller's sequence before the failing order, so every
     // later poll would retry it and no reject would ever fire again: isolate each order.
@@ -239,6 +255,12 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
       }
     }
     if (!order.isReject()) {
+      return true;
+    }
+    if (outputsTimeRejects) {
+      // Handed over with its due time in onVerdict: the device fires it, or refuses it when it
+      // arrived too late, and the output counts that (the device's clock is the one that counts).
+      metrics.onScheduled();
       return true;
     }
     if (now - (order.fireAtNs() + lateToleranceNs) > 0) {

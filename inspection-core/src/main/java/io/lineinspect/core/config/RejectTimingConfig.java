@@ -22,6 +22,10 @@ package io.lineinspect.core.config;
  * @param clockWindowMs how long a camera's timestamped HEARTBEAT counts in its clock offset
  *     estimate (default 10000)
  * @param queueSize verdicts waiting for the scheduler; a power of two (default 1024)
+ * @param schedulerRealtimePriority when set (1..99), the {@code reject-scheduler} thread asks Linux
+ *     for {@code SCHED_FIFO} at this priority ({@code chrt --fifo}; needs root or {@code
+ *     CAP_SYS_NICE}, else it keeps normal priority and says so once). Null (default): normal
+ *     priority. Only matters for outputs the service times itself ({@code firing: service})
  */
 public record RejectTimingConfig(
     Double travelMs,
@@ -31,7 +35,8 @@ public record RejectTimingConfig(
     Double maxClockSkewMs,
     Double maxTransitMs,
     Integer clockWindowMs,
-    Integer queueSize) {
+    Integer queueSize,
+    Integer schedulerRealtimePriority) {
   public RejectTimingConfig {
     if (travelMs != null) {
       travelMs = Check.doubleIn("actuators.timing.travelMs", travelMs, 0, 1, 600_000);
@@ -46,6 +51,10 @@ public record RejectTimingConfig(
     clockWindowMs =
         Check.intIn("actuators.timing.clockWindowMs", clockWindowMs, 10_000, 100, 3_600_000);
     queueSize = Check.intIn("actuators.timing.queueSize", queueSize, 1024, 16, 1 << 20);
+    if (schedulerRealtimePriority != null) {
+      Check.intIn(
+          "actuators.timing.schedulerRealtimePriority", schedulerRealtimePriority, null, 1, 99);
+    }
     if (Integer.bitCount(queueSize) != 1) {
       throw new ConfigException(
           "actuators.timing.queueSize: must be a power of two, got " + queueSize);
@@ -67,10 +76,47 @@ public record RejectTimingConfig(
         maxClockSkewMs,
         maxTransitMs,
         clockWindowMs,
-        queueSize);
+        queueSize,
+        schedulerRealtimePriority);
+  }
+
+  /** Settings at normal scheduler priority. */
+  public RejectTimingConfig(
+      Double travelMs,
+      Double responseMs,
+      String clock,
+      Double lateToleranceMs,
+      Double maxClockSkewMs,
+      Double maxTransitMs,
+      Integer clockWindowMs,
+      Integer queueSize) {
+    this(
+        travelMs,
+        responseMs,
+        clock,
+        lateToleranceMs,
+        maxClockSkewMs,
+        maxTransitMs,
+        clockWindowMs,
+        queueSize,
+        null);
+  }
+
+  /** The same settings with the scheduler's real-time priority set (null: normal). */
+  public RejectTimingConfig withSchedulerRealtimePriority(Integer priority) {
+    return new RejectTimingConfig(
+        travelMs,
+        responseMs,
+        clock,
+        lateToleranceMs,
+        maxClockSkewMs,
+        maxTransitMs,
+        clockWindowMs,
+        queueSize,
+        priority);
   }
 
   public static RejectTimingConfig defaults() {
-    return new RejectTimingConfig(null, null, null, null, null, null, null, null);
+    return new RejectTimingConfig(null, null, null, null, null, null, null, null, null);
   }
 }
