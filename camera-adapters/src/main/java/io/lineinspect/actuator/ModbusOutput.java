@@ -287,6 +287,12 @@ public final class ModbusOutput implements ActuatorOutput {
             });
   }
 
+  /** Encodes the verdict's register block (nothing is sent): the warm-up's dry run. */
+  @Override
+  public void dryRun(RejectOrder o) {
+    fillBlock(o, 0);
+  }
+
   /** The register block of one verdict; layout in {@code docs/actuators.md}. */
   private void fillBlock(RejectOrder o, int counter) {
     java.util.Arrays.fill(block, (byte) 0);

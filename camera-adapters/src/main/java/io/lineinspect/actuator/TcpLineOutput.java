@@ -144,6 +144,17 @@ public final class TcpLineOutput implements ActuatorOutput {
     if (ch == null || !ch.isWritable()) {
       return; // VERDICT lines are informative; the FIRE line of a reject is what is counted
     }
+    formatVerdict(o);
+    ch.writeAndFlush(ascii(ch, line));
+  }
+
+  /** Formats the VERDICT line (nothing is sent): the warm-up's dry run. */
+  @Override
+  public void dryRun(RejectOrder o) {
+    formatVerdict(o);
+  }
+
+  private void formatVerdict(RejectOrder o) {
     line.setLength(0);
     line.append("VERDICT camera=")
         .append(o.cameraId())
@@ -160,7 +171,6 @@ public final class TcpLineOutput implements ActuatorOutput {
         .append(" model=")
         .append(o.model() == null ? "-" : o.model().id())
         .append('\n');
-    ch.writeAndFlush(ascii(ch, line));
   }
 
   @Override

@@ -373,10 +373,17 @@ class ModbusOutputTest {
         await(output::connected, 5_000);
         Thread.sleep(100);
         TestVerdict v = new TestVerdict();
-        // Captured 200 ms ago: due 140 ms ago. The service hands it over anyway (the PLC's
-        // clock decides); the PLC refuses it.
+        // Captured and received 200 ms ago (its verdict reaches the actuators that late): due
+        // 140 ms ago. The service hands it over anyway (the PLC's clock decides); the PLC
+        // refuses it.
         long now = RejectScheduler.systemEpochMicros();
-        s.onVerdict(v.part("cam-2", 77, Verdict.FAIL, now - 200_000, System.nanoTime()));
+        s.onVerdict(
+            v.part(
+                "cam-2",
+                77,
+                Verdict.FAIL,
+                now - 200_000,
+                System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(200)));
         s.onVerdict(v.part("cam-2", 78, Verdict.FAIL, now, System.nanoTime()));
         await(() -> metrics.missed(MissCause.LATE) + metrics.verdicts() >= 3, 3_000);
         await(() -> metrics.snapshot().outputs().get("plc").delivered() >= 1, 3_000);

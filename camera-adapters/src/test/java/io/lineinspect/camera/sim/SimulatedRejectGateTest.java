@@ -152,8 +152,14 @@ class SimulatedRejectGateTest {
         Thread.sleep(100);
         TestVerdict v = new TestVerdict();
         long now = RejectScheduler.systemEpochMicros();
-        // Captured 100 ms ago, travel 60 ms: its part passed the gate 40 ms ago.
-        s.onVerdict(v.part("cam-1", 5, Verdict.FAIL, now - 100_000, System.nanoTime()));
+        // Captured and received 100 ms ago, travel 60 ms: its part passed the gate 40 ms ago.
+        s.onVerdict(
+            v.part(
+                "cam-1",
+                5,
+                Verdict.FAIL,
+                now - 100_000,
+                System.nanoTime() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100)));
         s.onVerdict(v.part("cam-1", 6, Verdict.FAIL, now, System.nanoTime()));
         await(
             () ->

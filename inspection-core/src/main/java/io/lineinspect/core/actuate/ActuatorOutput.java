@@ -26,6 +26,13 @@ public interface ActuatorOutput extends AutoCloseable {
   void fire(RejectOrder order);
 
   /**
+   * A warm-up verdict (before the first camera is accepted): run what {@link #onVerdict} and {@link
+   * #fire} would compute — encode the registers, format the line — without sending anything or
+   * counting anything, so the first real part does not pay for cold code. Scheduler thread.
+   */
+  default void dryRun(RejectOrder order) {}
+
+  /**
    * True when the device fires the stroke itself at the order's due time (a PLC that is handed each
    * reject in {@link #onVerdict}, with its due time, and keeps it in its own shift register): the
    * output then counts every outcome of its rejects itself, late arrivals included, and the

@@ -25,6 +25,12 @@ public final class RejectOrder {
   private long fireAtEpochUs;
   private boolean timedFromCapture;
 
+  /**
+   * A warm-up verdict's dry run: scheduled and handed to {@link ActuatorOutput#dryRun}, never
+   * fired.
+   */
+  private boolean warmUp;
+
   void copyFrom(VerdictView v) {
     cameraId = v.cameraId();
     sequence = v.sequence();
@@ -39,6 +45,7 @@ public final class RejectOrder {
     fireAtNs = 0;
     fireAtEpochUs = 0;
     timedFromCapture = false;
+    warmUp = v.warmUp();
   }
 
   void copyFrom(RejectOrder o) {
@@ -55,6 +62,7 @@ public final class RejectOrder {
     fireAtNs = o.fireAtNs;
     fireAtEpochUs = o.fireAtEpochUs;
     timedFromCapture = o.timedFromCapture;
+    warmUp = o.warmUp;
   }
 
   void schedule(long fireAtNs, long fireAtEpochUs, boolean timedFromCapture) {
@@ -151,5 +159,10 @@ public final class RejectOrder {
   /** {@code camera#sequence}, the part's identity in logs. */
   public String partId() {
     return cameraId + "#" + sequence;
+  }
+
+  /** True for a warm-up verdict's dry run (never fired, never counted). */
+  public boolean warmUp() {
+    return warmUp;
   }
 }

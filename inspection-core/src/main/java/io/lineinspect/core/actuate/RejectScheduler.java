@@ -196,6 +196,49 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     }
   }
 
+  /**
+   * A warm-up verdict (the service warms its whole path before accepting cameras): it takes the
+   * same way as a real one — the ring, the scheduler thread, the timing, the queue of pending
+   * rejects, each output's {@link ActuatorOutput#dryRun} — but is never fired, never counted and
+   * never sent. Dropped when the queue is full.
+   */
+  @Override
+  public void onWarmUpVerdict(VerdictView verdict) {
+    long seq;
+    try {
+      seq = inbox.tryNext();
+    } catch (InsufficientCapacityException e) {
+      return;
+    }
+    try {
+      inbox.get(seq).copyFrom(verdict);
+    } finally {
+      inbox.publish(seq);
+    }
+  }
+
+  /** The dry run of a warm-up verdict: timed, queued and handed to the outputs' dry runs. */
+  private boolean dryRun(RejectOrder order) {
+    long now = clock.nanoTime();
+    schedule(order, now);
+    for (ActuatorOutput o : outputs) {
+      try {
+        o.dryRun(order);
+      } catch (Throwable e) {
+        outputFailed(o, "dryRun", e);
+      }
+    }
+    if (order.isReject() && !outputsTimeRejects) {
+      RejectOrder copy = free.poll();
+      if (copy != null) {
+        copy.copyFrom(order);
+        pending.add(copy); // popped at its time by fireDue, never fired
+        pendingCount = pending.size();
+      }
+    }
+    return true;
+  }
+
   private void run() {
     Integer priority = timing.schedulerRealtimePriority();
     if (priority != null) {
@@ -244,6 +287,9 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
   }
 
   private boolean accept(RejectOrder order) {
+    if (order.warmUp()) {
+      return dryRun(order);
+    }
     metrics.onVerdict();
     long now = clock.nanoTime();
     schedule(order, now);
@@ -304,7 +350,9 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
       long captureNs = (order.captureTimeUs() - epochOffsetUs) * 1_000;
       ClockSkew skew = distrust(order.cameraId(), order.receivedNs() - captureNs, nowNs);
       if (skew != null) {
-        metrics.onClockSkew(order.cameraId(), skew);
+        if (!order.warmUp()) {
+          metrics.onClockSkew(order.cameraId(), skew);
+        }
       } else {
         baseNs = captureNs;
         fromCapture = true;
@@ -335,7 +383,9 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     long now;
     while ((next = pending.peek()) != null && (now = clock.nanoTime()) - next.fireAtNs() >= 0) {
       pending.poll();
-      if (now - next.fireAtNs() > lateToleranceNs) {
+      if (next.warmUp()) {
+        // a dry run: its time came, nothing is fired or counted
+      } else if (now - next.fireAtNs() > lateToleranceNs) {
         // This thread was descheduled past the part: firing now would push the next part.
         metrics.missed(
             ActuatorMetrics.SCHEDULER,

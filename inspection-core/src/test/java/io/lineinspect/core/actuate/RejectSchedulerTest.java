@@ -22,6 +22,7 @@ class RejectSchedulerTest {
     final List<String> verdicts = new CopyOnWriteArrayList<>();
     final List<Fired> fired = new CopyOnWriteArrayList<>();
     final List<String> alarms = new CopyOnWriteArrayList<>();
+    final List<String> dryRuns = new CopyOnWriteArrayList<>();
     volatile boolean connected = true;
     ActuatorEvents events;
 
@@ -53,6 +54,11 @@ class RejectSchedulerTest {
     @Override
     public void alarm(MissCause cause, String partId) {
       alarms.add(cause + " " + partId);
+    }
+
+    @Override
+    public void dryRun(RejectOrder order) {
+      dryRuns.add(order.partId() + " " + order.verdict());
     }
 
     @Override
@@ -400,6 +406,35 @@ class RejectSchedulerTest {
           "each stroke the broken output lost is a missed reject");
       assertTrue(s.stage().errors() >= 6, "errors counted on the stage: " + s.stage().errors());
       assertEquals(null, s.stage().problem(System.nanoTime()), "the scheduler keeps running");
+    }
+  }
+
+  @Test
+  void warmUpVerdictsTakeTheWholeRejectPathAsADryRunAndAreNeverFiredOrCounted() throws Exception {
+    RecordingOutput out = new RecordingOutput();
+    ActuatorMetrics metrics = new ActuatorMetrics();
+    try (RejectScheduler s =
+        new RejectScheduler(
+            timing(20, "receipt"),
+            List.of(out),
+            metrics,
+            NanoClock.SYSTEM,
+            RejectScheduler::systemEpochMicros)) {
+      TestVerdict v = new TestVerdict().warmUp(true);
+      s.onWarmUpVerdict(v.part("warm-up", 1, Verdict.FAIL, 0, System.nanoTime()));
+      s.onWarmUpVerdict(v.part("warm-up", 2, Verdict.PASS, 0, System.nanoTime()));
+      await(() -> out.dryRuns.size() == 2);
+      Thread.sleep(60); // past the FAIL's fire time
+      assertEquals(List.of("warm-up#1 FAIL", "warm-up#2 PASS"), out.dryRuns);
+      assertTrue(out.fired.isEmpty(), "never fired");
+      assertTrue(out.verdicts.isEmpty(), "never handed over as a verdict");
+      assertEquals(0, metrics.verdicts());
+      assertEquals(0, metrics.rejectsScheduled());
+      assertEquals(0, metrics.missed());
+      // and a real verdict right after still fires
+      s.onVerdict(new TestVerdict().part("cam-1", 3, Verdict.FAIL, 0, System.nanoTime()));
+      await(() -> out.fired.size() == 1);
+      assertEquals(1, out.fired.size());
     }
   }
 }

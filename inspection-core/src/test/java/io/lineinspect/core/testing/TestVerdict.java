@@ -27,6 +27,19 @@ public final class TestVerdict implements VerdictView {
   public io.lineinspect.core.frame.PixelFormat imageFormat;
 
   /** Gives the verdict a raw image of {@code width × height} pixels (allocated once). */
+  private boolean warmUp;
+
+  /** Marks this verdict as a warm-up verdict (the service's dry run before cameras). */
+  public TestVerdict warmUp(boolean on) {
+    this.warmUp = on;
+    return this;
+  }
+
+  @Override
+  public boolean warmUp() {
+    return warmUp;
+  }
+
   public TestVerdict withImage(int width, int height, io.lineinspect.core.frame.PixelFormat f) {
     this.image = new byte[width * height * f.bytesPerPixel()];
     this.imageWidth = width;
