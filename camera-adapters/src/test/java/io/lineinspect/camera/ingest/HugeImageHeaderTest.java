@@ -8,7 +8,6 @@ import io.lineinspect.camera.protocol.ErrorCode;
 import io.lineinspect.camera.protocol.ProtocolV1;
 import io.lineinspect.camera.protocol.VerdictFlyweight;
 import io.lineinspect.camera.sim.PartRenderer;
-import io.lineinspect.core.config.BuiltinBackendConfig;
 import io.lineinspect.core.config.IngestConfig;
 import io.lineinspect.core.config.LineConfig;
 import io.lineinspect.core.config.PipelineConfig;
@@ -16,12 +15,8 @@ import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.frame.TestImages;
-import io.lineinspect.core.inference.InferenceBackend;
-import io.lineinspect.core.inference.InferenceSession;
-import io.lineinspect.core.inference.ModelInfo;
-import io.lineinspect.core.inference.Preprocessor;
-import io.lineinspect.core.inference.builtin.BuiltinBackend;
 import io.lineinspect.core.pipeline.InspectionPipeline;
+import io.lineinspect.core.testing.CountingBuiltinBackend;
 import io.lineinspect.core.time.NanoClock;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
@@ -30,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,46 +39,7 @@ class HugeImageHeaderTest {
   private InspectionPipeline pipeline;
   private CameraServer server;
   private int port;
-  private final AtomicLong decodes = new AtomicLong();
-
-  /** The builtin backend, counting the frames its preprocessor (the decoder) is handed. */
-  private final class CountingBackend implements InferenceBackend {
-    private final BuiltinBackend inner = new BuiltinBackend(BuiltinBackendConfig.defaults());
-
-    @Override
-    public ModelInfo model() {
-      return inner.model();
-    }
-
-    @Override
-    public int maxBatch() {
-      return inner.maxBatch();
-    }
-
-    @Override
-    public int inputFloats() {
-      return inner.inputFloats();
-    }
-
-    @Override
-    public Preprocessor newPreprocessor() {
-      Preprocessor p = inner.newPreprocessor();
-      return frame -> {
-        decodes.incrementAndGet();
-        return p.preprocess(frame);
-      };
-    }
-
-    @Override
-    public InferenceSession newSession() {
-      return inner.newSession();
-    }
-
-    @Override
-    public void close() {
-      inner.close();
-    }
-  }
+  private final CountingBuiltinBackend backend = new CountingBuiltinBackend();
 
   @AfterEach
   void stop() {
@@ -113,7 +68,7 @@ class HugeImageHeaderTest {
             new PipelineConfig(256, 1, 8, 1.0, 8192),
             TimeUnit.MILLISECONDS.toNanos(BUDGET_MS),
             Verdict.FAIL,
-            new CountingBackend(),
+            backend,
             null,
             NanoClock.SYSTEM,
             Thread::new);
@@ -232,6 +187,6 @@ class HugeImageHeaderTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(goodFrames, decodes.get(), "only camera B's frames reached the decoder");
+    assertEquals(goodFrames, backend.decodes(), "only camera B's frames reached the decoder");
   }
 }

@@ -2,7 +2,6 @@ package io.lineinspect.core.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.lineinspect.core.config.BuiltinBackendConfig;
 import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
@@ -10,19 +9,14 @@ import io.lineinspect.core.frame.EncodedImageCheck;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.frame.TestImages;
 import io.lineinspect.core.frame.TestImages.Kind;
-import io.lineinspect.core.inference.InferenceBackend;
-import io.lineinspect.core.inference.InferenceSession;
-import io.lineinspect.core.inference.ModelInfo;
-import io.lineinspect.core.inference.Preprocessor;
-import io.lineinspect.core.inference.builtin.BuiltinBackend;
 import io.lineinspect.core.metrics.PipelineMetrics;
+import io.lineinspect.core.testing.CountingBuiltinBackend;
 import io.lineinspect.core.time.NanoClock;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,49 +27,10 @@ import org.junit.jupiter.api.Test;
  */
 class EncodedPayloadPipelineTest {
   private InspectionPipeline pipeline;
-  private final AtomicLong decodes = new AtomicLong();
+  private final CountingBuiltinBackend backend = new CountingBuiltinBackend();
   private final RecordingSource source = new RecordingSource("cam");
   private final TestFrame frame = new TestFrame();
   private long sequence;
-
-  /** The builtin backend, counting the frames its preprocessor (the decoder) is handed. */
-  private final class CountingBackend implements InferenceBackend {
-    private final BuiltinBackend inner = new BuiltinBackend(BuiltinBackendConfig.defaults());
-
-    @Override
-    public ModelInfo model() {
-      return inner.model();
-    }
-
-    @Override
-    public int maxBatch() {
-      return inner.maxBatch();
-    }
-
-    @Override
-    public int inputFloats() {
-      return inner.inputFloats();
-    }
-
-    @Override
-    public Preprocessor newPreprocessor() {
-      Preprocessor p = inner.newPreprocessor();
-      return f -> {
-        decodes.incrementAndGet();
-        return p.preprocess(f);
-      };
-    }
-
-    @Override
-    public InferenceSession newSession() {
-      return inner.newSession();
-    }
-
-    @Override
-    public void close() {
-      inner.close();
-    }
-  }
 
   @AfterEach
   void stop() {
@@ -90,7 +45,7 @@ class EncodedPayloadPipelineTest {
             new PipelineConfig(64, 1, 8, 0.0, 1 << 16, null, null),
             TimeUnit.SECONDS.toNanos(30),
             Verdict.FAIL,
-            new CountingBackend(),
+            backend,
             null,
             NanoClock.SYSTEM,
             Thread::new);
@@ -149,7 +104,7 @@ class EncodedPayloadPipelineTest {
         }
       }
     }
-    assertEquals(judged, decodes.get());
+    assertEquals(judged, backend.decodes());
   }
 
   @Test
@@ -164,7 +119,7 @@ class EncodedPayloadPipelineTest {
       }
     }
     assertEquals(8 * defectJpegs(256, 256).size(), refused);
-    assertEquals(0, decodes.get(), "no truncated JPEG reached the decoder");
+    assertEquals(0, backend.decodes(), "no truncated JPEG reached the decoder");
     assertEquals(
         refused,
         pipeline.metrics().encodedRefused(PixelFormat.JPEG, EncodedImageCheck.Cause.TRUNCATED),
@@ -190,7 +145,7 @@ class EncodedPayloadPipelineTest {
     byte[] big = TestImages.withJpegSize(jpeg, 512, 512);
     assertEquals(ReasonCode.BAD_IMAGE, judge(big, 512, 512, PixelFormat.JPEG));
     assertEquals(ReasonCode.BAD_IMAGE, judge(big, 256, 256, PixelFormat.JPEG));
-    assertEquals(0, decodes.get());
+    assertEquals(0, backend.decodes());
     PipelineMetrics m = pipeline.metrics();
     assertEquals(1, m.encodedRefused(PixelFormat.PNG, EncodedImageCheck.Cause.CORRUPT), "bad CRC");
     assertEquals(9, m.encodedRefused(PixelFormat.PNG, EncodedImageCheck.Cause.TRUNCATED));
