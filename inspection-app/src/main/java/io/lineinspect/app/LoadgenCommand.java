@@ -714,6 +714,21 @@ final class LoadgenCommand implements Callable<Integer> {
     }
 
     @Override
+    public io.lineinspect.core.inference.InputLayout inputLayout() {
+      return delegate.inputLayout(); // the fitness check must stay on behind the slowdown
+    }
+
+    @Override
+    public io.lineinspect.core.quality.QualityLimits qualityLimits() {
+      return delegate.qualityLimits();
+    }
+
+    @Override
+    public void limitCallingThread(int threads) {
+      delegate.limitCallingThread(threads);
+    }
+
+    @Override
     public Preprocessor newPreprocessor() {
       return delegate.newPreprocessor();
     }

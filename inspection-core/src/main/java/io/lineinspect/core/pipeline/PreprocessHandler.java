@@ -74,6 +74,12 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
     quality = layout == null ? null : new QualityCheck(layout);
     if (quality != null) {
       quality.warmUp();
+    } else if (id == 0) {
+      LOG.log(
+          Level.WARNING,
+          "backend {0} declares no input layout: the fitness check (UNFIT_IMAGE) is OFF for its"
+              + " frames",
+          backend.getClass().getSimpleName());
     }
   }
 
