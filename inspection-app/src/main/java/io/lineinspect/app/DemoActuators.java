@@ -1,5 +1,8 @@
 package io.lineinspect.app;
 
+import io.lineinspect.camera.sim.GateRecord;
+import io.lineinspect.camera.sim.RejectGate;
+import io.lineinspect.camera.sim.RejectGateProcess;
 import io.lineinspect.camera.sim.SimStats;
 import io.lineinspect.camera.sim.SimulatedRejectGate;
 import io.lineinspect.core.actuate.ActuatorMetrics;
@@ -29,12 +32,12 @@ final class DemoActuators implements AutoCloseable {
   static final int DEFAULT_ORDERS_ADDRESS = 1000;
 
   private final ServiceConfig config;
-  private final SimulatedRejectGate gate;
+  private final RejectGate gate;
   private final String target;
   private final Map<String, Integer> coilOf;
 
   private DemoActuators(
-      ServiceConfig config, SimulatedRejectGate gate, String target, Map<String, Integer> coilOf) {
+      ServiceConfig config, RejectGate gate, String target, Map<String, Integer> coilOf) {
     this.config = config;
     this.gate = gate;
     this.target = target;
@@ -42,7 +45,8 @@ final class DemoActuators implements AutoCloseable {
   }
 
   /**
-   * @param plc {@code sim}, {@code none} or {@code HOST:PORT}
+   * @param plc {@code sim} (a simulated PLC in a process of its own), {@code sim-in-process},
+   *     {@code none} or {@code HOST:PORT}
    * @param cameras the demo's cameras, {@code cam-1 … cam-N}: camera i gets slot i−1
    * @param firing {@code plc} or {@code service} for every Modbus output, or null to keep the
    *     config's ({@code --reject-firing})
@@ -70,17 +74,18 @@ final class DemoActuators implements AutoCloseable {
           null,
           Map.of());
     }
-    SimulatedRejectGate gate = null;
+    RejectGate gate = null;
     String host;
     int port;
-    if ("sim".equals(plc)) {
-      gate = SimulatedRejectGate.start();
+    if ("sim".equals(plc) || "sim-in-process".equals(plc)) {
+      gate = "sim".equals(plc) ? RejectGateProcess.start() : SimulatedRejectGate.start();
       host = "127.0.0.1";
       port = gate.port();
     } else {
       int colon = plc.lastIndexOf(':');
       if (colon <= 0) {
-        throw new IllegalArgumentException("--plc must be sim, none or HOST:PORT, got " + plc);
+        throw new IllegalArgumentException(
+            "--plc must be sim, sim-in-process, none or HOST:PORT, got " + plc);
       }
       host = plc.substring(0, colon);
       try {
@@ -132,7 +137,7 @@ final class DemoActuators implements AutoCloseable {
         .anyMatch(ModbusOutputConfig::plcFiring);
   }
 
-  SimulatedRejectGate gate() {
+  RejectGate gate() {
     return gate;
   }
 
@@ -144,7 +149,9 @@ final class DemoActuators implements AutoCloseable {
     out.printf(
         Locale.ROOT,
         "reject actuators: %s on %s, rejects fire %.0f ms after capture, timed by the %s%s%n",
-        gate != null ? "simulated PLC with pushers (Modbus TCP)" : "Modbus TCP server",
+        gate != null
+            ? "simulated PLC with pushers (Modbus TCP, " + gate.where() + ")"
+            : "Modbus TCP server",
         target,
         t.travelMs() - t.responseMs(),
         plcFiring() ? "PLC (orders handed over at the verdict)" : "service (coil pulses)",
@@ -212,8 +219,8 @@ final class DemoActuators implements AutoCloseable {
       long windowUs = Math.max(2_000, pulseMs * 500L);
       // A PLC-timed stroke fires on the PLC's clock, after the service has closed: let the last
       // ones happen before the books close.
-      gate.awaitStrokes(t.travelMs().longValue() + 1_000);
-      SimulatedRejectGate.Outcome g = gate.judge(stats.parts(), coilOf, travelUs, windowUs);
+      GateRecord rec = gate.awaitStrokes(t.travelMs().longValue() + 1_000);
+      GateRecord.Outcome g = rec.judge(stats.parts(), coilOf, travelUs, windowUs);
       out.printf(
           Locale.ROOT,
           "reject gate (pusher hits a part within ±%.1f ms of its gate time): defective parts"
@@ -236,25 +243,24 @@ final class DemoActuators implements AutoCloseable {
           g.strokeErrorMaxUs() / 1000.0,
           plcFiring() ? "fired by the PLC" : "pulsed by the service");
       if (plcFiring()) {
-        List<Long> own = new ArrayList<>(gate.strokeErrorsUs());
-        java.util.Collections.sort(own);
+        List<Long> own = rec.sortedStrokeErrorsUs();
         long ownP99 = own.isEmpty() ? 0 : own.get((int) Math.ceil(own.size() * 0.99) - 1);
         long ownMax = own.isEmpty() ? 0 : own.get(own.size() - 1);
         out.printf(
             Locale.ROOT,
             "simulated PLC (stroke thread %s): stroke after its order's due time p99 %.3f ms, max"
                 + " %.3f ms; orders taken %d, refused as late %d%s%n",
-            gate.strokeThreadRealtime(),
+            rec.strokeThreadRealtime(),
             ownP99 / 1000.0,
             ownMax / 1000.0,
-            gate.ordersTaken(),
-            gate.ordersLate(),
-            gate.lateOrders().isEmpty() ? "" : " (camera-slot:sequence " + gate.lateOrders() + ")");
-        json.put("plcOrdersTaken", gate.ordersTaken());
-        json.put("plcOrdersLate", gate.ordersLate());
+            rec.ordersTaken(),
+            rec.ordersLate(),
+            rec.lateOrders().isEmpty() ? "" : " (camera-slot:sequence " + rec.lateOrders() + ")");
+        json.put("plcOrdersTaken", rec.ordersTaken());
+        json.put("plcOrdersLate", rec.ordersLate());
         json.put("plcStrokeAfterDueP99Ms", ownP99 / 1000.0);
         json.put("plcStrokeAfterDueMaxMs", ownMax / 1000.0);
-        json.put("plcStrokeThread", gate.strokeThreadRealtime());
+        json.put("plcStrokeThread", rec.strokeThreadRealtime());
       }
       json.put("rejectFiring", plcFiring() ? "plc" : "service");
       json.put("strokeTimingErrorP50Ms", g.strokeErrorP50Us() / 1000.0);

@@ -304,7 +304,9 @@ public final class InspectCommand implements Runnable {
         defaultValue = "sim",
         description =
             "Where the config's Modbus reject outputs go: 'sim' (default) starts a simulated PLC"
-                + " with reject pushers on loopback and reports what left the belt; HOST:PORT"
+                + " with reject pushers on loopback, in a process of its own as a real PLC is a"
+                + " machine of its own, and reports what left the belt; 'sim-in-process' runs it"
+                + " inside the service's JVM (its GC pauses then delay the strokes); HOST:PORT"
                 + " drives a real Modbus TCP server; 'none' runs without actuators.")
     String plc;
 

@@ -19,16 +19,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The far end of the demo line: a simulated PLC (an in-process Modbus TCP server on loopback) whose
- * coils drive reject pushers. It records when each coil switches on, on its own clock, and then
- * {@link #judge judges} physically which parts left the belt: a part is pushed off when its
- * camera's coil switches on while the part is in front of the pusher (its gate time ± a window).
- * Comparing that with the simulator's ground truth gives defects rejected, defects escaped and good
- * parts rejected — what the plant would count in the reject bin.
+ * The far end of the demo line: a simulated PLC (a Modbus TCP server on loopback, in this JVM)
+ * whose coils drive reject pushers. It records when each coil switches on, on its own clock; its
+ * {@link GateRecord} then {@link GateRecord#judge judges} physically which parts left the belt.
+ * {@link RejectGateProcess} runs one in a process of its own.
  *
  * <p>With {@link #acceptOrders} it is also a PLC that times the strokes itself ({@code firing:
  * plc}, protocol in {@code docs/actuators.md}): it takes each order the service writes into its
@@ -40,7 +39,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Threads: Modbus requests arrive on the server's Netty threads; strokes fire on {@code
  * sim-plc-strokes}; everything shared is guarded by this object's lock.
  */
-public final class SimulatedRejectGate implements AutoCloseable {
+public final class SimulatedRejectGate implements RejectGate {
   /** The stroke timer spins, instead of sleeping, for the last this many ns before a due time. */
   static final long SPIN_NS = 200_000;
 
@@ -94,6 +93,7 @@ public final class SimulatedRejectGate implements AutoCloseable {
     return gate;
   }
 
+  @Override
   public int port() {
     return port;
   }
@@ -112,9 +112,10 @@ public final class SimulatedRejectGate implements AutoCloseable {
   /**
    * Like {@link #acceptOrders(int, int, int)}; with {@code realtimePriority} 1..99 the stroke
    * thread asks for {@code SCHED_FIFO} at that priority (best effort, see {@link
-   * #strokeThreadRealtime}): a real PLC's cycle does not share its CPU with inference, this one
-   * does.
+   * GateRecord#strokeThreadRealtime}): a real PLC's cycle does not share its CPU with inference,
+   * this one does.
    */
+  @Override
   public synchronized SimulatedRejectGate acceptOrders(
       int ordersAddress, int cameraSlots, int firstCoil, int realtimePriority) {
     this.realtimePriority = realtimePriority;
@@ -131,42 +132,54 @@ public final class SimulatedRejectGate implements AutoCloseable {
     return this;
   }
 
-  /** The stroke thread's scheduling: "SCHED_FIFO n", "normal priority" or why FIFO was refused. */
-  public String strokeThreadRealtime() {
-    return strokeThreadRealtime;
-  }
-
-  /** Orders the PLC took (acknowledged, stroke scheduled). */
-  public synchronized long ordersTaken() {
-    return ordersTaken;
-  }
-
-  /** Orders refused because they arrived after their due time (never fired). */
-  public synchronized long ordersLate() {
-    return ordersLate;
-  }
-
-  /** {@code camera-slot:frame-sequence} of the first late orders (at most 20). */
-  public synchronized List<String> lateOrders() {
-    return List.copyOf(lateOrders);
-  }
-
-  /** Each stroke fired from an order: its actual time minus its due time, µs. */
-  public synchronized List<Long> strokeErrorsUs() {
-    return List.copyOf(strokeErrorsUs);
-  }
-
-  /** Waits (at most {@code timeoutMs}) until every stroke taken has fired. */
-  public void awaitStrokes(long timeoutMs) throws InterruptedException {
+  /** Waits (at most {@code timeoutMs}) until every stroke taken has fired; what it saw so far. */
+  @Override
+  public GateRecord awaitStrokes(long timeoutMs) throws InterruptedException {
     long until = System.nanoTime() + timeoutMs * 1_000_000L;
     while (System.nanoTime() - until < 0) {
       synchronized (this) {
         if (strokes.isEmpty()) {
-          return;
+          break;
         }
       }
       Thread.sleep(2);
     }
+    return record();
+  }
+
+  /** What the gate saw so far. */
+  public synchronized GateRecord record() {
+    Map<Integer, TreeSet<Long>> edges = new TreeMap<>();
+    risingEdgesUs.forEach((coil, e) -> edges.put(coil, new TreeSet<>(e)));
+    return new GateRecord(
+        edges,
+        List.copyOf(strokeErrorsUs),
+        ordersTaken,
+        ordersLate,
+        List.copyOf(lateOrders),
+        strokeThreadRealtime,
+        registerWrites);
+  }
+
+  /** Holding registers {@code address … address + count − 1}, as a PLC's watch table shows them. */
+  public synchronized int[] registers(int address, int count) {
+    int[] r = new int[count];
+    for (int i = 0; i < count; i++) {
+      r[i] = registers[(address + i) & 0xFFFF];
+    }
+    return r;
+  }
+
+  /** Forgets the coil edges and register writes seen so far (a warm-up's traffic). */
+  synchronized void forgetWarmUp() {
+    risingEdgesUs.clear();
+    coils.clear();
+    registerWrites = 0;
+  }
+
+  @Override
+  public String where() {
+    return "in this process";
   }
 
   /** A register write landed: when it completes an order slot, the PLC's scan takes the order. */
@@ -274,132 +287,6 @@ public final class SimulatedRejectGate implements AutoCloseable {
     }
     coils.put(address, on);
   }
-
-  /** Verdict register blocks written so far. */
-  public synchronized long registerWrites() {
-    return registerWrites;
-  }
-
-  /**
-   * Which parts were pushed off the belt.
-   *
-   * @param parts the parts the cameras sent
-   * @param coilOf camera id → its pusher's coil
-   * @param travelUs capture → gate
-   * @param windowUs a pusher switching on within ± this of a part's gate time pushes that part
-   */
-  public synchronized Outcome judge(
-      List<SimStats.Part> parts, Map<String, Integer> coilOf, long travelUs, long windowUs) {
-    long defectsRejected = 0;
-    long defectsEscaped = 0;
-    long goodRejected = 0;
-    long goodPassed = 0;
-    // Only the pushers' coils count (an alarm coil, say, pushes nothing).
-    Map<Integer, TreeSet<Long>> unused = new HashMap<>();
-    for (Integer coil : new java.util.HashSet<>(coilOf.values())) {
-      unused.put(coil, new TreeSet<>(risingEdgesUs.getOrDefault(coil, new TreeSet<>())));
-    }
-    List<String> escapedExamples = new ArrayList<>();
-    for (SimStats.Part p : parts) {
-      Integer coil = coilOf.get(p.cameraId());
-      TreeSet<Long> edges = coil == null ? null : risingEdgesUs.get(coil);
-      long gate = p.captureUs() + travelUs;
-      boolean pushed = false;
-      if (edges != null) {
-        Long e = edges.ceiling(gate - windowUs);
-        pushed = e != null && e <= gate + windowUs;
-        if (pushed) {
-          unused.get(coil).remove(e);
-        }
-      }
-      if (p.defective()) {
-        if (pushed) {
-          defectsRejected++;
-        } else {
-          defectsEscaped++;
-          if (escapedExamples.size() < 5) {
-            escapedExamples.add(p.cameraId() + "#" + p.sequence());
-          }
-        }
-      } else if (pushed) {
-        goodRejected++;
-      } else {
-        goodPassed++;
-      }
-    }
-    long pulses = 0;
-    for (Integer coil : unused.keySet()) {
-      pulses += risingEdgesUs.getOrDefault(coil, new TreeSet<>()).size();
-    }
-    long strayPulses = unused.values().stream().mapToLong(TreeSet::size).sum();
-    // Stroke timing error: each stroke against the nearest part's gate time on its pusher.
-    Map<Integer, TreeSet<Long>> gateTimes = new HashMap<>();
-    for (SimStats.Part p : parts) {
-      Integer coil = coilOf.get(p.cameraId());
-      if (coil != null) {
-        gateTimes.computeIfAbsent(coil, c -> new TreeSet<>()).add(p.captureUs() + travelUs);
-      }
-    }
-    List<Long> errors = new ArrayList<>();
-    for (Integer coil : unused.keySet()) {
-      TreeSet<Long> gates = gateTimes.get(coil);
-      if (gates == null) {
-        continue;
-      }
-      for (long edge : risingEdgesUs.getOrDefault(coil, new TreeSet<>())) {
-        Long before = gates.floor(edge);
-        Long after = gates.ceiling(edge);
-        long best = Long.MAX_VALUE;
-        if (before != null) {
-          best = edge - before;
-        }
-        if (after != null && after - edge < best) {
-          best = after - edge;
-        }
-        if (best != Long.MAX_VALUE) {
-          errors.add(best);
-        }
-      }
-    }
-    java.util.Collections.sort(errors);
-    return new Outcome(
-        defectsRejected,
-        defectsEscaped,
-        goodRejected,
-        goodPassed,
-        pulses,
-        strayPulses,
-        escapedExamples,
-        percentile(errors, 0.50),
-        percentile(errors, 0.99),
-        errors.isEmpty() ? 0 : errors.get(errors.size() - 1));
-  }
-
-  private static long percentile(List<Long> sorted, double p) {
-    if (sorted.isEmpty()) {
-      return 0;
-    }
-    return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * p) - 1));
-  }
-
-  /**
-   * What left the belt.
-   *
-   * @param strayPulses pusher strokes that hit no part
-   * @param strokeErrorP50Us median distance of a stroke from the gate time of the nearest part on
-   *     its pusher (µs, absolute); p99 and max likewise
-   */
-  public record Outcome(
-      long defectsRejected,
-      long defectsEscaped,
-      long goodRejected,
-      long goodPassed,
-      long pulses,
-      long strayPulses,
-      List<String> escapedExamples,
-      long strokeErrorP50Us,
-      long strokeErrorP99Us,
-      long strokeErrorMaxUs) {}
 
   @Override
   public void close() {

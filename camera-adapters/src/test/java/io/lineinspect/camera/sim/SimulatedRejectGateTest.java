@@ -13,18 +13,19 @@ import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.testing.TestVerdict;
 import io.lineinspect.core.time.NanoClock;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The simulated PLC of {@code firing: plc}: the real Modbus output hands it orders over loopback,
- * and it fires each stroke itself at the order's due time.
+ * and it fires each stroke itself at the order's due time — in this JVM and in a process of its own
+ * ({@link RejectGateProcess}, the demo's default).
  */
 class SimulatedRejectGateTest {
   static final double TRAVEL_MS = 60;
@@ -32,6 +33,10 @@ class SimulatedRejectGateTest {
   static final int REALTIME_PRIORITY = 60;
 
   private static ModbusOutputConfig plcTimed(int port) {
+    return plcTimed(port, 0L);
+  }
+
+  private static ModbusOutputConfig plcTimed(int port, long encoderOffset) {
     return new ModbusOutputConfig(
         "plc",
         "127.0.0.1",
@@ -42,7 +47,7 @@ class SimulatedRejectGateTest {
         4,
         10,
         null,
-        0L,
+        encoderOffset,
         null,
         50,
         500,
@@ -70,12 +75,17 @@ class SimulatedRejectGateTest {
     }
   }
 
-  @Test
-  void plcTimedStrokesHappenWithinOneMillisecondOfTheirDueTime() throws Exception {
+  private static RejectGate gate(boolean ownProcess) throws java.io.IOException {
+    return ownProcess ? RejectGateProcess.start() : SimulatedRejectGate.start();
+  }
+
+  @ParameterizedTest(name = "own process: {0}")
+  @ValueSource(booleans = {false, true})
+  void plcTimedStrokesHappenWithinOneMillisecondOfTheirDueTime(boolean ownProcess)
+      throws Exception {
     // Like the demo: the stroke thread asks for SCHED_FIFO (a real PLC's cycle has its own CPU;
     // this one shares two cores with the build and whatever else runs).
-    try (SimulatedRejectGate gate =
-        SimulatedRejectGate.start().acceptOrders(ORDERS, 2, 4, REALTIME_PRIORITY)) {
+    try (RejectGate gate = gate(ownProcess).acceptOrders(ORDERS, 2, 4, REALTIME_PRIORITY)) {
       ActuatorMetrics metrics = new ActuatorMetrics();
       ModbusOutput output = new ModbusOutput(plcTimed(gate.port()));
       List<SimStats.Part> parts = new ArrayList<>();
@@ -108,10 +118,9 @@ class SimulatedRejectGateTest {
           }
         }
       }
-      gate.awaitStrokes(2_000);
+      GateRecord rec = gate.awaitStrokes(2_000);
       long fails = parts.stream().filter(SimStats.Part::defective).count();
-      List<Long> errors = new ArrayList<>(gate.strokeErrorsUs());
-      Collections.sort(errors);
+      List<Long> errors = rec.sortedStrokeErrorsUs();
       System.out.printf(
           "simulated PLC strokes: %d FAIL parts, %d strokes, stroke - due p50 %d us, min %d us,"
               + " max %d us%n",
@@ -121,18 +130,18 @@ class SimulatedRejectGateTest {
           errors.isEmpty() ? 0 : errors.get(0),
           errors.isEmpty() ? 0 : errors.get(errors.size() - 1));
       assertEquals(0, metrics.missed(), metrics.snapshot().toString());
-      assertEquals(fails, gate.ordersTaken(), "every order taken");
+      assertEquals(fails, rec.ordersTaken(), "every order taken");
       assertEquals(fails, errors.size(), "one stroke per FAIL part");
       long within = errors.stream().filter(e -> e >= -1_000 && e <= 1_000).count();
       // The simulated PLC shares this JVM (and its GC pauses) and the test's two shared cores: a
       // real PLC has neither. So: never early, nearly all within ±1 ms; timing figures belong to
       // the demo and its printed stroke error, not to a timed assertion here.
-      System.out.println("stroke thread: " + gate.strokeThreadRealtime());
+      System.out.println("stroke thread: " + rec.strokeThreadRealtime() + ", " + gate.where());
       assertTrue(errors.get(0) >= -1_000, "no stroke early: " + errors);
       assertTrue(within >= 0.9 * errors.size(), "90 % within ±1 ms: " + errors);
       // And physically: every defective part (and no good one) pushed off, from coils 4 and 5.
-      SimulatedRejectGate.Outcome g =
-          gate.judge(parts, Map.of("cam-1", 4, "cam-2", 5), (long) (TRAVEL_MS * 1000), 5_000);
+      GateRecord.Outcome g =
+          rec.judge(parts, Map.of("cam-1", 4, "cam-2", 5), (long) (TRAVEL_MS * 1000), 5_000);
       assertEquals(fails, g.defectsRejected(), g.toString());
       assertEquals(0, g.goodRejected(), g.toString());
       assertEquals(0, g.strayPulses(), g.toString());
@@ -140,9 +149,11 @@ class SimulatedRejectGateTest {
     }
   }
 
-  @Test
-  void plcTimedAnOrderThatArrivesAfterItsDueTimeIsNotFiredAndIsCounted() throws Exception {
-    try (SimulatedRejectGate gate = SimulatedRejectGate.start().acceptOrders(ORDERS, 2, 4)) {
+  @ParameterizedTest(name = "own process: {0}")
+  @ValueSource(booleans = {false, true})
+  void plcTimedAnOrderThatArrivesAfterItsDueTimeIsNotFiredAndIsCounted(boolean ownProcess)
+      throws Exception {
+    try (RejectGate gate = gate(ownProcess).acceptOrders(ORDERS, 2, 4, 0)) {
       ActuatorMetrics metrics = new ActuatorMetrics();
       ModbusOutput output = new ModbusOutput(plcTimed(gate.port()));
       try (RejectScheduler s = scheduler(output, metrics)) {
@@ -165,13 +176,52 @@ class SimulatedRejectGateTest {
                     && metrics.snapshot().outputs().get("plc").delivered() == 1,
             3_000);
       }
-      gate.awaitStrokes(2_000);
-      assertEquals(1, gate.ordersLate(), "the late order counted by the PLC");
-      assertEquals(List.of("0:5"), gate.lateOrders());
-      assertEquals(1, gate.ordersTaken());
-      assertEquals(1, gate.strokeErrorsUs().size(), "only the order in time fired");
+      GateRecord rec = gate.awaitStrokes(2_000);
+      assertEquals(1, rec.ordersLate(), "the late order counted by the PLC");
+      assertEquals(List.of("0:5"), rec.lateOrders());
+      assertEquals(1, rec.ordersTaken());
+      assertEquals(1, rec.strokeErrorsUs().size(), "only the order in time fired");
       assertEquals(1, metrics.missed(MissCause.LATE), "the service learned it: a LATE miss");
       assertEquals(1, metrics.snapshot().outputs().get("plc").delivered());
     }
+  }
+
+  @org.junit.jupiter.api.Test
+  void plcTimedAnOrderCarriesTheEncoderGatePositionWhenTheFrameHasOne() throws Exception {
+    try (SimulatedRejectGate gate = SimulatedRejectGate.start().acceptOrders(ORDERS, 2, 4)) {
+      ActuatorMetrics metrics = new ActuatorMetrics();
+      ModbusOutput output = new ModbusOutput(plcTimed(gate.port(), 5_000L));
+      try (RejectScheduler s = scheduler(output, metrics)) {
+        await(output::connected, 5_000);
+        Thread.sleep(100);
+        TestVerdict v = new TestVerdict();
+        v.hasEncoderCount = true;
+        v.encoderCount = 123_456;
+        long now = RejectScheduler.systemEpochMicros();
+        s.onVerdict(v.part("cam-1", 7, Verdict.FAIL, now, System.nanoTime()));
+        TestVerdict w = new TestVerdict(); // no encoder count
+        s.onVerdict(w.part("cam-1", 8, Verdict.FAIL, now + 1_000, System.nanoTime()));
+        await(() -> metrics.snapshot().outputs().get("plc").delivered() == 2, 3_000);
+      }
+      assertEquals(2, metrics.snapshot().outputs().get("plc").delivered(), "both acknowledged");
+      // Orders 1 and 2 of camera slot 0 lie in ring slots 1 and 2 (docs/actuators.md).
+      int[] first = gate.registers(ORDERS + 16 + 16, 16);
+      int[] second = gate.registers(ORDERS + 16 + 32, 16);
+      assertEquals(123_456 + 5_000, u64(first, 4), "gate position = encoder count + offset");
+      assertEquals(7, u64(first, 8), "frame sequence");
+      assertEquals(1, first[14] & 1, "flags bit 0: gate position valid");
+      assertEquals(1, first[15], "order sequence");
+      assertEquals(0, u64(second, 4), "no encoder count: gate position 0");
+      assertEquals(0, second[14] & 1, "flags bit 0 clear without an encoder count");
+      assertEquals(2, second[15], "order sequence");
+    }
+  }
+
+  private static long u64(int[] r, int at) {
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+      v = v << 16 | r[at + i];
+    }
+    return v;
   }
 }
