@@ -7,6 +7,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.repository.zoo.Criteria;
@@ -26,6 +27,8 @@ import io.lineinspect.core.quality.QualityLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -355,26 +358,36 @@ public final class DjlBackend extends GuardedBackend {
     model.close();
   }
 
-  /** One predictor and one reusable input buffer, owned by one inference thread. */
+  /**
+   * One predictor and one input buffer, owned by one inference thread. The buffer is direct and in
+   * native byte order, allocated once: PyTorch reads the batch from it in place (DJL's {@code
+   * torchFromBlob}), where a heap array would cost a fresh direct buffer and a copy per batch,
+   * freed only by the garbage collector.
+   */
   private final class Session implements InferenceSession {
     private final Predictor<NDList, NDList> predictor = model.newPredictor();
     private final int perFrame = manifest.inputFloats();
     private final int outputs = manifest.outputsPerFrame();
-    private final float[] batchInput = new float[maxBatch * perFrame];
+    private final ByteBuffer batchBytes =
+        ByteBuffer.allocateDirect(maxBatch * perFrame * Float.BYTES).order(ByteOrder.nativeOrder());
+    private final FloatBuffer batchInput = batchBytes.asFloatBuffer();
     private final List<String> classes = manifest.output().classes();
     private final boolean classScores = check.classScores();
     private final ModelManifest.Input in = manifest.input();
 
     @Override
     public void infer(FrameEvent[] batch, int count) throws TranslateException {
+      batchInput.clear();
       for (int i = 0; i < count; i++) {
-        System.arraycopy(batch[i].input(), 0, batchInput, i * perFrame, perFrame);
+        batchInput.put(batch[i].input(), 0, perFrame);
       }
+      batchBytes.clear().limit(count * perFrame * Float.BYTES);
       try (NDManager m = model.getNDManager().newSubManager()) {
         NDArray x =
             m.create(
-                FloatBuffer.wrap(batchInput, 0, count * perFrame),
-                new Shape(count, in.channels(), in.height(), in.width()));
+                batchBytes,
+                new Shape(count, in.channels(), in.height(), in.width()),
+                DataType.FLOAT32);
         try (NDList out = predictor.predict(new NDList(x))) {
           float[] values = out.singletonOrThrow().toFloatArray();
           if (values.length != count * outputs) {
