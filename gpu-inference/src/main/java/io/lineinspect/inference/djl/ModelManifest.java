@@ -113,11 +113,25 @@ public record ModelManifest(
 
   /** Loads and validates a manifest; every problem is a {@link ModelException} naming the file. */
   public static ModelManifest load(Path path) {
-    ModelManifest m;
+    String text;
     try {
-      m = YAML.readValue(Files.readString(path), ModelManifest.class);
+      text = Files.readString(path);
     } catch (NoSuchFileException e) {
       throw new ModelException(path + ": model manifest not found");
+    } catch (IOException e) {
+      throw new ModelException(path + ": cannot read: " + e.getMessage());
+    }
+    return parse(text, path);
+  }
+
+  /**
+   * Parses and validates manifest text read from {@code path} (which names it in messages and
+   * resolves nothing); every problem is a {@link ModelException}.
+   */
+  public static ModelManifest parse(String text, Path path) {
+    ModelManifest m;
+    try {
+      m = YAML.readValue(text, ModelManifest.class);
     } catch (UnrecognizedPropertyException e) {
       throw new ModelException(path + ": unknown key '" + e.getPropertyName() + "'");
     } catch (ValueInstantiationException e) {
@@ -127,8 +141,6 @@ public record ModelManifest(
       throw new ModelException(path + ": not a valid manifest: " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw new ModelException(path + ": not a valid manifest: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new ModelException(path + ": cannot read: " + e.getMessage());
     }
     if (m == null) {
       throw new ModelException(path + ": manifest is empty");
@@ -159,23 +171,28 @@ public record ModelManifest(
         "input.resize must be AREA or LINEAR");
     require(
         path,
-        input.mean() != null && input.mean().size() == input.channels(),
-        "input.mean needs one value per channel");
+        input.mean() != null
+            && input.mean().size() == input.channels()
+            && input.mean().stream().allMatch(v -> v != null && Double.isFinite(v)),
+        "input.mean needs one finite value per channel");
     require(
         path,
         input.std() != null
             && input.std().size() == input.channels()
-            && input.std().stream().allMatch(s -> s > 0),
-        "input.std needs one positive value per channel");
+            && input.std().stream().allMatch(v -> v != null && Double.isFinite(v) && v > 0),
+        "input.std needs one positive finite value per channel");
     require(
         path,
-        input.roi() == null || input.roi().size() == 4,
+        input.roi() == null
+            || (input.roi().size() == 4 && input.roi().stream().allMatch(v -> v != null)),
         "input.roi must be [x, y, width, height]");
     require(path, output != null && output.kind() != null, "output.kind is required");
     if (output.kind().equals("CLASS_SCORES")) {
       require(
           path,
-          output.classes() != null && output.classes().size() >= 2,
+          output.classes() != null
+              && output.classes().size() >= 2
+              && output.classes().stream().allMatch(c -> c != null && !c.isBlank()),
           "output.classes needs 2+ names");
       require(
           path,
