@@ -1,5 +1,6 @@
 package io.lineinspect.app;
 
+import io.lineinspect.camera.actuator.ModbusOutputConfig;
 import io.lineinspect.camera.sim.GateRecord;
 import io.lineinspect.camera.sim.RejectGate;
 import io.lineinspect.camera.sim.RejectGateProcess;
@@ -10,7 +11,6 @@ import io.lineinspect.core.actuate.MissCause;
 import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.config.ActuatorOutputConfig;
 import io.lineinspect.core.config.ActuatorsConfig;
-import io.lineinspect.core.config.ModbusOutputConfig;
 import io.lineinspect.core.config.RejectTimingConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import java.io.IOException;

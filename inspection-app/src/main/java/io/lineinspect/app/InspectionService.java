@@ -1,6 +1,6 @@
 package io.lineinspect.app;
 
-import io.lineinspect.actuator.ActuatorOutputs;
+import io.lineinspect.camera.actuator.ActuatorOutputs;
 import io.lineinspect.camera.ingest.CameraServer;
 import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.RejectScheduler;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lineinspect.camera.actuator.TcpLineOutputConfig;
 import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.config.ActuatorsConfig;
 import io.lineinspect.core.config.AdminConfig;
@@ -13,7 +14,6 @@ import io.lineinspect.core.config.ArchiveConfig;
 import io.lineinspect.core.config.ConfigLoader;
 import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.ServiceConfig;
-import io.lineinspect.core.config.TcpLineOutputConfig;
 import io.lineinspect.core.config.WarmupConfig;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.inference.InferenceBackend;

@@ -3,11 +3,11 @@ package io.lineinspect.camera.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.actuator.ModbusOutput;
+import io.lineinspect.camera.actuator.ModbusOutput;
+import io.lineinspect.camera.actuator.ModbusOutputConfig;
 import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.MissCause;
 import io.lineinspect.core.actuate.RejectScheduler;
-import io.lineinspect.core.config.ModbusOutputConfig;
 import io.lineinspect.core.config.RejectTimingConfig;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.testing.TestVerdict;

@@ -2,8 +2,8 @@ package io.lineinspect.core.actuate;
 
 /**
  * A reject actuator output: a PLC coil, a signal line, a log. Implementations live with the other
- * I/O adapters ({@code camera-adapters}, package {@code io.lineinspect.actuator}), never in the
- * core.
+ * I/O adapters ({@code camera-adapters}, package {@code io.lineinspect.camera.actuator}), never in
+ * the core.
  *
  * <p>Threads: {@link #onVerdict} and {@link #fire} are called on the {@code reject-scheduler}
  * thread only; {@link #alarm} may come from any thread and must be thread-safe. They must not

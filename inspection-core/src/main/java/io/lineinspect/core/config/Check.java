@@ -1,10 +1,10 @@
 package io.lineinspect.core.config;
 
 /** Validation helpers for config records: each names the key in its message. */
-final class Check {
+public final class Check {
   private Check() {}
 
-  static int intIn(String key, Integer value, Integer def, int min, int max) {
+  public static int intIn(String key, Integer value, Integer def, int min, int max) {
     if (value == null) {
       if (def == null) {
         throw new ConfigException(key + ": required value is missing");
@@ -18,7 +18,7 @@ final class Check {
     return value;
   }
 
-  static double doubleIn(String key, Double value, double def, double min, double max) {
+  public static double doubleIn(String key, Double value, double def, double min, double max) {
     if (value == null) {
       return def;
     }
@@ -29,7 +29,7 @@ final class Check {
     return value;
   }
 
-  static String text(String key, String value, String def) {
+  public static String text(String key, String value, String def) {
     if (value == null || value.isBlank()) {
       if (def == null) {
         throw new ConfigException(key + ": required value is missing");
@@ -39,7 +39,7 @@ final class Check {
     return value;
   }
 
-  static String oneOf(String key, String value, String def, String... allowed) {
+  public static String oneOf(String key, String value, String def, String... allowed) {
     String v = text(key, value, def);
     for (String a : allowed) {
       if (a.equals(v)) {

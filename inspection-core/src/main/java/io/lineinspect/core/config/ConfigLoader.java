@@ -10,12 +10,18 @@ import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.jsontype.NamedType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.lineinspect.core.quality.QualityLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -24,17 +30,47 @@ import java.util.stream.Collectors;
  * a wrong type, a value out of range, a missing required value.
  */
 public final class ConfigLoader {
-  private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory())
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
-
-  /** The {@code type}s of {@link ActuatorOutputConfig}, for messages. */
-  private static final String[] KNOWN_OUTPUT_TYPES = {"modbus", "tcp-line", "log"};
+  /** The modules on the class path, their types registered with one mapper. */
+  private static final Modules ON_CLASS_PATH =
+      new Modules(ServiceLoader.load(ConfigModule.class).stream().map(p -> p.get()).toList());
 
   private ConfigLoader() {}
+
+  /** Every {@link ConfigModule}'s contributions and the YAML mapper that knows them. */
+  private static final class Modules {
+    final Map<String, Class<? extends ActuatorOutputConfig>> outputTypes = new TreeMap<>();
+    final ObjectMapper yaml =
+        new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+    Modules(List<ConfigModule> modules) {
+      for (ConfigModule m : modules) {
+        m.actuatorOutputs()
+            .forEach(
+                (name, type) -> {
+                  Class<?> before = outputTypes.putIfAbsent(name, type);
+                  if (before != null && before != type) {
+                    throw new IllegalStateException(
+                        "actuator output type '"
+                            + name
+                            + "' is defined twice: "
+                            + before
+                            + ", "
+                            + type);
+                  }
+                });
+      }
+      outputTypes.forEach((name, type) -> yaml.registerSubtypes(new NamedType(type, name)));
+    }
+  }
+
+  /** The actuator output types the modules on the class path contribute, sorted. */
+  public static Set<String> outputTypeNames() {
+    return Set.copyOf(ON_CLASS_PATH.outputTypes.keySet());
+  }
 
   public static ServiceConfig load(Path file) {
     String text;
@@ -50,11 +86,20 @@ public final class ConfigLoader {
 
   /** Parses YAML text; {@code origin} names it in messages. */
   public static ServiceConfig parse(String yaml, String origin) {
+    return parse(yaml, origin, ON_CLASS_PATH);
+  }
+
+  /** Like {@link #parse(String, String)}, knowing exactly {@code modules} (for tests). */
+  static ServiceConfig parse(String yaml, String origin, List<ConfigModule> modules) {
+    return parse(yaml, origin, new Modules(modules));
+  }
+
+  private static ServiceConfig parse(String yaml, String origin, Modules modules) {
     if (yaml.isBlank()) {
       throw new ConfigException(origin + ": configuration is empty");
     }
     try {
-      ServiceConfig config = YAML.readValue(yaml, ServiceConfig.class);
+      ServiceConfig config = modules.yaml.readValue(yaml, ServiceConfig.class);
       if (config == null) {
         throw new ConfigException(origin + ": configuration is empty");
       }
@@ -62,11 +107,11 @@ public final class ConfigLoader {
     } catch (ConfigException e) {
       throw new ConfigException(origin + ": " + e.getMessage(), e);
     } catch (JsonProcessingException e) {
-      throw new ConfigException(origin + ": " + describe(e), e);
+      throw new ConfigException(origin + ": " + describe(e, modules), e);
     }
   }
 
-  private static String describe(JsonProcessingException e) {
+  private static String describe(JsonProcessingException e, Modules modules) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof StreamReadException r) {
         String where =
@@ -95,9 +140,9 @@ public final class ConfigLoader {
       String id = t.getTypeId();
       return path(t)
           + (id == null ? ": 'type' is missing" : ": unknown type '" + id + "'")
-          + " (known types: "
-          + String.join(", ", KNOWN_OUTPUT_TYPES)
-          + ")";
+          + (modules.outputTypes.isEmpty()
+              ? " (no actuator output types on the class path)"
+              : " (known types: " + String.join(", ", modules.outputTypes.keySet()) + ")");
     }
     if (e instanceof UnrecognizedPropertyException u) {
       String known =

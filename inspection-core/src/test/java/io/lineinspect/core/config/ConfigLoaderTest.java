@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lineinspect.core.decide.Verdict;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,13 +40,6 @@ class ConfigLoaderTest {
     m = error("line:\n  name: l1\n  budgetMs: 40\ninference:\n  djl:\n    device: cpu\n");
     assertTrue(m.startsWith("test.yaml: inference.backend: required"), m);
     assertTrue(m.contains("djl") && m.contains("builtin"), m);
-  }
-
-  @Test
-  void shouldLoadTheShippedDemoConfig() {
-    Path demo = Path.of("..", "configs", "demo-line.yaml");
-    ServiceConfig c = ConfigLoader.load(demo);
-    assertEquals("demo-line", c.line().name());
   }
 
   @Test
@@ -156,68 +150,28 @@ class ConfigLoaderTest {
     assertTrue(m.contains("configuration is empty"), m);
   }
 
-  private static final String PLC =
-      "actuators:\n"
-          + "  timing:\n"
-          + "    travelMs: 120\n"
-          + "  outputs:\n"
-          + "    - type: modbus\n"
-          + "      host: 10.0.0.5\n"
-          + "      cameras: {cam-1: 0, cam-2: 1}\n"
-          + "      registerAddress: 100\n"
-          + "    - type: tcp-line\n"
-          + "      host: gw\n"
-          + "      port: 9100\n"
-          + "    - type: log\n";
-
   @Test
-  void shouldLoadActuatorOutputsWithDefaults() {
-    ServiceConfig c = ConfigLoader.parse(MINIMAL + PLC, "test.yaml");
-    ActuatorsConfig a = c.actuators();
-    assertEquals(120.0, a.timing().travelMs());
-    assertEquals(5.0, a.timing().lateToleranceMs());
-    assertTrue(a.timing().fromCapture());
-    assertEquals(3, a.outputs().size());
-    ModbusOutputConfig m = (ModbusOutputConfig) a.outputs().get(0);
-    assertEquals("plc", m.name());
-    assertEquals(502, m.port());
-    assertEquals(30, m.pulseMs());
-    assertEquals(1, m.slotOf("cam-2"));
-    assertEquals(-1, m.slotOf("cam-9"));
-    assertEquals(9100, ((TcpLineOutputConfig) a.outputs().get(1)).port());
-    assertEquals("log", a.outputs().get(2).name());
-    assertTrue(ConfigLoader.parse(MINIMAL, "test.yaml").actuators().outputs().isEmpty());
-  }
-
-  @Test
-  void shouldNameTheOutputOfAnActuatorProblem() {
-    String m = error(MINIMAL + PLC.replace("      host: 10.0.0.5\n", ""));
-    assertEquals("test.yaml: actuators.outputs[0].host: required value is missing", m);
-    m = error(MINIMAL + PLC.replace("type: tcp-line", "type: tcp-lines"));
-    assertEquals(
-        "test.yaml: actuators.outputs[1]: unknown type 'tcp-lines' (known types: modbus,"
-            + " tcp-line, log)",
-        m);
-    m = error(MINIMAL + PLC.replace("    - type: log\n", "    - name: x\n"));
-    assertTrue(m.startsWith("test.yaml: actuators.outputs[2]: 'type' is missing"), m);
-    m = error(MINIMAL + PLC.replace("      port: 9100\n", "      port: 9100\n      prt: 1\n"));
-    assertTrue(m.startsWith("test.yaml: actuators.outputs[1].prt: unknown key"), m);
-  }
-
-  @Test
-  void shouldRefuseRejectTimingThatCannotWork() {
-    String m = error(MINIMAL + PLC.replace("    travelMs: 120\n", "    responseMs: 1\n"));
-    assertTrue(m.startsWith("test.yaml: actuators.timing.travelMs: required when"), m);
-    m = error(MINIMAL + PLC.replace("travelMs: 120", "travelMs: 30"));
-    assertTrue(m.contains("rejects fire 30.0 ms after capture"), m);
-    assertTrue(m.contains("line.budgetMs"), m);
-    ServiceConfig fromGeometry =
+  void shouldTakeActuatorOutputTypesFromTheModulesOnTheClassPath() {
+    // The core alone has no output types; with one module, exactly that module's.
+    List<ConfigModule> one = List.of(new TestConfigModule());
+    ServiceConfig c =
         ConfigLoader.parse(
-            BACKEND
-                + "line:\n  name: l\n  geometry: {cameraToGateMm: 100, beltSpeedMmPerS: 1000, actuatorLeadMs: 10}\n"
-                + PLC.replace("    travelMs: 120\n", "    responseMs: 5\n"),
-            "test.yaml");
-    assertEquals(100.0, fromGeometry.actuators().timing().travelMs(), 1e-9);
+            MINIMAL
+                + "actuators:\n  timing: {travelMs: 120}\n  outputs:\n    - type: test-output\n      name: t\n",
+            "test.yaml",
+            one);
+    assertEquals(new TestOutputConfig("t"), c.actuators().outputs().get(0));
+    String modbus = MINIMAL + "actuators:\n  outputs:\n    - type: modbus\n      name: t\n";
+    String m =
+        assertThrows(ConfigException.class, () -> ConfigLoader.parse(modbus, "test.yaml", one))
+            .getMessage();
+    assertEquals(
+        "test.yaml: actuators.outputs[0]: unknown type 'modbus' (known types: test-output)", m);
+    m = error(modbus);
+    assertEquals(
+        "test.yaml: actuators.outputs[0]: unknown type 'modbus' (no actuator output types on the"
+            + " class path)",
+        m);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.lineinspect.actuator;
+package io.lineinspect.camera.actuator;
 
 import io.lineinspect.core.actuate.RejectOrder;
 

@@ -1,4 +1,4 @@
-package io.lineinspect.actuator;
+package io.lineinspect.camera.actuator;
 
 /**
  * Reconnect delays: {@code min}, doubled after each failure up to {@code max}; reset on success.

@@ -1,4 +1,4 @@
-package io.lineinspect.actuator;
+package io.lineinspect.camera.actuator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +7,6 @@ import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.ActuatorOutput;
 import io.lineinspect.core.actuate.MissCause;
 import io.lineinspect.core.actuate.RejectScheduler;
-import io.lineinspect.core.config.ModbusOutputConfig;
 import io.lineinspect.core.config.RejectTimingConfig;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.health.HealthMonitor;

@@ -1,4 +1,4 @@
-package io.lineinspect.actuator;
+package io.lineinspect.camera.actuator;
 
 import com.digitalpetri.modbus.ExceptionCode;
 import com.digitalpetri.modbus.client.ModbusTcpClient;
@@ -12,7 +12,6 @@ import io.lineinspect.core.actuate.ActuatorEvents;
 import io.lineinspect.core.actuate.ActuatorOutput;
 import io.lineinspect.core.actuate.MissCause;
 import io.lineinspect.core.actuate.RejectOrder;
-import io.lineinspect.core.config.ModbusOutputConfig;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;

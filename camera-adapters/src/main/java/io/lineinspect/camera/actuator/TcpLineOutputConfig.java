@@ -1,4 +1,7 @@
-package io.lineinspect.core.config;
+package io.lineinspect.camera.actuator;
+
+import io.lineinspect.core.config.ActuatorOutputConfig;
+import io.lineinspect.core.config.Check;
 
 /**
  * A plain TCP signal line to a gateway or IO module: the service connects to {@code host:port} and

@@ -1,9 +1,8 @@
-package io.lineinspect.actuator;
+package io.lineinspect.camera.actuator;
 
 import io.lineinspect.core.actuate.ActuatorEvents;
 import io.lineinspect.core.actuate.ActuatorOutput;
 import io.lineinspect.core.actuate.RejectOrder;
-import io.lineinspect.core.config.LogOutputConfig;
 import java.lang.System.Logger.Level;
 
 /**

@@ -1,10 +1,9 @@
-package io.lineinspect.actuator;
+package io.lineinspect.camera.actuator;
 
 import io.lineinspect.core.actuate.ActuatorEvents;
 import io.lineinspect.core.actuate.ActuatorOutput;
 import io.lineinspect.core.actuate.MissCause;
 import io.lineinspect.core.actuate.RejectOrder;
-import io.lineinspect.core.config.TcpLineOutputConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;

@@ -1,5 +1,8 @@
-package io.lineinspect.core.config;
+package io.lineinspect.camera.actuator;
 
+import io.lineinspect.core.config.ActuatorOutputConfig;
+import io.lineinspect.core.config.Check;
+import io.lineinspect.core.config.ConfigException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

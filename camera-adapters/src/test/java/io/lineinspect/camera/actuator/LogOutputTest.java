@@ -1,11 +1,10 @@
-package io.lineinspect.actuator;
+package io.lineinspect.camera.actuator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.RejectScheduler;
-import io.lineinspect.core.config.LogOutputConfig;
 import io.lineinspect.core.config.RejectTimingConfig;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.testing.TestVerdict;

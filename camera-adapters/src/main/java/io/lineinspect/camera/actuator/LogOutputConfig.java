@@ -1,4 +1,7 @@
-package io.lineinspect.core.config;
+package io.lineinspect.camera.actuator;
+
+import io.lineinspect.core.config.ActuatorOutputConfig;
+import io.lineinspect.core.config.Check;
 
 /**
  * A dry-run output: logs each reject when it would fire, drives nothing. For shadowing a new line

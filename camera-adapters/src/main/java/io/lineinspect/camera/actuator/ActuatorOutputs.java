@@ -1,10 +1,7 @@
-package io.lineinspect.actuator;
+package io.lineinspect.camera.actuator;
 
 import io.lineinspect.core.actuate.ActuatorOutput;
 import io.lineinspect.core.config.ActuatorOutputConfig;
-import io.lineinspect.core.config.LogOutputConfig;
-import io.lineinspect.core.config.ModbusOutputConfig;
-import io.lineinspect.core.config.TcpLineOutputConfig;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.lineinspect.actuator;
+package io.lineinspect.camera.actuator;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
