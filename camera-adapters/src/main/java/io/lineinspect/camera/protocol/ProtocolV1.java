@@ -47,7 +47,10 @@ public final class ProtocolV1 {
   /** Either direction: liveness; the service echoes a camera's heartbeat. */
   public static final int TYPE_HEARTBEAT = 0x06;
 
-  /** Largest camera id in bytes. Allowed characters: {@code A-Z a-z 0-9 . _ : -}. */
+  /**
+   * Largest camera id in bytes. Allowed characters: {@code A-Z a-z 0-9 . _ : -}, not starting with
+   * {@code .} (so {@code .} and {@code ..} are no ids: an id names files in the image archive).
+   */
   public static final int MAX_CAMERA_ID_BYTES = 64;
 
   /** Largest reserved auth token in bytes (v1 services ignore its content). */
@@ -58,7 +61,7 @@ public final class ProtocolV1 {
 
   /** Whether {@code id} is a valid camera id. */
   public static boolean isValidCameraId(CharSequence id) {
-    if (id.length() == 0 || id.length() > MAX_CAMERA_ID_BYTES) {
+    if (id.length() == 0 || id.length() > MAX_CAMERA_ID_BYTES || id.charAt(0) == '.') {
       return false;
     }
     for (int i = 0; i < id.length(); i++) {

@@ -319,6 +319,13 @@ class CameraServerTest {
       cam.hello("cam 1/../etc");
       expectFatal(cam, ErrorCode.INVALID_CAMERA_ID);
     }
+    // Ids "." and ".." would name the archive directory itself and its parent.
+    for (String id : new String[] {".", "..", ".hidden"}) {
+      try (TestCamera cam = new TestCamera(port)) {
+        cam.hello(id);
+        expectFatal(cam, ErrorCode.INVALID_CAMERA_ID);
+      }
+    }
   }
 
   @Test
