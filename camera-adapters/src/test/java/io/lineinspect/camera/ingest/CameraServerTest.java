@@ -219,6 +219,11 @@ class CameraServerTest {
   }
 
   private void expectFatal(TestCamera cam, ErrorCode code) throws Exception {
+    expectFatal(cam, code, 1);
+  }
+
+  /** A fatal ERROR {@code code}, the {@code nth} of its code on this server. */
+  private void expectFatal(TestCamera cam, ErrorCode code, long nth) throws Exception {
     TestCamera.Message m = cam.read();
     assertEquals(ProtocolV1.TYPE_ERROR, m.type(), m.toString());
     assertEquals(code, m.errorCode(), m.toString());
@@ -226,7 +231,7 @@ class CameraServerTest {
     assertEquals(ProtocolV1.NO_SEQUENCE, m.errorSequence());
     assertFalse(m.errorMessage().isBlank());
     assertTrue(cam.closedByService(), "fatal error must close the connection");
-    assertEquals(1, server.metrics().errors(code));
+    assertEquals(nth, server.metrics().errors(code));
   }
 
   /**
@@ -320,10 +325,11 @@ class CameraServerTest {
       expectFatal(cam, ErrorCode.INVALID_CAMERA_ID);
     }
     // Ids "." and ".." would name the archive directory itself and its parent.
-    for (String id : new String[] {".", "..", ".hidden"}) {
+    String[] ids = {".", "..", ".hidden"};
+    for (int i = 0; i < ids.length; i++) {
       try (TestCamera cam = new TestCamera(port)) {
-        cam.hello(id);
-        expectFatal(cam, ErrorCode.INVALID_CAMERA_ID);
+        cam.hello(ids[i]);
+        expectFatal(cam, ErrorCode.INVALID_CAMERA_ID, i + 2);
       }
     }
   }
