@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.demo;
 
 import io.lineinspect.camera.sim.SimStats;
 import io.lineinspect.camera.sim.SimulatedRejectGate;
