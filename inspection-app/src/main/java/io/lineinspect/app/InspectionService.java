@@ -110,7 +110,7 @@ public final class InspectionService implements AutoCloseable {
     if (rejects != null && audit != null) {
       rejects.metrics().onOutcome(audit::rejectOutcome);
     }
-    ShadowControl.Tap shadowTap = new ShadowControl.Tap();
+    ShadowControl.ShadowTap shadowTap = new ShadowControl.ShadowTap();
     this.pipeline =
         new InspectionPipeline(
             config.pipeline(),

@@ -109,7 +109,7 @@ final class ModelLifecycle implements AutoCloseable {
       DriftMonitor drift,
       Path archiveDir,
       Path shadowRoot,
-      ShadowControl.Tap shadowTap,
+      ShadowControl.ShadowTap shadowTap,
       BooleanSupplier lineIdle) {
     this.registry = registry;
     this.pacer =

@@ -23,7 +23,7 @@ import java.util.function.Consumer;
 public final class ShadowControl {
 
   /** Where the pipeline's verdicts reach the shadow model, when one runs. */
-  public static final class Tap implements VerdictListener {
+  public static final class ShadowTap implements VerdictListener {
     private volatile VerdictListener target;
 
     @Override
@@ -39,7 +39,7 @@ public final class ShadowControl {
   private final Candidates candidates;
   private final ServedModels served;
   private final Path shadowRoot;
-  private final Tap tap;
+  private final ShadowTap tap;
   private final BooleanSupplier lineIdle;
   private volatile ShadowRunner shadow;
   private InferenceBackend shadowBackend;
@@ -54,7 +54,7 @@ public final class ShadowControl {
       Candidates candidates,
       ServedModels served,
       Path shadowRoot,
-      Tap tap,
+      ShadowTap tap,
       BooleanSupplier lineIdle) {
     this.config = config;
     this.candidates = candidates;
