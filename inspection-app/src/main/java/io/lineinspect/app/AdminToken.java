@@ -17,14 +17,14 @@ import java.util.HexFormat;
  * else the content of {@code admin.tokenFile}, which the service creates (random, owner-only) when
  * it is missing.
  */
-final class AdminToken {
+public final class AdminToken {
   private AdminToken() {}
 
   /**
    * @param create make the token file when it does not exist (the service); the CLI only reads
    * @throws ConfigException when there is no token (and none may be created) or it cannot be read
    */
-  static String resolve(AdminConfig config, Path home, boolean create) {
+  public static String resolve(AdminConfig config, Path home, boolean create) {
     if (config.token() != null) {
       return config.token().strip();
     }

@@ -1,5 +1,9 @@
 package io.lineinspect.app;
 
+import io.lineinspect.app.models.Activation;
+import io.lineinspect.app.models.ModelRegistry;
+import io.lineinspect.app.models.ModelState;
+import io.lineinspect.app.models.ShadowControl;
 import io.lineinspect.camera.actuator.ActuatorOutputs;
 import io.lineinspect.camera.ingest.CameraServer;
 import io.lineinspect.core.actuate.ActuatorMetrics;
@@ -74,7 +78,8 @@ public final class InspectionService implements AutoCloseable {
    * As {@link #InspectionService(ServiceConfig, Path)}, with the configured backend passed through
    * {@code decorate} first (the load generator uses it to inject a deliberate slowdown).
    */
-  InspectionService(ServiceConfig config, Path home, UnaryOperator<InferenceBackend> decorate) {
+  public InspectionService(
+      ServiceConfig config, Path home, UnaryOperator<InferenceBackend> decorate) {
     config.checkFitsHeap(Runtime.getRuntime().maxMemory());
     this.config = config;
     this.home = home;
@@ -82,7 +87,7 @@ public final class InspectionService implements AutoCloseable {
     Path stateFile = home.resolve(config.models().state());
     ModelState state = loadState(config, stateFile);
     InferenceBackend loaded = createBackend(config, home, registry, state);
-    this.startupGolden = loaded instanceof DjlBackend d ? d.goldenFile() : null;
+    this.startupGolden = loaded.goldenFile();
     this.backend = decorate.apply(loaded);
     NanoClock clock = NanoClock.SYSTEM;
     this.clocks =
@@ -105,7 +110,7 @@ public final class InspectionService implements AutoCloseable {
     if (rejects != null && audit != null) {
       rejects.metrics().onOutcome(audit::rejectOutcome);
     }
-    ModelLifecycle.ShadowTap shadowTap = new ModelLifecycle.ShadowTap();
+    ShadowControl.ShadowTap shadowTap = new ShadowControl.ShadowTap();
     this.pipeline =
         new InspectionPipeline(
             config.pipeline(),
@@ -194,7 +199,7 @@ public final class InspectionService implements AutoCloseable {
   }
 
   /** The backend this configuration serves at start (see below), loaded outside a service. */
-  static InferenceBackend createBackend(ServiceConfig config, Path home) {
+  public static InferenceBackend createBackend(ServiceConfig config, Path home) {
     return createBackend(
         config,
         home,
@@ -374,7 +379,7 @@ public final class InspectionService implements AutoCloseable {
     LOG.log(
         r.passed() ? System.Logger.Level.INFO : System.Logger.Level.ERROR,
         "start-up gate of {1}: {0}, in {2} ms",
-        ModelLifecycle.describe(r).substring("gate: ".length()),
+        Activation.describe(r).substring("gate: ".length()),
         m.id(),
         String.valueOf(ms));
     if (!r.passed()) {
@@ -412,7 +417,7 @@ public final class InspectionService implements AutoCloseable {
   }
 
   /** The backend judging now (for measurements beside the line: the load generator). */
-  InferenceBackend servedBackend() {
+  public InferenceBackend servedBackend() {
     return pipeline.models().served();
   }
 

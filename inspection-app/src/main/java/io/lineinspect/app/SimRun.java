@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * second and a summary at the end (optionally one JSON object as the last line). Shared by {@code
  * inspect demo} and {@code inspect camera-sim}.
  */
-final class SimRun {
+public final class SimRun {
   private final String host;
   private final int port;
   private final int cameras;
@@ -26,7 +26,7 @@ final class SimRun {
   private final int seconds;
   private final PrintStream out;
 
-  SimRun(
+  public SimRun(
       String host,
       int port,
       int cameras,
@@ -45,12 +45,12 @@ final class SimRun {
    * Runs the cameras; {@code extraProgress} adds service-side figures to each progress line (or
    * returns "").
    */
-  Result run(Supplier<String> extraProgress) throws IOException, InterruptedException {
+  public Result run(Supplier<String> extraProgress) throws IOException, InterruptedException {
     return run(extraProgress, new SimStats());
   }
 
   /** Runs the cameras, counting into {@code stats} (which may log parts). */
-  Result run(Supplier<String> extraProgress, SimStats stats)
+  public Result run(Supplier<String> extraProgress, SimStats stats)
       throws IOException, InterruptedException {
     List<SimulatedCamera> cams = new ArrayList<>();
     try {
@@ -104,18 +104,18 @@ final class SimRun {
   }
 
   /** The figures of one run. */
-  record Result(
+  public record Result(
       SimStats.Snapshot stats, int cameras, int seconds, SimulatedCamera.Settings settings) {
 
     /** True when every frame got exactly one verdict, in order. */
-    boolean promisesKept() {
+    public boolean promisesKept() {
       return stats.withoutVerdict() == 0
           && stats.duplicateVerdicts() == 0
           && stats.unknownVerdicts() == 0
           && stats.outOfOrderVerdicts() == 0;
     }
 
-    void printText(PrintStream out) {
+    public void printText(PrintStream out) {
       SimStats.Snapshot s = stats;
       out.println("---- summary ----");
       out.printf(
@@ -193,7 +193,7 @@ final class SimRun {
       return b.length() == 0 ? "" : b.append(')').toString();
     }
 
-    Map<String, Object> toMap() {
+    public Map<String, Object> toMap() {
       SimStats.Snapshot s = stats;
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("cameras", cameras);
@@ -241,7 +241,7 @@ final class SimRun {
       return Double.isNaN(v) ? null : Math.round(v * 10_000) / 10_000.0;
     }
 
-    static String toJson(Map<String, Object> m) throws IOException {
+    public static String toJson(Map<String, Object> m) throws IOException {
       return new ObjectMapper().writeValueAsString(m);
     }
   }

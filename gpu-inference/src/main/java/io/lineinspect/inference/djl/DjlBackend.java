@@ -333,11 +333,18 @@ public final class DjlBackend extends GuardedBackend {
     return manifest.quality();
   }
 
+  /** The manifest's {@code input} section: what {@link OpenCvPreprocessor} does to a frame. */
+  @Override
+  public String preprocessing() {
+    return manifest.input().toString();
+  }
+
   public ModelManifest manifest() {
     return manifest;
   }
 
   /** The golden set's {@code labels.csv} named by the manifest (absolute), or null. */
+  @Override
   public Path goldenFile() {
     return goldenFile;
   }

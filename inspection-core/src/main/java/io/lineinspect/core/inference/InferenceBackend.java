@@ -1,6 +1,7 @@
 package io.lineinspect.core.inference;
 
 import io.lineinspect.core.quality.QualityLimits;
+import java.nio.file.Path;
 
 /**
  * The seam between the pipeline and a model runtime (DJL/PyTorch, or the built-in heuristic used by
@@ -46,6 +47,26 @@ public interface InferenceBackend extends AutoCloseable {
    */
   default QualityLimits qualityLimits() {
     return QualityLimits.defaults();
+  }
+
+  /**
+   * What this backend's {@link Preprocessor} makes of a frame (size, channels, normalisation,
+   * resize, region of interest), as text that compares: two backends with equal descriptions write
+   * the same model input for the same frame. Only then can one replace the other between two
+   * batches, because the frames already in the line were prepared for the one serving. Default: the
+   * input size alone ({@link #inputFloats()}).
+   */
+  default String preprocessing() {
+    return "input floats " + inputFloats();
+  }
+
+  /**
+   * The golden set this model ships with: a {@code labels.csv} of pinned images and their labels
+   * ({@code io.lineinspect.core.model.GoldenSet}) that the model must judge correctly before it
+   * serves, at start-up and on activation. Default: null, none.
+   */
+  default Path goldenFile() {
+    return null;
   }
 
   /**

@@ -1,7 +1,11 @@
-package io.lineinspect.app;
+package io.lineinspect.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lineinspect.app.AdminToken;
+import io.lineinspect.app.InspectCommand;
+import io.lineinspect.app.models.ModelRegistry;
+import io.lineinspect.app.models.ModelState;
 import io.lineinspect.core.config.ConfigLoader;
 import io.lineinspect.core.config.ServiceConfig;
 import java.io.IOException;
@@ -40,7 +44,7 @@ import picocli.CommandLine.Parameters;
       ModelsCommand.Shadow.class,
       QualityCommand.class
     })
-final class ModelsCommand implements Runnable {
+public final class ModelsCommand implements Runnable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Exit status when a candidate was refused (by the gate or as invalid). */

@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.cli;
 
 import io.lineinspect.camera.sim.PartLabel;
 import io.lineinspect.camera.sim.PartRenderer;

@@ -1,7 +1,8 @@
-package io.lineinspect.app;
+package io.lineinspect.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lineinspect.app.InspectCommand;
 import io.lineinspect.core.audit.AuditVerifier;
 import io.lineinspect.core.config.ConfigLoader;
 import java.io.BufferedReader;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Verify and query the audit trail (docs/operations.md).",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Query.class})
-final class AuditCommand implements Runnable {
+public final class AuditCommand implements Runnable {
   @Override
   public void run() {
     new picocli.CommandLine(this).usage(System.out);

@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.loadgen;
 
 import io.lineinspect.camera.sim.FramePool;
 import io.lineinspect.core.inference.InferenceBackend;

@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.demo;
 
 import io.lineinspect.camera.actuator.ModbusOutputConfig;
 import io.lineinspect.camera.sim.GateRecord;
@@ -158,15 +158,6 @@ final class DemoActuators implements AutoCloseable {
         t.schedulerRealtimePriority() == null
             ? ""
             : ", reject-scheduler SCHED_FIFO " + t.schedulerRealtimePriority());
-  }
-
-  /** "; rejects 12 (missed 0)" for progress lines, or "" without actuators. */
-  static String progress(RejectScheduler rejects) {
-    if (rejects == null) {
-      return "";
-    }
-    ActuatorMetrics m = rejects.metrics();
-    return String.format(Locale.ROOT, "  rejects %d (missed %d)", m.rejectsScheduled(), m.missed());
   }
 
   /** Prints the actuator figures and returns them for the JSON summary. */

@@ -1,5 +1,7 @@
-package io.lineinspect.app;
+package io.lineinspect.app.cli;
 
+import io.lineinspect.app.InspectCommand;
+import io.lineinspect.app.models.ModelRegistry;
 import io.lineinspect.camera.sim.PartRenderer;
 import io.lineinspect.core.config.BuiltinBackendConfig;
 import io.lineinspect.core.config.ServiceConfig;

@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.models;
 
 import io.lineinspect.inference.djl.DjlBackend;
 import io.lineinspect.inference.djl.ModelException;
@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * {@code .pt} file and optional golden set. Read-only: a plant adds a version by copying its
  * directory in; the service never writes here.
  */
-final class ModelRegistry {
+public final class ModelRegistry {
   private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   /**
@@ -27,25 +27,25 @@ final class ModelRegistry {
    *     directory and manifest disagree), or null when it looks servable (loading still checks that
    *     the file is TorchScript with the declared output shape)
    */
-  record Version(
+  public record Version(
       String name, String version, Path manifest, String sha256, Double threshold, String problem) {
-    String id() {
+    public String id() {
       return name + "@" + version;
     }
   }
 
   private final Path root;
 
-  ModelRegistry(Path root) {
+  public ModelRegistry(Path root) {
     this.root = root;
   }
 
-  Path root() {
+  public Path root() {
     return root;
   }
 
   /** Every version, sorted by name then version (numeric versions numerically), each checked. */
-  List<Version> list() throws IOException {
+  public List<Version> list() throws IOException {
     if (!Files.isDirectory(root)) {
       throw new IOException(root + ": model registry not found (models.registry)");
     }
@@ -81,7 +81,7 @@ final class ModelRegistry {
    *
    * @throws ModelException when there is no such version (the message lists the versions there are)
    */
-  Path manifest(String name, String version) {
+  public Path manifest(String name, String version) {
     if (name == null
         || version == null
         || !SAFE.matcher(name).matches()

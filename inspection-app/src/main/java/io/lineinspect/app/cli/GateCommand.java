@@ -1,8 +1,9 @@
-package io.lineinspect.app;
+package io.lineinspect.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.lineinspect.app.InspectCommand;
 import io.lineinspect.core.config.ConfigLoader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Option;
     name = "gate",
     mixinStandardHelpOptions = true,
     description = "CI latency gate: end-to-end p99 of the demo line and the pipeline hand-off.")
-final class GateCommand implements Callable<Integer> {
+public final class GateCommand implements Callable<Integer> {
 
   @Option(
       names = "--thresholds",

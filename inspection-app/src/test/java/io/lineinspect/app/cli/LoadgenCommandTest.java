@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,8 +1,9 @@
-package io.lineinspect.app;
+package io.lineinspect.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lineinspect.app.InspectCommand;
 import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.audit.AuditLog;
 import io.lineinspect.core.audit.AuditVerifier;

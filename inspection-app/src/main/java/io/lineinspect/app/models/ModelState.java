@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.models;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +20,7 @@ import java.util.List;
  * @param served the version served now (null: the one named by {@code inference.djl.manifest})
  * @param history versions served before, newest first (at most {@link #MAX_HISTORY})
  */
-record ModelState(Entry served, List<Entry> history) {
+public record ModelState(Entry served, List<Entry> history) {
   static final int MAX_HISTORY = 20;
 
   private static final ObjectMapper JSON =
@@ -34,22 +34,22 @@ record ModelState(Entry served, List<Entry> history) {
    * @param since ISO-8601 time it started serving
    * @param how what made it served: {@code config}, {@code activate}, {@code rollback}
    */
-  record Entry(String name, String version, String sha256, String since, String how) {
-    String id() {
+  public record Entry(String name, String version, String sha256, String since, String how) {
+    public String id() {
       return name + "@" + version;
     }
   }
 
-  ModelState {
+  public ModelState {
     history = history == null ? List.of() : List.copyOf(history);
   }
 
-  static ModelState empty() {
+  public static ModelState empty() {
     return new ModelState(null, List.of());
   }
 
   /** The saved state, or {@link #empty()} when the file does not exist yet. */
-  static ModelState load(Path file) throws IOException {
+  public static ModelState load(Path file) throws IOException {
     try {
       ModelState s = JSON.readValue(Files.readString(file), ModelState.class);
       return s == null ? empty() : s;

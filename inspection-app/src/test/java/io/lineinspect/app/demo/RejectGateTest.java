@@ -1,8 +1,10 @@
-package io.lineinspect.app;
+package io.lineinspect.app.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lineinspect.app.InspectionService;
+import io.lineinspect.app.SimRun;
 import io.lineinspect.camera.sim.SimStats;
 import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.actuate.ActuatorMetrics;

@@ -1,0 +1,209 @@
+package io.lineinspect.app.demo;
+
+import io.lineinspect.app.InspectionService;
+import io.lineinspect.app.SimRun;
+import io.lineinspect.app.StatusLine;
+import io.lineinspect.camera.sim.SimStats;
+import io.lineinspect.camera.sim.SimulatedCamera;
+import io.lineinspect.core.config.ActuatorsConfig;
+import io.lineinspect.core.config.ConfigLoader;
+import io.lineinspect.core.config.IngestConfig;
+import io.lineinspect.core.config.ServiceConfig;
+import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.core.metrics.PipelineMetrics;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The demo line ({@code inspect demo}): the service from a line configuration, on loopback, its
+ * Modbus outputs pointed at a simulated PLC ({@link DemoActuators}), simulated cameras for a fixed
+ * time, then what happened: service figures, actuators and reject gate, audit, archive, warm start.
+ * Runs on the caller's thread.
+ */
+public final class DemoLine {
+
+  /**
+   * What to run.
+   *
+   * @param config the line configuration file
+   * @param settings the cameras' frames (size, format, rate, defect rate, seed)
+   * @param plc {@code sim}, {@code none} or {@code HOST:PORT} ({@link DemoActuators#prepare})
+   * @param rejectFiring {@code plc}, {@code service}, or null to keep the configuration's
+   * @param schedulerFifo the reject scheduler's {@code SCHED_FIFO} priority, or null
+   * @param simPlcPriority the simulated PLC's stroke thread priority (0: normal)
+   */
+  public record Plan(
+      Path config,
+      int cameras,
+      SimulatedCamera.Settings settings,
+      int seconds,
+      String plc,
+      String rejectFiring,
+      Integer schedulerFifo,
+      int simPlcPriority) {}
+
+  /** The cameras' figures and the demo's own for the JSON summary (actuators, audit, archive). */
+  public record Run(SimRun.Result result, Map<String, Object> extra) {}
+
+  private final Plan plan;
+  private final Path home;
+  private final PrintStream out;
+
+  /**
+   * @param home the install directory (relative paths of the configuration resolve here)
+   * @param out where the progress and the demo's figures go
+   */
+  public DemoLine(Plan plan, Path home, PrintStream out) {
+    this.plan = plan;
+    this.home = home;
+    this.out = out;
+  }
+
+  /** Runs the demo; the caller prints the cameras' summary. */
+  public Run run() throws Exception {
+    SimulatedCamera.Settings settings = plan.settings();
+    ServiceConfig cfg = loopbackConfig(settings);
+    DemoActuators actuators =
+        DemoActuators.prepare(
+            cfg, plan.plc(), plan.cameras(), plan.rejectFiring(), plan.simPlcPriority());
+    cfg = actuators.config();
+    SimStats stats = new SimStats();
+    if (actuators.gate() != null) {
+      stats.logParts();
+    }
+    try (actuators;
+        InspectionService service = new InspectionService(cfg, home)) {
+      int port = service.start();
+      stats.markReady(System.nanoTime());
+      out.printf(
+          Locale.ROOT,
+          "demo line %s: model %s, budget %d ms, %d camera(s) x %.0f fps for %d s on 127.0.0.1:%d (%s)%s%n",
+          cfg.line().name(),
+          service.servedModel() == null ? "none" : service.servedModel().id(),
+          cfg.line().budgetMs(),
+          plan.cameras(),
+          settings.fps(),
+          plan.seconds(),
+          port,
+          service.server().transport(),
+          StatusLine.adminUrl(service));
+      actuators.describe(out);
+      SimRun.Result r =
+          new SimRun("127.0.0.1", port, plan.cameras(), settings, plan.seconds(), out)
+              .run(
+                  () -> {
+                    PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
+                    return String.format(Locale.ROOT, "  mean batch %.1f", m.meanBatchSize())
+                        + StatusLine.rejects(service.rejects());
+                  },
+                  stats);
+      PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
+      // Let the server log the cameras' disconnects before the summary, not in the middle of it.
+      long until = System.nanoTime() + 1_000_000_000L;
+      while (service.server().connectedCameras() > 0 && System.nanoTime() - until < 0) {
+        Thread.sleep(5);
+      }
+      out.println(
+          "service: watchdog verdicts "
+              + m.watchdogVerdicts()
+              + ", late results "
+              + m.lateResults()
+              + ", mean batch "
+              + String.format(Locale.ROOT, "%.1f", m.meanBatchSize())
+              + "; "
+              + StatusLine.stages(m));
+      // Fire the rejects still on their way to the gate, then see what left the belt.
+      service.close();
+      Map<String, Object> extra = actuators.report(service.rejects(), stats, out);
+      printRecords(service, extra);
+      return new Run(r, extra);
+    }
+  }
+
+  /**
+   * The configuration, its cameras' port and admin port on loopback (ephemeral), the reject
+   * scheduler's priority from the plan; frames that could exceed {@code ingest.maxMessageBytes} are
+   * refused here.
+   */
+  private ServiceConfig loopbackConfig(SimulatedCamera.Settings settings) {
+    Path file = plan.config();
+    ServiceConfig loaded = ConfigLoader.load(file);
+    // Encoded frames are smaller than raw ones: the raw BGR size bounds every format.
+    long frameBytes = PixelFormat.BGR8.rawPayloadBytes(settings.width(), settings.height()) + 36;
+    if (frameBytes > loaded.ingest().maxMessageBytes()) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "%dx%d frames can take %d bytes, more than ingest.maxMessageBytes (%d) in %s",
+              settings.width(),
+              settings.height(),
+              frameBytes,
+              loaded.ingest().maxMessageBytes(),
+              file));
+    }
+    IngestConfig i = loaded.ingest();
+    ServiceConfig cfg =
+        new ServiceConfig(
+            loaded.line(),
+            i.listeningOn("127.0.0.1", 0),
+            loaded.pipeline(),
+            loaded.inference(),
+            loaded.actuators(),
+            loaded.audit(),
+            loaded.archive(),
+            loaded.drift(),
+            loaded.admin().onPort(0),
+            loaded.models(),
+            loaded.quality(),
+            loaded.warmup());
+    if (plan.schedulerFifo() != null) {
+      cfg =
+          cfg.withActuators(
+              new ActuatorsConfig(
+                  cfg.actuators().timing().withSchedulerRealtimePriority(plan.schedulerFifo()),
+                  cfg.actuators().outputs()));
+    }
+    return cfg;
+  }
+
+  /**
+   * The audit trail's, the archive's and the warm start's figures, printed and into {@code extra}.
+   */
+  private void printRecords(InspectionService service, Map<String, Object> extra) {
+    if (service.audit() != null) {
+      var a = service.audit();
+      out.printf(
+          Locale.ROOT,
+          "audit: %d records written to %s (dropped %d, lost to write errors %d); check it with"
+              + " bin/inspect audit verify%n",
+          a.written(),
+          a.dir(),
+          a.dropped(),
+          a.lost());
+      extra.put("auditWritten", a.written());
+      extra.put("auditDropped", a.dropped());
+      extra.put("auditLost", a.lost());
+    }
+    if (service.archive() != null) {
+      var ar = service.archive();
+      out.printf(
+          Locale.ROOT,
+          "archive: %d images saved to %s (skipped %d: no image at hand or all slots busy,"
+              + " failed %d, evicted by quota %d)%n",
+          ar.saved(),
+          ar.dir(),
+          ar.skipped(),
+          ar.failed(),
+          ar.evicted());
+      extra.put("imagesArchived", ar.saved());
+      extra.put("imagesSkipped", ar.skipped());
+    }
+    out.printf(
+        Locale.ROOT,
+        "warm start: %s (before the camera port opened; docs/architecture.md#warm-start)%n",
+        service.warmUpMs() < 0 ? "off" : service.warmUpMs() + " ms");
+    extra.put("warmupMs", service.warmUpMs());
+  }
+}
