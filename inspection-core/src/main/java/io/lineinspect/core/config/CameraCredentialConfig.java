@@ -1,0 +1,50 @@
+package io.lineinspect.core.config;
+
+/**
+ * How one camera proves its id in HELLO ({@code ingest.cameras.<id>}; protocol: {@code
+ * docs/protocol.md} §4.1, posture: {@code docs/security.md}). Exactly one of the three.
+ *
+ * @param secret the camera's secret as hex digits, at least 32 (16 bytes): the HELLO token must be
+ *     exactly these bytes
+ * @param secretFile a file holding the secret as hex digits (surrounding whitespace ignored),
+ *     relative to the install directory; keep it readable by the service only
+ * @param tokenless {@code true}: this camera may connect without a token (a device that cannot send
+ *     one); accepted with a warning at start and on each connect
+ */
+public record CameraCredentialConfig(String secret, String secretFile, Boolean tokenless) {
+  /** Fewest hex digits of a secret: 16 bytes. */
+  public static final int MIN_SECRET_HEX = 32;
+
+  public CameraCredentialConfig {
+    tokenless = tokenless != null && tokenless;
+    int given = (secret != null ? 1 : 0) + (secretFile != null ? 1 : 0) + (tokenless ? 1 : 0);
+    if (given != 1) {
+      throw new ConfigException(
+          "give exactly one of secret, secretFile or tokenless: true (got "
+              + (given == 0 ? "none" : "several")
+              + ")");
+    }
+    if (secret != null) {
+      checkHex("secret", secret);
+    }
+    if (secretFile != null && secretFile.isBlank()) {
+      throw new ConfigException("secretFile: empty path");
+    }
+  }
+
+  /**
+   * Checks that {@code hex} is an even number of at least {@value #MIN_SECRET_HEX} hex digits; the
+   * message names {@code key} but never the value.
+   */
+  public static void checkHex(String key, String hex) {
+    if (hex.length() < MIN_SECRET_HEX || hex.length() % 2 != 0 || !hex.matches("[0-9a-fA-F]+")) {
+      throw new ConfigException(
+          key
+              + ": must be an even number of at least "
+              + MIN_SECRET_HEX
+              + " hex digits (16 bytes); got "
+              + hex.length()
+              + " characters");
+    }
+  }
+}
