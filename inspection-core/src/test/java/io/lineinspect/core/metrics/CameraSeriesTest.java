@@ -66,4 +66,30 @@ class CameraSeriesTest {
     assertEquals(0, h.window(3 * LatencyHistogram.WINDOW_SECONDS * 1000L).count());
     assertEquals(5, h.count(), "the buckets are cumulative since start");
   }
+
+  @Test
+  void shouldAllocateNothingPerVerdictOnceACameraWasSeenNamedAdmittedOrOther() {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    PipelineMetrics m = new PipelineMetrics();
+    m.limitCameras(new CameraSeries(Set.of("cam-1"), 1));
+    TestVerdict[] views = new TestVerdict[3];
+    String[] ids = {"cam-1", "cam-2", "cam-3"}; // named, admitted, other
+    for (int i = 0; i < views.length; i++) {
+      views[i] = new TestVerdict();
+      views[i].cameraId = ids[i];
+      views[i].receivedNs = 1_000;
+      views[i].emittedNs = 1_000 + 12_000_000L * (i + 1);
+    }
+    for (int i = 0; i < 20_000; i++) {
+      m.onVerdict(views[i % 3]);
+    }
+    long before = mx.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 30_000; i++) {
+      m.onVerdict(views[i % 3]);
+    }
+    long perVerdict = (mx.getCurrentThreadAllocatedBytes() - before) / 30_000;
+    assertTrue(perVerdict < 8, "bytes allocated per verdict: " + perVerdict);
+    assertEquals(Set.of("cam-1", "cam-2", CameraSeries.OTHER), m.snapshot().cameras().keySet());
+  }
 }
