@@ -20,6 +20,7 @@ import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.Pacer;
 import io.lineinspect.core.inference.builtin.BuiltinBackend;
+import io.lineinspect.core.metrics.CameraSeries;
 import io.lineinspect.core.metrics.DriftMonitor;
 import io.lineinspect.core.model.GateReport;
 import io.lineinspect.core.model.GoldenGate;
@@ -120,6 +121,9 @@ public final class InspectionService implements AutoCloseable {
             VerdictListener.all(rejects, audit, archive, drift, unfit, shadowTap),
             clock,
             Thread::new);
+    pipeline
+        .metrics()
+        .limitCameras(new CameraSeries(config.namedCameras(), config.metrics().maxCameraSeries()));
     this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock, clocks);
     StageHealth health = pipeline.health();
     if (rejects != null) {

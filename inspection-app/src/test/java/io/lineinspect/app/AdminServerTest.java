@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lineinspect.app.admin.TextFormat;
 import io.lineinspect.camera.sim.SimStats;
 import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.config.AdminConfig;
@@ -127,6 +128,18 @@ class AdminServerTest {
       after = m.body();
     }
     assertEquals(0.080, clockOffset, 0.005, "offset of a camera clock 80 ms behind");
+    // Both scrapes are valid text format, strictly read (throws on the first bad line).
+    TextFormat.parse(during.get());
+    java.util.Map<String, TextFormat.Family> families = TextFormat.parse(after);
+    assertEquals("histogram", families.get("inspection_verdict_latency_seconds").type());
+    assertEquals(
+        (double) seen.verdicts(),
+        families.get("inspection_verdict_latency_seconds").samples().stream()
+            .filter(s -> s.name().endsWith("_count"))
+            .findFirst()
+            .orElseThrow()
+            .value(),
+        "every verdict the cameras got is in the latency histogram");
     assertTrue(after.contains("# TYPE inspection_camera_clock_offset_seconds gauge"), after);
     assertTrue(sum(during.get(), "inspection_verdicts_total") > 0, during.get());
     assertTrue(
@@ -137,19 +150,21 @@ class AdminServerTest {
     assertEquals(seen.fail(), sum(after, "inspection_camera_rejects_total"), after);
     assertEquals(seen.sent(), sum(after, "inspection_frames_received_total"), after);
     assertTrue(
-        after.contains("inspection_stage_latency_seconds{stage=\"inference\",quantile=\"0.99\"}"),
+        after.contains("inspection_stage_latency_seconds{stage=\"inference\",quantile=\"0.99\"} "),
         after);
     assertTrue(
-        after.contains("inspection_model_info{name=\"builtin-contrast\",version=\"1\""), after);
+        after.contains(
+            "inspection_model_info{name=\"builtin-contrast\",sha256=\"builtin\",version=\"1\"} 1"),
+        after);
     assertTrue(after.contains("# TYPE inspection_verdicts_total counter"), after);
     assertTrue(after.contains("inspection_drift_psi{feature=\"brightness\"}"), after);
-    assertTrue(after.contains("inspection_drift_alarm 0"), after);
+    assertTrue(after.contains("inspection_drift_alarm 0.0\n"), after);
     assertTrue(
-        after.contains("inspection_verdicts_total{verdict=\"FAIL\",reason=\"UNFIT_IMAGE\"} 0"),
+        after.contains("inspection_verdicts_total{reason=\"UNFIT_IMAGE\",verdict=\"FAIL\"} 0.0\n"),
         after);
     assertTrue(after.contains("# TYPE inspection_camera_unfit_alarm gauge"), after);
     assertTrue(
-        after.matches("(?s).*inspection_camera_unfit_alarm\\{camera=\"[^\"]+\"\\} 0\n.*"), after);
+        after.matches("(?s).*inspection_camera_unfit_alarm\\{camera=\"[^\"]+\"\\} 0.0\n.*"), after);
     int closedPort = adminPort;
     boolean refused;
     try {
@@ -211,7 +226,7 @@ class AdminServerTest {
         HttpResponse<String> r = get(admin, "/ready");
         assertEquals(503, r.statusCode());
         assertTrue(r.body().contains("infer-0"), r.body());
-        assertTrue(get(admin, "/metrics").body().contains("inspection_healthy 0"));
+        assertTrue(get(admin, "/metrics").body().contains("inspection_healthy 0.0\n"));
         hang.countDown();
         long until = System.nanoTime() + 3_000_000_000L;
         while (get(admin, "/health").statusCode() != 200 && System.nanoTime() - until < 0) {
@@ -219,8 +234,8 @@ class AdminServerTest {
         }
         assertEquals(200, get(admin, "/health").statusCode(), "healthy again once it returned");
         String m = get(admin, "/metrics").body();
-        assertTrue(m.contains("inspection_stage_up{stage=\"infer-0\"} 1"), m);
-        assertTrue(m.contains("inspection_ingest_errors_total{code=\"BAD_MAGIC\"} 0"), m);
+        assertTrue(m.contains("inspection_stage_up{stage=\"infer-0\"} 1.0\n"), m);
+        assertTrue(m.contains("inspection_ingest_errors_total{code=\"BAD_MAGIC\"} 0.0\n"), m);
         assertTrue(m.contains("inspection_listener_errors_total{listener="), m);
       }
     }

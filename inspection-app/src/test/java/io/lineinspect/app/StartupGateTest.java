@@ -129,7 +129,7 @@ class StartupGateTest {
           metrics
               .body()
               .contains(
-                  "inspection_startup_gate_seconds{model=\"demo-defects@1\",correct=\"120\","
+                  "inspection_startup_gate_seconds{correct=\"120\",model=\"demo-defects@1\","
                       + "total=\"120\"} "),
           metrics.body());
     }

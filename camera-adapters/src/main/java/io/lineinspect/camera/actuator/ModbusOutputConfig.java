@@ -64,6 +64,12 @@ public record ModbusOutputConfig(
     Integer ackPollMs)
     implements ActuatorOutputConfig {
   /** Holding registers per camera slot (see {@code docs/actuators.md}). */
+  /** The ids of the {@code cameras:} slot map. */
+  @Override
+  public java.util.Set<String> namedCameras() {
+    return cameras.keySet();
+  }
+
   public static final int REGISTER_BLOCK = 16;
 
   /** Order slots in each camera's ring ({@code firing: plc}). */

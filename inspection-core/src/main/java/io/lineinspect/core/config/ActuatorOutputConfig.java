@@ -12,4 +12,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 public interface ActuatorOutputConfig {
   /** Unique name of the output, used in logs and metrics. */
   String name();
+
+  /** The camera ids this output's settings name (for example a slot map); none by default. */
+  default java.util.Set<String> namedCameras() {
+    return java.util.Set.of();
+  }
 }

@@ -17,7 +17,8 @@ public record ServiceConfig(
     AdminConfig admin,
     ModelsConfig models,
     QualityAlarmConfig quality,
-    WarmupConfig warmup) {
+    WarmupConfig warmup,
+    MetricsConfig metrics) {
   public ServiceConfig {
     if (line == null) {
       throw new ConfigException("line: required section is missing");
@@ -37,6 +38,26 @@ public record ServiceConfig(
     models = models == null ? ModelsConfig.defaults() : models;
     quality = quality == null ? QualityAlarmConfig.defaults() : quality;
     warmup = warmup == null ? WarmupConfig.defaults() : warmup;
+    metrics = metrics == null ? MetricsConfig.defaults() : metrics;
+  }
+
+  /** A configuration with the default per-camera metrics limits. */
+  public ServiceConfig(
+      LineConfig line,
+      IngestConfig ingest,
+      PipelineConfig pipeline,
+      InferenceConfig inference,
+      ActuatorsConfig actuators,
+      AuditConfig audit,
+      ArchiveConfig archive,
+      DriftConfig drift,
+      AdminConfig admin,
+      ModelsConfig models,
+      QualityAlarmConfig quality,
+      WarmupConfig warmup) {
+    this(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, null);
   }
 
   /**
@@ -127,42 +148,62 @@ public record ServiceConfig(
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality,
-        warmup);
+        warmup, metrics);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models, quality,
-        warmup);
+        warmup, metrics);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality,
-        warmup);
+        warmup, metrics);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models, quality,
-        warmup);
+        warmup, metrics);
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality,
-        warmup);
+        warmup, metrics);
+  }
+
+  /** The same configuration with other per-camera metrics limits. */
+  public ServiceConfig withMetrics(MetricsConfig other) {
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, other);
+  }
+
+  /**
+   * The camera ids the configuration names: {@code metrics.cameras} and the camera ids each
+   * actuator output names (a Modbus output's {@code cameras:} slot map), in that order.
+   */
+  public java.util.Set<String> namedCameras() {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>(metrics.cameras());
+    for (ActuatorOutputConfig o : actuators.outputs()) {
+      ids.addAll(o.namedCameras());
+    }
+    ids.remove(MetricsConfig.OTHER);
+    return ids;
   }
 
   /** The same configuration with other warm-start settings. */
   public ServiceConfig withWarmup(WarmupConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        other);
+        other, metrics);
   }
 
   /**

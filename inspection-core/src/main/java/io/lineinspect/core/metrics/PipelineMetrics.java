@@ -42,6 +42,8 @@ public final class PipelineMetrics implements VerdictListener {
   private final ConcurrentHashMap<String, CameraCounters> cameras = new ConcurrentHashMap<>();
   private final Recorder latencyUs = new Recorder(1, MAX_TRACKED_LATENCY_US, 3);
   private final Histogram totalLatencyUs = new Histogram(1, MAX_TRACKED_LATENCY_US, 3);
+  private final LatencyHistogram latency = new LatencyHistogram();
+  private volatile CameraSeries cameraSeries = CameraSeries.defaults();
 
   public PipelineMetrics() {
     for (LongAdder[] row : encodedRefused) {
@@ -71,10 +73,37 @@ public final class PipelineMetrics implements VerdictListener {
     EMIT
   }
 
-  /** One stage's latency histogram (microseconds). */
+  /** One stage's latency histograms (microseconds): since start, and buckets plus window. */
   private static final class Stage {
     final Recorder recorder = new Recorder(1, MAX_TRACKED_LATENCY_US, 3);
     final Histogram total = new Histogram(1, MAX_TRACKED_LATENCY_US, 3);
+    final LatencyHistogram exported = new LatencyHistogram();
+  }
+
+  /**
+   * Which camera ids get counters of their own ({@link CameraSeries}); the others are counted under
+   * {@link CameraSeries#OTHER}. Set once at wiring time, before the first frame (default: {@link
+   * CameraSeries#defaults()}).
+   */
+  public void limitCameras(CameraSeries series) {
+    this.cameraSeries = series;
+  }
+
+  /**
+   * The camera series policy in use (the metrics endpoint labels every per-camera figure by it).
+   */
+  public CameraSeries cameraSeries() {
+    return cameraSeries;
+  }
+
+  /** Receipt-to-verdict latency as exported: buckets and the rolling window. */
+  public LatencyHistogram latency() {
+    return latency;
+  }
+
+  /** One stage's latency as exported: buckets and the rolling window. */
+  public LatencyHistogram stageLatency(StageName name) {
+    return stages[name.ordinal()].exported;
   }
 
   /** Verdict counters of one camera. */
@@ -115,8 +144,10 @@ public final class PipelineMetrics implements VerdictListener {
   }
 
   private void stage(StageName name, long ns) {
-    stages[name.ordinal()].recorder.recordValue(
-        Math.min(MAX_TRACKED_LATENCY_US, Math.max(1, ns / 1_000)));
+    long us = Math.min(MAX_TRACKED_LATENCY_US, Math.max(1, ns / 1_000));
+    Stage st = stages[name.ordinal()];
+    st.recorder.recordValue(us);
+    st.exported.record(us);
   }
 
   /** A backend gave a score that is not a score (NaN, infinite, outside [0, 1]). */
@@ -167,9 +198,11 @@ public final class PipelineMetrics implements VerdictListener {
     byReason[v.reason().ordinal()].increment();
     long us = Math.max(1, (v.emittedNs() - v.receivedNs()) / 1_000);
     latencyUs.recordValue(Math.min(us, MAX_TRACKED_LATENCY_US));
+    latency.record(us);
     CameraCounters c = cameras.get(v.cameraId());
     if (c == null) {
-      c = cameras.computeIfAbsent(v.cameraId(), k -> new CameraCounters());
+      // A camera beyond the series limit: counted under "other" (one more lookup per verdict).
+      c = cameras.computeIfAbsent(cameraSeries.label(v.cameraId()), k -> new CameraCounters());
     }
     c.verdicts.increment();
     if (v.verdict() == Verdict.FAIL) {
@@ -218,7 +251,9 @@ public final class PipelineMetrics implements VerdictListener {
     for (Stage st : stages) {
       st.recorder.reset();
       st.total.reset();
+      st.exported.reset();
     }
+    latency.reset();
     cameras.clear();
     latencyUs.reset();
     totalLatencyUs.reset();

@@ -227,4 +227,26 @@ class ConfigLoaderTest {
     m = error(MINIMAL + "warmup:\n  maxMs: 5\n");
     assertEquals("test.yaml: warmup.maxMs: must be between 100 and 600000, got 5", m);
   }
+
+  @Test
+  void shouldReadTheCameraSeriesLimitsAndNameABadMetricsKey() {
+    ServiceConfig c =
+        ConfigLoader.parse(
+            MINIMAL + "metrics:\n  cameras: [cam-a, cam-b]\n  maxCameraSeries: 8\n", "test.yaml");
+    assertEquals(java.util.List.of("cam-a", "cam-b"), c.metrics().cameras());
+    assertEquals(8, c.metrics().maxCameraSeries());
+    assertEquals(java.util.Set.of("cam-a", "cam-b"), c.namedCameras());
+    ServiceConfig d = ConfigLoader.parse(MINIMAL, "test.yaml");
+    assertEquals(64, d.metrics().maxCameraSeries());
+    assertTrue(d.namedCameras().isEmpty());
+    String m = error(MINIMAL + "metrics:\n  camras: [cam-a]\n");
+    assertEquals(
+        "test.yaml: metrics.camras: unknown key (known keys here: cameras, maxCameraSeries)", m);
+    m = error(MINIMAL + "metrics:\n  maxCameraSeries: -1\n");
+    assertEquals("test.yaml: metrics.maxCameraSeries: must be between 0 and 10000, got -1", m);
+    m = error(MINIMAL + "metrics:\n  cameras: [cam-a, cam-a]\n");
+    assertEquals("test.yaml: metrics.cameras: camera id 'cam-a' is listed twice", m);
+    m = error(MINIMAL + "metrics:\n  cameras: [other]\n");
+    assertTrue(m.startsWith("test.yaml: metrics.cameras: 'other' is the label"), m);
+  }
 }
