@@ -1,5 +1,8 @@
 package io.lineinspect.app;
 
+import io.lineinspect.app.admin.AdminServer;
+import io.lineinspect.app.admin.AdminToken;
+import io.lineinspect.app.admin.ModelLifecycle;
 import io.lineinspect.app.models.Activation;
 import io.lineinspect.app.models.ModelRegistry;
 import io.lineinspect.app.models.ModelState;
@@ -335,10 +338,10 @@ public final class InspectionService implements AutoCloseable {
    * What the start-up gate found: the model served at start, its golden-set result and how long the
    * gate took.
    */
-  record StartupGate(String model, boolean passed, int correct, int total, long millis) {}
+  public record StartupGate(String model, boolean passed, int correct, int total, long millis) {}
 
   /** The start-up gate's result, or null when it did not run (no golden set, switched off). */
-  StartupGate startupGate() {
+  public StartupGate startupGate() {
     return startupGate;
   }
 
@@ -426,7 +429,7 @@ public final class InspectionService implements AutoCloseable {
   }
 
   /** Model activation, rollback and status. */
-  ModelLifecycle models() {
+  public ModelLifecycle models() {
     return models;
   }
 

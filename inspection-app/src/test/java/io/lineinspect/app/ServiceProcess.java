@@ -18,18 +18,18 @@ import java.util.concurrent.TimeUnit;
  * to the file named by the environment variable {@code SERVICE_PROCESS_LOG}; {@code
  * SERVICE_PROCESS_JVM_OPTS} adds JVM options (both for debugging).
  */
-final class ServiceProcess {
+public final class ServiceProcess {
   private ServiceProcess() {}
 
   /** A TCP port free right now on loopback. */
-  static int freePort() throws IOException {
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
   /** Starts the service and returns once it printed {@code ready:} (fails the test after 60 s). */
-  static Process start(Path config) throws Exception {
+  public static Process start(Path config) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");

@@ -2,8 +2,8 @@ package io.lineinspect.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lineinspect.app.AdminToken;
 import io.lineinspect.app.InspectCommand;
+import io.lineinspect.app.admin.AdminToken;
 import io.lineinspect.app.models.ModelRegistry;
 import io.lineinspect.app.models.ModelState;
 import io.lineinspect.core.config.ConfigLoader;

@@ -1,10 +1,11 @@
-package io.lineinspect.app;
+package io.lineinspect.app.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.app.admin.TextFormat;
+import io.lineinspect.app.InspectionService;
+import io.lineinspect.app.SimRun;
 import io.lineinspect.camera.sim.SimStats;
 import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.config.AdminConfig;

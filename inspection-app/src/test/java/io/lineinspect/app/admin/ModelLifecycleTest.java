@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lineinspect.app.InspectionService;
+import io.lineinspect.app.ServiceProcess;
+import io.lineinspect.app.SimRun;
 import io.lineinspect.app.cli.LoadgenCommand;
 import io.lineinspect.camera.sim.SimStats;
 import io.lineinspect.camera.sim.SimulatedCamera;

@@ -1,10 +1,10 @@
-package io.lineinspect.app;
+package io.lineinspect.app.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.lineinspect.app.admin.ServiceMetrics;
+import io.lineinspect.app.InspectionService;
 import io.lineinspect.core.config.AdminConfig;
 import io.lineinspect.core.model.ShadowRunner;
 import io.lineinspect.inference.djl.DjlBackend;
@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * Every metric is listed in {@code docs/operations.md}.
  */
-final class AdminServer implements AutoCloseable {
+public final class AdminServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_BODY = 4096;
 
@@ -51,7 +51,8 @@ final class AdminServer implements AutoCloseable {
   /**
    * @param token the secret {@code /models} requests must carry
    */
-  AdminServer(InspectionService service, AdminConfig config, String token) throws IOException {
+  public AdminServer(InspectionService service, AdminConfig config, String token)
+      throws IOException {
     this.service = service;
     this.token = token;
     this.metrics = new ServiceMetrics(service, models(service));
@@ -87,7 +88,7 @@ final class AdminServer implements AutoCloseable {
     http.start();
   }
 
-  int port() {
+  public int port() {
     return http.getAddress().getPort();
   }
 
@@ -293,7 +294,7 @@ final class AdminServer implements AutoCloseable {
     };
   }
 
-  void stopping() {
+  public void stopping() {
     stopping = true;
   }
 

@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.admin;
 
 import io.lineinspect.app.models.Activation;
 import io.lineinspect.app.models.Candidates;
@@ -47,7 +47,7 @@ import java.util.function.Supplier;
  * <p>Lives in {@code io.lineinspect.app} beside {@link AdminServer}, its one caller; it moves to
  * {@code models} with the admin endpoint's move.
  */
-final class ModelLifecycle implements AutoCloseable {
+public final class ModelLifecycle implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ModelLifecycle.class.getName());
 
   /** The longest a candidate's unit of work waits for an idle line before running anyway. */
@@ -97,7 +97,7 @@ final class ModelLifecycle implements AutoCloseable {
    * @param shadowTap the pipeline's listener that feeds the shadow model
    * @param lineIdle true when no frame is in the line: candidate work waits for it (spare capacity)
    */
-  ModelLifecycle(
+  public ModelLifecycle(
       ModelsConfig config,
       ModelRegistry registry,
       Path stateFile,
@@ -279,7 +279,7 @@ final class ModelLifecycle implements AutoCloseable {
    * model stays. Called first when the service stops, so that a candidate's work does not compete
    * with the drain.
    */
-  void stopping() {
+  public void stopping() {
     pacer.cancel();
   }
 

@@ -1,4 +1,4 @@
-package io.lineinspect.app;
+package io.lineinspect.app.admin;
 
 import io.lineinspect.core.config.AdminConfig;
 import io.lineinspect.core.config.ConfigException;
