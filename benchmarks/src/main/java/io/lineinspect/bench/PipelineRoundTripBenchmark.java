@@ -1,15 +1,11 @@
 package io.lineinspect.bench;
 
-import io.lineinspect.core.config.PipelineConfig;
-import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.frame.PixelFormat;
-import io.lineinspect.core.inference.builtin.NoWorkBackend;
 import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.pipeline.FrameSource;
 import io.lineinspect.core.pipeline.FrameTranslator;
 import io.lineinspect.core.pipeline.InspectionPipeline;
-import io.lineinspect.core.time.NanoClock;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -50,16 +46,7 @@ public class PipelineRoundTripBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    pipeline =
-        new InspectionPipeline(
-            new PipelineConfig(1024, 1, 8, 0.0, payloadBytes),
-            TimeUnit.SECONDS.toNanos(10),
-            Verdict.FAIL,
-            new NoWorkBackend(64),
-            null,
-            NanoClock.SYSTEM,
-            Thread::new);
-    pipeline.start();
+    pipeline = NoWorkPipelines.started(1024, payloadBytes);
     source = new CountingSource();
     frame = new Frame(new byte[payloadBytes]);
     copyTarget = new byte[payloadBytes];

@@ -11,6 +11,9 @@ import io.lineinspect.core.config.IngestConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.core.inference.Preprocessor;
+import io.lineinspect.core.pipeline.FrameEvent;
+import io.lineinspect.core.pipeline.TestFrame;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +60,7 @@ class DemoLineTest {
   @ParameterizedTest
   @EnumSource(
       value = PixelFormat.class,
-      names = {"MONO8", "BGR8", "JPEG", "PNG"})
+      names = {"MONO8", "BGR8", "RGB8", "JPEG", "PNG"})
   void shouldGiveEveryFrameOfEveryCameraExactlyOneVerdictInOrder(PixelFormat format)
       throws Exception {
     // The line path across formats, on the fast builtin backend; the model has its own test.
@@ -87,9 +90,33 @@ class DemoLineTest {
       assertTrue(s.judged() > 0, "some frames judged: " + s.byReason());
       assertTrue(s.errors().isEmpty(), "protocol errors " + s.errors());
       assertEquals(s.sent(), service.pipeline().metrics().snapshot().verdicts());
+      if (format == PixelFormat.BGR8 || format == PixelFormat.RGB8) {
+        assertRedDecodesAsRed(service, format);
+      }
     }
     assertTrue(
         progress.toString(StandardCharsets.UTF_8).contains("[  1s] sent"), progress.toString());
+  }
+
+  /**
+   * The parts the simulator renders have nearly equal channels, so a swapped channel order would
+   * still be judged: a pure red frame in the format's byte order must reach the served model as
+   * red's grey (77/256 of full scale), not blue's (29/256).
+   */
+  private static void assertRedDecodesAsRed(InspectionService service, PixelFormat format) {
+    int w = 256;
+    int h = 256;
+    byte[] pixels = new byte[w * h * 3];
+    for (int i = format == PixelFormat.RGB8 ? 0 : 2; i < pixels.length; i += 3) {
+      pixels[i] = (byte) 255;
+    }
+    FrameEvent e = FrameEvent.standalone();
+    new TestFrame().image(pixels, w, h, format).set(1, 0, 0).writeTo(e);
+    try (Preprocessor p = service.pipeline().models().served().newPreprocessor()) {
+      assertTrue(p.preprocess(e), format + " red frame refused: " + e.detail());
+    }
+    assertEquals(
+        ((255 * 77) >> 8) / 255f, e.input()[0], 0.01f, format + ": red decoded as another colour");
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.lineinspect.camera.protocol.Messages;
 import io.lineinspect.camera.protocol.ProtocolV1;
 import io.lineinspect.core.frame.EncodedImageHeader;
 import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.core.health.ErrorLog;
 import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.pipeline.FrameTranslator;
 import io.netty.buffer.ByteBuf;
@@ -261,7 +262,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     currentProblem = message;
     server.metrics().onError(code);
     frameErrors++;
-    if (frameErrors == 1 || Long.bitCount(frameErrors) == 1) {
+    if (ErrorLog.shouldLog(frameErrors)) {
       LOG.log(
           Level.WARNING,
           "camera {0} frame {1}: {2}: {3} ({4} bad frames on this connection)",

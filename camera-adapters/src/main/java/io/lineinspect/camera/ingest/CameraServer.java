@@ -178,7 +178,15 @@ public final class CameraServer implements AutoCloseable {
       return;
     }
     serverChannel.close().syncUninterruptibly();
-    cameras.values().forEach(s -> s.channel().config().setAutoRead(false));
+    // Stop reading on each event loop and wait for it: a read already under way there finishes
+    // first, so no frame enters the ring after the drain below (ServiceShutdownTest found one
+    // published after it, whose verdict then came after SERVICE_SHUTTING_DOWN).
+    for (CameraSession s : cameras.values()) {
+      s.channel()
+          .eventLoop()
+          .submit(() -> s.channel().config().setAutoRead(false))
+          .awaitUninterruptibly(1_000);
+    }
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     while (pipeline.inFlight() > 0 && System.nanoTime() - until < 0) {
       Thread.onSpinWait();

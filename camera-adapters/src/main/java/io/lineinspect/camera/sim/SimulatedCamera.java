@@ -102,6 +102,8 @@ public final class SimulatedCamera implements AutoCloseable {
   private volatile boolean closed;
   private volatile long lastSent;
   private volatile long lastAnswered;
+  private volatile long answeredCount; // written by the receiver thread only
+  private volatile long answeredAtShutdown = -1;
   private volatile String fatalError;
   private int budgetMs;
 
@@ -360,6 +362,7 @@ public final class SimulatedCamera implements AutoCloseable {
       return;
     }
     answered[slot] = true;
+    answeredCount++;
     if (seq <= lastAnswered) {
       stats.onOutOfOrder();
     }
@@ -379,6 +382,9 @@ public final class SimulatedCamera implements AutoCloseable {
   private void onError(ByteBuf b, int length) {
     ErrorCode code = ErrorCode.fromCode(b.getUnsignedShort(Messages.ERROR_CODE_OFFSET));
     stats.onError(code);
+    if (code == ErrorCode.SERVICE_SHUTTING_DOWN) {
+      answeredAtShutdown = answeredCount;
+    }
     if (code == null || code.fatal()) {
       fatalError = code + ": " + Messages.readString(b, Messages.ERROR_MESSAGE_OFFSET, length);
       LOG.log(Level.WARNING, "camera {0}: service sent fatal error {1}", cameraId, fatalError);
@@ -418,6 +424,19 @@ public final class SimulatedCamera implements AutoCloseable {
       LockSupport.parkNanos(1_000_000L);
     }
     return lastAnswered >= lastSent;
+  }
+
+  /** Frames answered so far (each once; duplicate and unknown verdicts not counted). */
+  public long answered() {
+    return answeredCount;
+  }
+
+  /**
+   * Frames answered when SERVICE_SHUTTING_DOWN arrived, or -1 before: equal to {@link #answered}
+   * when the service sent it after its last verdict, as the protocol says.
+   */
+  public long answeredAtShutdown() {
+    return answeredAtShutdown;
   }
 
   /** Why the connection failed, or null while it is healthy. */

@@ -127,19 +127,29 @@ final class TestCamera implements AutoCloseable {
   /** The next message other than a heartbeat. */
   Message read() throws IOException {
     while (true) {
-      byte[] header = new byte[ProtocolV1.HEADER_BYTES];
-      in.readFully(header);
-      ByteBuf h = Unpooled.wrappedBuffer(header);
-      if (h.getUnsignedShort(0) != ProtocolV1.MAGIC) {
-        throw new IOException("bad magic from service");
-      }
-      byte[] body = new byte[(int) h.getUnsignedInt(ProtocolV1.BODY_LENGTH_OFFSET)];
-      in.readFully(body);
-      int type = h.getUnsignedByte(ProtocolV1.TYPE_OFFSET);
-      if (type != ProtocolV1.TYPE_HEARTBEAT) {
-        return new Message(type, Unpooled.wrappedBuffer(body));
+      Message m = readAny();
+      if (m.type() != ProtocolV1.TYPE_HEARTBEAT) {
+        return m;
       }
     }
+  }
+
+  /** The next message, heartbeats included. */
+  Message readAny() throws IOException {
+    byte[] header = new byte[ProtocolV1.HEADER_BYTES];
+    in.readFully(header);
+    ByteBuf h = Unpooled.wrappedBuffer(header);
+    if (h.getUnsignedShort(0) != ProtocolV1.MAGIC) {
+      throw new IOException("bad magic from service");
+    }
+    byte[] body = new byte[(int) h.getUnsignedInt(ProtocolV1.BODY_LENGTH_OFFSET)];
+    in.readFully(body);
+    return new Message(h.getUnsignedByte(ProtocolV1.TYPE_OFFSET), Unpooled.wrappedBuffer(body));
+  }
+
+  /** Bounds every later read: a reply that never comes fails the test instead of hanging it. */
+  void readTimeoutMs(int ms) throws IOException {
+    socket.setSoTimeout(ms);
   }
 
   /** True when the service closes the connection (EOF) within 3 s; false when it stays open. */

@@ -17,6 +17,7 @@ import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.health.ErrorLog;
 import io.lineinspect.core.inference.GuardedBackend;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.InputLayout;
@@ -424,7 +425,7 @@ public final class DjlBackend extends GuardedBackend {
       String detail = "output of " + info.id() + " rejected: " + problem;
       frame.failSafe(ReasonCode.INFERENCE_ERROR, detail);
       long n = outputErrors.incrementAndGet();
-      if (Long.bitCount(n) == 1) {
+      if (ErrorLog.shouldLog(n)) {
         LOG.log(
             Level.WARNING,
             "{0}#{1} fails safe INFERENCE_ERROR: {2} ({3} such frame(s) so far)",

@@ -37,13 +37,16 @@ class AuditCommandTest {
     }
   }
 
+  private AuditLog openLog() throws java.io.IOException {
+    return new AuditLog(
+        new AuditConfig(true, "x", "interval", 100, 8192L, 3600, 1L << 30, 1024),
+        dir,
+        RejectScheduler::systemEpochMicros);
+  }
+
   @Test
   void verifyPassesThenPinpointsAFlippedByteAndQueryFilters() throws Exception {
-    try (AuditLog log =
-        new AuditLog(
-            new AuditConfig(true, "x", "interval", 100, 8192L, 3600, 1L << 30, 1024),
-            dir,
-            RejectScheduler::systemEpochMicros)) {
+    try (AuditLog log = openLog()) {
       TestVerdict v = new TestVerdict();
       for (int i = 1; i <= 100; i++) {
         log.onVerdict(
@@ -87,5 +90,28 @@ class AuditCommandTest {
     assertEquals(4, bad.exit(), bad.out());
     assertTrue(
         bad.out().contains("TAMPERED OR CORRUPT: " + second.getFileName() + " line 2:"), bad.out());
+  }
+
+  @Test
+  void queryFindsARecordWhoseStringsNeedEscaping() throws Exception {
+    String camera = "cam \"east\" \\ 1";
+    String detail = "empty \"BGR8\" payload\nline 2 — ü";
+    try (AuditLog log = openLog()) {
+      TestVerdict v = new TestVerdict();
+      v.part(camera, 7, Verdict.FAIL, 0, System.nanoTime());
+      v.reason = io.lineinspect.core.decide.ReasonCode.BAD_IMAGE;
+      v.detail = detail;
+      log.onVerdict(v);
+    }
+    assertEquals(0, inspect("audit", "verify", "--dir", dir.toString()).exit());
+    Run found = inspect("audit", "query", "--dir", dir.toString(), "--camera", camera);
+    assertEquals(0, found.exit(), found.out());
+    String[] rows = found.out().trim().split("\n");
+    assertEquals(1, rows.length, found.out());
+    com.fasterxml.jackson.databind.JsonNode r =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(rows[0]);
+    assertEquals(camera, r.path("cam").asText());
+    assertEquals(7, r.path("frame").asLong());
+    assertEquals(detail, r.path("detail").asText());
   }
 }

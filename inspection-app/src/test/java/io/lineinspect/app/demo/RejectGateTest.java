@@ -38,11 +38,11 @@ class RejectGateTest {
     ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
     ServiceConfig base =
         new ServiceConfig(
-            c.line(),
-            c.ingest().listeningOn("127.0.0.1", 0),
-            c.pipeline(),
-            new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()),
-            c.actuators());
+                c.line(),
+                c.ingest().listeningOn("127.0.0.1", 0),
+                c.pipeline(),
+                new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()))
+            .withActuators(c.actuators());
     ByteArrayOutputStream report = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(report, true, StandardCharsets.UTF_8);
     SimStats stats = new SimStats();

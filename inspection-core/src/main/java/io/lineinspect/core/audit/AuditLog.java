@@ -1,5 +1,9 @@
 package io.lineinspect.core.audit;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
@@ -11,6 +15,7 @@ import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.inference.ModelInfo;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +42,12 @@ import java.util.function.LongSupplier;
  * <p>The pipeline never waits for the disk: {@link #onVerdict} copies the verdict into a ring and
  * returns; a full ring counts the verdict as dropped. Write errors (disk full, I/O error) are
  * counted, logged and retried with a new segment; the records in hand are counted as lost.
+ *
+ * <p>Lines are written by one Jackson {@link JsonGenerator} into a reused byte buffer, so every
+ * string (a camera id, a label, a detail text with quotes, backslashes, newlines or any Unicode) is
+ * escaped and a line stays one JSON object; the chain hash covers the line's UTF-8 bytes up to
+ * {@code ,"hash"}, exactly as {@link AuditVerifier} recomputes them. All writing happens on the
+ * {@code audit-writer} thread (and in {@link #close} after it has stopped).
  */
 public final class AuditLog implements VerdictListener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
@@ -43,6 +55,13 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   static final String SEGMENT_SUFFIX = ".jsonl";
   static final String ZERO_HASH = "0".repeat(64);
   private static final int BUFFER_BYTES = 256 * 1024;
+
+  /** No separator between root values: each line ends with its own newline. */
+  private static final JsonFactory JSON =
+      new JsonFactoryBuilder()
+          .rootValueSeparator((String) null)
+          .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+          .build();
 
   private final AuditConfig config;
   private final Path dir;
@@ -53,7 +72,8 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   private final io.lineinspect.core.health.Stage stage =
       new io.lineinspect.core.health.Stage("audit-writer", 5_000);
   private final MessageDigest sha256;
-  private final StringBuilder line = new StringBuilder(512);
+  private final LineBytes line = new LineBytes();
+  private JsonGenerator json;
   private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES);
   private final LongAdder written = new LongAdder();
   private final LongAdder dropped = new LongAdder();
@@ -73,6 +93,35 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   private long epochOffsetUs;
   private long bufferedRecords;
 
+  /** The bytes of the line being written: reused, grown (rarely) for a long detail text. */
+  private static final class LineBytes extends OutputStream {
+    byte[] bytes = new byte[1024];
+    int size;
+
+    void reset() {
+      size = 0;
+    }
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      bytes[size++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, bytes, size, len);
+      size += len;
+    }
+
+    private void ensure(int more) {
+      if (size + more > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+      }
+    }
+  }
+
   /** One verdict waiting to be written; copied from the reused view, no allocation. */
   private static final class Entry {
     String camera;
@@ -88,6 +137,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     ReasonCode reason;
     float score;
     String label;
+    String detail;
     ModelInfo model;
 
     /** Set for the outcome of a reject (then the verdict fields are unused). */
@@ -112,6 +162,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+    this.json = JSON.createGenerator(line);
     Files.createDirectories(dir);
     continueChain();
     this.ring =
@@ -169,6 +220,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       e.reason = v.reason();
       e.score = v.score();
       e.label = v.label();
+      e.detail = v.detail();
       e.model = v.model();
       e.output = null;
       e.outcome = null;
@@ -197,6 +249,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       e.outcome = outcome;
       e.atUs = epochMicros.getAsLong();
       e.model = null;
+      e.detail = null;
     } finally {
       ring.publish(seq);
     }
@@ -213,6 +266,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
           } catch (Throwable t) {
             lost.increment();
             stage.error("record of " + e.camera + "#" + e.sequence + " lost: " + t, t);
+            restartLine();
             return true;
           }
         };
@@ -234,55 +288,69 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     stage.stopped();
   }
 
+  /** After a record failed half-way: a new generator, outside any object, on an empty line. */
+  private void restartLine() {
+    line.reset();
+    try {
+      json = JSON.createGenerator(line);
+    } catch (IOException impossible) {
+      throw new IllegalStateException(impossible); // LineBytes never throws
+    }
+  }
+
   /** The writer thread's health (heartbeat, errors). */
   public io.lineinspect.core.health.Stage stage() {
     return stage;
   }
 
-  private boolean append(Entry e) {
+  private boolean append(Entry e) throws IOException {
     recordNumber++;
-    line.setLength(0);
+    line.reset();
+    json.writeStartObject();
+    json.writeNumberField("n", recordNumber);
+    json.writeStringField("cam", e.camera);
+    json.writeNumberField("frame", e.sequence);
     if (e.outcome != null) {
-      line.append("{\"n\":").append(recordNumber);
-      line.append(",\"cam\":\"").append(e.camera).append('"');
-      line.append(",\"frame\":").append(e.sequence);
-      line.append(",\"actuator\":\"").append(e.output).append('"');
-      line.append(",\"outcome\":\"").append(e.outcome).append('"');
-      line.append(",\"atUs\":").append(e.atUs);
+      json.writeStringField("actuator", e.output);
+      json.writeStringField("outcome", e.outcome);
+      json.writeNumberField("atUs", e.atUs);
       appendHashed("reject");
       rotateIfFull();
       return true;
     }
-    line.append("{\"n\":").append(recordNumber);
-    line.append(",\"cam\":\"").append(e.camera).append('"');
-    line.append(",\"frame\":").append(e.sequence);
-    line.append(",\"captureUs\":").append(e.captureUs);
-    line.append(",\"receivedUs\":").append(e.receivedNs / 1_000 + epochOffsetUs);
-    line.append(",\"verdict\":\"").append(e.verdict).append('"');
-    line.append(",\"reason\":\"").append(e.reason).append('"');
-    line.append(",\"score\":");
+    json.writeNumberField("captureUs", e.captureUs);
+    json.writeNumberField("receivedUs", e.receivedNs / 1_000 + epochOffsetUs);
+    json.writeStringField("verdict", e.verdict.name());
+    json.writeStringField("reason", e.reason.name());
+    json.writeFieldName("score");
     if (Float.isNaN(e.score)) {
-      line.append("null");
+      json.writeNull();
     } else {
-      line.append(Math.round(e.score * 10_000) / 10_000.0);
+      json.writeNumber(Math.round(e.score * 10_000) / 10_000.0);
     }
-    line.append(",\"label\":\"").append(e.label == null ? "" : e.label).append('"');
+    json.writeStringField("label", e.label == null ? "" : e.label);
     if (e.model == null) {
-      line.append(",\"model\":null,\"version\":null,\"sha256\":null");
+      json.writeNullField("model");
+      json.writeNullField("version");
+      json.writeNullField("sha256");
     } else {
-      line.append(",\"model\":\"").append(e.model.name()).append('"');
-      line.append(",\"version\":\"").append(e.model.version()).append('"');
-      line.append(",\"sha256\":\"").append(e.model.sha256()).append('"');
+      json.writeStringField("model", e.model.name());
+      json.writeStringField("version", e.model.version());
+      json.writeStringField("sha256", e.model.sha256());
     }
-    line.append(",\"latencyUs\":").append((e.emittedNs - e.receivedNs) / 1_000);
-    line.append(",\"stagesUs\":{");
-    stage("queue", e.receivedNs, e.preprocessStartNs, true);
-    stage("preprocess", e.preprocessStartNs, e.preprocessedNs, false);
-    stage("batchWait", e.preprocessedNs, e.inferStartNs, false);
-    stage("inference", e.inferStartNs, e.inferEndNs, false);
-    stage("emit", e.inferEndNs, e.emittedNs, false);
-    line.append('}');
+    json.writeNumberField("latencyUs", (e.emittedNs - e.receivedNs) / 1_000);
+    json.writeObjectFieldStart("stagesUs");
+    stage("queue", e.receivedNs, e.preprocessStartNs);
+    stage("preprocess", e.preprocessStartNs, e.preprocessedNs);
+    stage("batchWait", e.preprocessedNs, e.inferStartNs);
+    stage("inference", e.inferStartNs, e.inferEndNs);
+    stage("emit", e.inferEndNs, e.emittedNs);
+    json.writeEndObject();
+    if (e.detail != null) {
+      json.writeStringField("detail", e.detail);
+    }
     e.model = null; // do not pin a replaced model from the ring
+    e.detail = null;
     appendHashed("record");
     rotateIfFull();
     return true;
@@ -305,32 +373,34 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     }
   }
 
-  private void stage(String name, long from, long to, boolean first) {
-    if (!first) {
-      line.append(',');
-    }
-    line.append('"').append(name).append("\":");
+  private void stage(String name, long from, long to) throws IOException {
+    json.writeFieldName(name);
     if (from == 0 || to == 0) {
-      line.append("null");
+      json.writeNull();
     } else {
-      line.append((to - from) / 1_000);
+      json.writeNumber((to - from) / 1_000);
     }
   }
 
-  /** Ends the line in {@link #line} with the chain hash and buffers it. */
-  private void appendHashed(String kind) {
-    line.append(",\"type\":\"").append(kind).append('"');
-    String hash = chain(prevHash, line);
-    line.append(",\"hash\":\"").append(hash).append("\"}\n");
+  /**
+   * Ends the object open in {@link #json} with its type and the chain hash, and buffers the line.
+   */
+  private void appendHashed(String kind) throws IOException {
+    json.writeStringField("type", kind);
+    json.flush();
+    String hash = chain(prevHash, line.bytes, line.size);
+    json.writeStringField("hash", hash);
+    json.writeEndObject();
+    json.writeRaw('\n');
+    json.flush();
     prevHash = hash;
-    byte[] bytes = line.toString().getBytes(StandardCharsets.UTF_8);
-    if (bytes.length > buffer.remaining()) {
+    if (line.size > buffer.remaining()) {
       flushBuffer();
     }
-    if (bytes.length > buffer.remaining()) {
-      writeDirect(bytes);
+    if (line.size > buffer.remaining()) {
+      writeDirect(line.bytes, line.size);
     } else {
-      buffer.put(bytes);
+      buffer.put(line.bytes, 0, line.size);
       if (kind.equals("record") || kind.equals("reject")) {
         bufferedRecords++;
       }
@@ -338,11 +408,11 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     segmentRecords++;
   }
 
-  /** The chain hash of one line: SHA-256 over the previous hash and the line's content. */
-  String chain(String prev, CharSequence content) {
+  /** The chain hash of one line: SHA-256 over the previous hash and the line's UTF-8 content. */
+  private String chain(String prev, byte[] content, int length) {
     sha256.reset();
     sha256.update(prev.getBytes(StandardCharsets.US_ASCII));
-    sha256.update(content.toString().getBytes(StandardCharsets.UTF_8));
+    sha256.update(content, 0, length);
     return hex(sha256.digest());
   }
 
@@ -354,13 +424,13 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     return b.toString();
   }
 
-  private void writeDirect(byte[] bytes) {
+  private void writeDirect(byte[] bytes, int length) {
     try {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
+      ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
       while (b.hasRemaining()) {
         channel.write(b);
       }
-      segmentBytes += bytes.length;
+      segmentBytes += length;
       written.increment(); // only records are ever this long
     } catch (IOException e) {
       lost.increment();
@@ -427,25 +497,21 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     segmentRecords = 0;
     segmentOpenedNs = System.nanoTime();
     lastForceNs = segmentOpenedNs;
-    line.setLength(0);
-    line.append("{\"segment\":")
-        .append(segmentNumber)
-        .append(",\"openedUs\":")
-        .append(epochMicros.getAsLong())
-        .append(",\"firstRecord\":")
-        .append(recordNumber + 1);
+    line.reset();
+    json.writeStartObject();
+    json.writeNumberField("segment", segmentNumber);
+    json.writeNumberField("openedUs", epochMicros.getAsLong());
+    json.writeNumberField("firstRecord", recordNumber + 1);
     appendHashed("open");
     flushBuffer();
   }
 
   private void closeSegment() throws IOException {
-    line.setLength(0);
-    line.append("{\"segment\":")
-        .append(segmentNumber)
-        .append(",\"closedUs\":")
-        .append(epochMicros.getAsLong())
-        .append(",\"lastRecord\":")
-        .append(recordNumber);
+    line.reset();
+    json.writeStartObject();
+    json.writeNumberField("segment", segmentNumber);
+    json.writeNumberField("closedUs", epochMicros.getAsLong());
+    json.writeNumberField("lastRecord", recordNumber);
     appendHashed("close");
     flushBuffer();
     channel.force(true);

@@ -1,7 +1,9 @@
 package io.lineinspect.core.audit;
 
+import com.lmax.disruptor.EventTranslatorOneArg;
 import io.lineinspect.core.config.ArchiveConfig;
 import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.HandOffRing;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.frame.PixelFormat;
@@ -11,10 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Comparator;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -23,17 +25,24 @@ import java.util.stream.Stream;
  * same camera, frame and capture time, so {@code inspect audit query} finds the image. JPEG and PNG
  * payloads are stored as received; raw MONO8/BGR8/RGB8 frames are written as PNG.
  *
- * <p>Never blocks the pipeline: the payload is copied into one of {@code slots} preallocated
- * buffers and written by the {@code archive-writer} thread; when every slot is busy the image is
- * skipped and counted. The oldest images are deleted beyond {@code maxBytes}.
+ * <p>Never blocks the pipeline: the payload is copied into one of {@code slots} (rounded up to a
+ * power of two) preallocated buffers on a {@link HandOffRing} and written by the {@code
+ * archive-writer} thread; when every slot is busy the image is skipped and counted. The oldest
+ * images are deleted beyond {@code maxBytes}.
  */
 public final class ImageArchive implements VerdictListener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ImageArchive.class.getName());
 
   private final ArchiveConfig config;
   private final Path dir;
-  private final BlockingQueue<ImageCopy> free;
-  private final BlockingQueue<ImageCopy> full;
+  private static final EventTranslatorOneArg<ImageCopy, VerdictView> COPY =
+      (slot, sequence, v) -> {
+        slot.clear(); // copyFrom sets the camera last: a copy that threw is found and skipped
+        slot.copyFrom(v);
+      };
+
+  private final HandOffRing<ImageCopy> slots;
+  private final Consumer<ImageCopy> writer = this::save;
   private final ArrayDeque<Path> files = new ArrayDeque<>();
   private final Thread thread;
   private final io.lineinspect.core.health.Stage stage =
@@ -55,11 +64,7 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
     this.config = config;
     this.dir = dir;
     Files.createDirectories(dir);
-    free = new ArrayBlockingQueue<>(config.slots());
-    full = new ArrayBlockingQueue<>(config.slots());
-    for (int i = 0; i < config.slots(); i++) {
-      free.add(new ImageCopy());
-    }
+    slots = new HandOffRing<>(ImageCopy::new, config.slots());
     try (Stream<Path> s = Files.walk(dir)) {
       s.filter(Files::isRegularFile)
           .sorted(Comparator.comparingLong(ImageArchive::modified))
@@ -104,43 +109,38 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
       skipped.increment(); // decided outside the ring (watchdog, overload): no image at hand
       return;
     }
-    ImageCopy s = free.poll();
-    if (s == null) {
+    if (!slots.offer(COPY, v)) {
       skipped.increment();
-      return;
     }
-    s.copyFrom(v);
-    full.add(s);
   }
 
   private void run() {
     stage.started();
-    while (running || !full.isEmpty()) {
+    while (running || !slots.isEmpty()) {
       stage.beat();
-      ImageCopy s;
-      try {
-        s = full.poll(50, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        stage.stopped();
-        return;
+      if (!slots.poll(writer)) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
       }
-      if (s == null) {
-        continue;
+    }
+  }
+
+  /** Writes one slot (on the writer thread); the ring frees the slot when this returns. */
+  private void save(ImageCopy s) {
+    try {
+      if (s.camera() == null) {
+        throw new IllegalStateException("the image could not be copied");
       }
-      try {
-        write(s);
-      } catch (IOException | RuntimeException | LinkageError | AssertionError e) {
-        failed.increment();
-        LOG.log(
-            Level.WARNING,
-            "archive: image of {0}#{1} not saved: {2}",
-            s.camera(),
-            s.frame(),
-            e.toString());
-      } finally {
-        s.clear();
-        free.add(s);
-      }
+      write(s);
+    } catch (IOException | RuntimeException | LinkageError | AssertionError e) {
+      failed.increment();
+      LOG.log(
+          Level.WARNING,
+          "archive: image of {0}#{1} not saved: {2}",
+          s.camera(),
+          s.frame(),
+          e.toString());
+    } finally {
+      s.clear();
     }
   }
 

@@ -9,6 +9,7 @@ import com.lmax.disruptor.SequenceBarrier;
 import com.lmax.disruptor.Sequencer;
 import com.lmax.disruptor.TimeoutException;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.core.health.ErrorLog;
 import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.ModelInfo;
@@ -376,7 +377,7 @@ public final class BatchingInferenceProcessor implements EventProcessor {
     } catch (Exception | LinkageError e) {
       failed = true;
       inferenceErrors++;
-      if (inferenceErrors == 1 || Long.bitCount(inferenceErrors) == 1) {
+      if (ErrorLog.shouldLog(inferenceErrors)) {
         LOG.log(
             Level.WARNING, "inference failed (" + inferenceErrors + " batches so far): " + e, e);
       }

@@ -60,88 +60,32 @@ public record ServiceConfig(
         warmup, null);
   }
 
-  /**
-   * A configuration assembled in code (tests, benchmarks, the load generator): no warm start unless
-   * {@link #withWarmup} asks for one. A YAML file gets the warm start by default.
-   */
-  public ServiceConfig(
-      LineConfig line,
-      IngestConfig ingest,
-      PipelineConfig pipeline,
-      InferenceConfig inference,
-      ActuatorsConfig actuators,
-      AuditConfig audit,
-      ArchiveConfig archive,
-      DriftConfig drift,
-      AdminConfig admin,
-      ModelsConfig models,
-      QualityAlarmConfig quality) {
-    this(
-        line,
-        ingest,
-        pipeline,
-        inference,
-        actuators,
-        audit,
-        archive,
-        drift,
-        admin,
-        models,
-        quality,
-        WarmupConfig.off());
-  }
-
-  /** A configuration with the default unfit-image alarm. */
-  public ServiceConfig(
-      LineConfig line,
-      IngestConfig ingest,
-      PipelineConfig pipeline,
-      InferenceConfig inference,
-      ActuatorsConfig actuators,
-      AuditConfig audit,
-      ArchiveConfig archive,
-      DriftConfig drift,
-      AdminConfig admin,
-      ModelsConfig models) {
-    this(
-        line,
-        ingest,
-        pipeline,
-        inference,
-        actuators,
-        audit,
-        archive,
-        drift,
-        admin,
-        models,
-        null,
-        WarmupConfig.off());
-  }
-
-  /** No image archive: for tests and benchmarks that assemble a service in code. */
+  /** No image archive, admin endpoint or audit trail: for a service assembled in code. */
   private static final ArchiveConfig NO_ARCHIVE = new ArchiveConfig(false, null, null, null, null);
 
-  /** No admin endpoint: for tests and benchmarks that assemble a service in code. */
   private static final AdminConfig NO_ADMIN = new AdminConfig(false, null, null);
-
-  /** No audit trail: for tests and benchmarks that assemble a service in code. */
   private static final AuditConfig NO_AUDIT =
       new AuditConfig(false, null, null, null, null, null, null, null);
 
-  /** A configuration with actuators, without an audit trail (tests, benchmarks). */
-  public ServiceConfig(
-      LineConfig line,
-      IngestConfig ingest,
-      PipelineConfig pipeline,
-      InferenceConfig inference,
-      ActuatorsConfig actuators) {
-    this(line, ingest, pipeline, inference, actuators, NO_AUDIT, NO_ARCHIVE, null, NO_ADMIN, null);
-  }
-
-  /** A configuration without actuator outputs and audit trail (tests, benchmarks). */
+  /**
+   * A configuration assembled in code (the load generator, tests): no actuator outputs, audit
+   * trail, archive or admin endpoint, and no warm start; the {@code with…} methods add them.
+   */
   public ServiceConfig(
       LineConfig line, IngestConfig ingest, PipelineConfig pipeline, InferenceConfig inference) {
-    this(line, ingest, pipeline, inference, null, NO_AUDIT, NO_ARCHIVE, null, NO_ADMIN, null);
+    this(
+        line,
+        ingest,
+        pipeline,
+        inference,
+        null,
+        NO_AUDIT,
+        NO_ARCHIVE,
+        null,
+        NO_ADMIN,
+        null,
+        null,
+        WarmupConfig.off());
   }
 
   /** The same configuration with other actuator settings. */

@@ -28,7 +28,7 @@ public final class ErrorLog {
   public void error(String detail, Throwable cause) {
     long n = count.incrementAndGet();
     last = detail;
-    if (Long.bitCount(n) == 1) {
+    if (shouldLog(n)) {
       String line = what + ": " + detail + " (" + n + (n == 1 ? " error" : " errors") + " so far)";
       if (cause != null) {
         log.log(Level.ERROR, line, cause);
@@ -36,6 +36,17 @@ public final class ErrorLog {
         log.log(Level.ERROR, line);
       }
     }
+  }
+
+  /**
+   * The de-duplication rule, for places that count in their own field and log their own line: true
+   * for the 1st, 2nd, 4th, 8th … occurrence (a count that is a power of two), so a fault repeating
+   * on every frame costs about one line per doubling.
+   *
+   * @param count occurrences so far, this one included
+   */
+  public static boolean shouldLog(long count) {
+    return count > 0 && (count & (count - 1)) == 0;
   }
 
   /** As {@link #error(String, Throwable)}, the detail being the exception itself. */

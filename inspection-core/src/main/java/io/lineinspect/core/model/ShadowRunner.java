@@ -2,12 +2,15 @@ package io.lineinspect.core.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.lmax.disruptor.EventTranslatorOneArg;
 import io.lineinspect.core.audit.ImageCopy;
 import io.lineinspect.core.config.ShadowConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
+import io.lineinspect.core.emit.HandOffRing;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.health.ErrorLog;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.Pacer;
@@ -18,14 +21,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * Shadow mode: a candidate model judges a sample of the frames the live model judged, on spare
@@ -34,12 +36,12 @@ import java.util.function.BooleanSupplier;
  *
  * <p><b>Threads.</b> {@link #onVerdict} runs on the pipeline's inference thread (any thread is
  * safe): it samples every {@code sampleEvery}-th frame the live model judged ({@code reason ==
- * NONE}, with an image), copies image, identity and live verdict into one of {@code slots}
- * preallocated {@link ImageCopy} buffers and returns. It never waits and never throws: with no free
- * slot the sample is skipped and counted ({@code skippedBusy}); an unexpected error counts as
- * {@code failed}. The daemon thread {@code shadow-<candidate id>} owns the {@link ImageJudge} (made
- * and closed on it), the record file and the images: it takes the slots one at a time, judges and
- * compares.
+ * NONE}, with an image), copies image, identity and live verdict into one of {@code slots} (rounded
+ * up to a power of two) preallocated {@link ImageCopy} buffers on a {@link HandOffRing} and
+ * returns. It never waits and never throws: with no free slot the sample is skipped and counted
+ * ({@code skippedBusy}); an unexpected error counts as {@code failed}. The daemon thread {@code
+ * shadow-<candidate id>} owns the {@link ImageJudge} (made and closed on it), the record file and
+ * the images: it takes the slots one at a time, judges and compares.
  *
  * <p><b>Spare capacity.</b> Before judging a sample, the shadow thread waits (1 ms parks, at most
  * {@value #IDLE_WAIT_MS} ms) until {@code lineIdle} says no frame is waiting or being judged; if
@@ -111,8 +113,19 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
   private final int threads;
   private final ModelInfo candidate;
   private final BooleanSupplier lineIdle;
-  private final BlockingQueue<Slot> free;
-  private final BlockingQueue<Slot> full;
+  private static final EventTranslatorOneArg<Slot, VerdictView> COPY =
+      (s, sequence, v) -> {
+        s.image.clear(); // copyFrom sets the camera last: a copy that threw is found and skipped
+        s.image.copyFrom(v);
+        s.liveVerdict = v.verdict();
+        s.liveScore = v.score();
+        s.liveModel = v.model();
+      };
+
+  private final HandOffRing<Slot> slots;
+  private final Consumer<Slot> judgeSlot = this::judge;
+  private final Consumer<Slot> skipSlot = this::skip;
+  private ImageJudge judge;
   private final Thread thread;
   private final CountDownLatch started = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -175,11 +188,7 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
             StandardCharsets.UTF_8,
             StandardOpenOption.CREATE,
             StandardOpenOption.APPEND);
-    free = new ArrayBlockingQueue<>(config.slots());
-    full = new ArrayBlockingQueue<>(config.slots());
-    for (int i = 0; i < config.slots(); i++) {
-      free.add(new Slot());
-    }
+    slots = new HandOffRing<>(Slot::new, config.slots());
     thread = new Thread(this::run, "shadow-" + this.candidate.id());
     thread.setDaemon(true);
     thread.start();
@@ -228,16 +237,9 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
       }
       offered.incrementAndGet();
       counted = true;
-      Slot s = free.poll();
-      if (s == null) {
+      if (!slots.offer(COPY, v)) {
         skippedBusy.incrementAndGet();
-        return;
       }
-      s.image.copyFrom(v);
-      s.liveVerdict = v.verdict();
-      s.liveScore = v.score();
-      s.liveModel = v.model();
-      full.add(s);
     } catch (RuntimeException e) {
       if (!counted) {
         offered.incrementAndGet();
@@ -248,7 +250,6 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
 
   private void run() {
     Pacer.lowerCallingThreadPriority();
-    ImageJudge judge;
     try {
       if (threads > 0) {
         backend.limitCallingThread(threads);
@@ -265,34 +266,14 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
     }
     started.countDown();
     try {
-      while (running || !full.isEmpty()) {
-        Slot s;
-        try {
-          s = full.poll(50, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-          break;
-        }
-        if (s == null) {
-          continue;
-        }
-        try {
-          if (abandon || !awaitIdleLine()) {
-            skippedBusy.incrementAndGet();
-          } else {
-            compare(judge, s);
-          }
-        } catch (RuntimeException e) {
-          failed("shadow sample of " + s.image.camera() + "#" + s.image.frame() + ": " + e);
-        } finally {
-          s.image.clear();
-          s.liveModel = null;
-          free.add(s);
+      while (running || !slots.isEmpty()) {
+        if (!slots.poll(judgeSlot)) {
+          LockSupport.parkNanos(IDLE_PARK_NS);
         }
       }
     } finally {
-      for (Slot s; (s = full.poll()) != null; ) {
-        skippedBusy.incrementAndGet();
-        free.add(s);
+      while (slots.poll(skipSlot)) {
+        // each slot still waiting is counted as skipped
       }
       try {
         judge.close();
@@ -300,6 +281,30 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
         closeRecords();
       }
     }
+  }
+
+  /** Judges one slot on the shadow thread; the ring frees the slot when this returns. */
+  private void judge(Slot s) {
+    try {
+      if (s.image.camera() == null) {
+        return; // its copy threw: already counted as failed by onVerdict
+      } else if (abandon || !awaitIdleLine()) {
+        skippedBusy.incrementAndGet();
+      } else {
+        compare(judge, s);
+      }
+    } catch (RuntimeException e) {
+      failed("shadow sample of " + s.image.camera() + "#" + s.image.frame() + ": " + e);
+    } finally {
+      s.image.clear();
+      s.liveModel = null;
+    }
+  }
+
+  private void skip(Slot s) {
+    skippedBusy.incrementAndGet();
+    s.image.clear();
+    s.liveModel = null;
   }
 
   /** Whether the line became idle within {@value #IDLE_WAIT_MS} ms (short parks, bounded). */
@@ -375,14 +380,14 @@ public final class ShadowRunner implements VerdictListener, AutoCloseable {
   /** Counts a failed sample; logs the 1st, 2nd, 4th, 8th … (never floods the log). */
   private void failed(String what) {
     long n = failed.incrementAndGet();
-    if (Long.bitCount(n) == 1) {
+    if (ErrorLog.shouldLog(n)) {
       LOG.log(Level.WARNING, "{0} ({1} failed so far)", what, n);
     }
   }
 
   private void writeFailed(String what, Exception e) {
     writeErrors++;
-    if (Long.bitCount(writeErrors) == 1) {
+    if (ErrorLog.shouldLog(writeErrors)) {
       LOG.log(
           Level.WARNING,
           "shadow: {0} not written in {1}: {2} ({3} write errors so far)",

@@ -3,6 +3,7 @@ package io.lineinspect.core.pipeline;
 import com.lmax.disruptor.EventHandler;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.frame.EncodedImageCheck;
+import io.lineinspect.core.health.ErrorLog;
 import io.lineinspect.core.health.Stage;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.InputLayout;
@@ -118,7 +119,7 @@ final class PreprocessHandler implements EventHandler<FrameEvent> {
                 event.width(),
                 event.height());
         if (problem != null) {
-          if (refusedEncoded++ == 0 || Long.bitCount(refusedEncoded) == 1) {
+          if (ErrorLog.shouldLog(++refusedEncoded)) {
             LOG.log(
                 Level.WARNING,
                 "camera {0} frame {1}: refused {2} payload ({3} so far): {4}",

@@ -4,17 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.config.AuditConfig;
+import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.testing.TestVerdict;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -174,5 +179,116 @@ class AuditLogTest {
       assertEquals(
           420, log.written() + log.lost() + log.dropped(), "every verdict written or counted");
     }
+  }
+
+  /**
+   * The verdicts behind {@code legacy-audit-0000000001.jsonl} (written by the pre-Jackson code).
+   */
+  private static void writeLegacySequence(AuditLog log) throws InterruptedException {
+    TestVerdict v = new TestVerdict();
+    ModelInfo model = new ModelInfo("demo-defects", "1", "52195a3e", 0.5f);
+    for (int i = 1; i <= 6; i++) {
+      long now = System.nanoTime();
+      v.part(
+          "cam-" + (i % 2 + 1),
+          i,
+          i % 3 == 0 ? Verdict.FAIL : Verdict.PASS,
+          1_764_633_600_000_000L + i,
+          now - 5_000_000);
+      v.reason = i == 5 ? ReasonCode.DEADLINE : ReasonCode.NONE;
+      v.score = i == 5 ? Float.NaN : i == 4 ? 0.00001f : v.score;
+      v.model = i == 6 ? null : model;
+      log.onVerdict(v);
+    }
+    long until = System.nanoTime() + 5_000_000_000L;
+    while (log.written() < 6 && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    log.rejectOutcome("plc", "cam-1", 3, "DELIVERED");
+  }
+
+  private static LongSupplier legacyClock() {
+    long[] t = {1_764_633_600_000_000L};
+    return () -> t[0]++;
+  }
+
+  private static String legacyFixture() throws Exception {
+    try (InputStream in = AuditLogTest.class.getResourceAsStream("legacy-audit-0000000001.jsonl")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** What differs between two runs of the same verdicts: receipt times, hence hashes. */
+  private static String unstable(String trail) {
+    return trail
+        .replaceAll("\"receivedUs\":\\d+", "\"receivedUs\":R")
+        .replaceAll("\"hash\":\"[0-9a-f]{64}\"", "\"hash\":\"H\"");
+  }
+
+  @Test
+  void recordsKeepTheByteFormatOfExistingTrailsAndContinueTheirChain() throws Exception {
+    String legacy = legacyFixture();
+    Path fresh = dir.resolve("fresh");
+    try (AuditLog log = new AuditLog(config(1 << 20), fresh, legacyClock())) {
+      writeLegacySequence(log);
+    }
+    String now = Files.readString(AuditVerifier.segments(fresh).get(0), StandardCharsets.UTF_8);
+    assertEquals(unstable(legacy), unstable(now), "same verdicts, same bytes");
+
+    Path continued = dir.resolve("continued");
+    Files.createDirectories(continued);
+    Files.writeString(continued.resolve("audit-0000000001.jsonl"), legacy);
+    AuditVerifier.Report before = AuditVerifier.verify(continued, null);
+    assertTrue(before.ok(), before.problems().toString());
+    assertEquals(7, before.records());
+    try (AuditLog log = new AuditLog(config(1 << 20), continued, legacyClock())) {
+      writeLegacySequence(log);
+    }
+    AuditVerifier.Report after = AuditVerifier.verify(continued, null);
+    assertTrue(after.ok(), after.problems().toString());
+    assertEquals(2, after.segments());
+    assertEquals(14, after.records());
+    assertEquals(14, after.lastRecord());
+  }
+
+  @Test
+  void quotesBackslashesNewlinesAndUnicodeRoundTripAndTheChainVerifies() throws Exception {
+    String camera = "cam \"east\" \\ 1";
+    String label = "scratch \"deep\"\\\n\tnext line, Prüfung 検査 \u2603 \u0001";
+    String detail = "BAD_IMAGE: JPEG \"SOF\" says 0×0\r\nat C:\\line\\ — ünreadable";
+    TestVerdict v = new TestVerdict();
+    v.model = new ModelInfo("demo-\"defects\"", "1\\2", "52195a3e", 0.5f);
+    try (AuditLog log = open(1 << 20)) {
+      v.part(camera, 1, Verdict.FAIL, 0, System.nanoTime());
+      v.label = label;
+      v.reason = ReasonCode.BAD_IMAGE;
+      v.detail = detail;
+      log.onVerdict(v);
+      v.part("cam-2", 2, Verdict.PASS, 0, System.nanoTime());
+      v.label = null;
+      v.reason = ReasonCode.NONE;
+      v.detail = null;
+      log.onVerdict(v);
+      log.rejectOutcome("plc \"A\"", camera, 1, "DELIVERED");
+    }
+    List<String> records = new ArrayList<>();
+    AuditVerifier.Report r = AuditVerifier.verify(dir, records::add);
+    assertTrue(r.ok(), r.problems().toString());
+    assertEquals(3, r.records());
+    List<String> lines = Files.readAllLines(AuditVerifier.segments(dir).get(0));
+    assertEquals(5, lines.size(), "one line per record, newlines escaped: " + lines);
+    ObjectMapper json = new ObjectMapper();
+    JsonNode first = json.readTree(lines.get(1));
+    assertEquals(camera, first.path("cam").asText());
+    assertEquals(label, first.path("label").asText());
+    assertEquals(detail, first.path("detail").asText());
+    assertEquals("BAD_IMAGE", first.path("reason").asText());
+    assertEquals("demo-\"defects\"", first.path("model").asText());
+    assertEquals("1\\2", first.path("version").asText());
+    JsonNode second = json.readTree(lines.get(2));
+    assertFalse(second.has("detail"), "no detail field without a detail: " + lines.get(2));
+    JsonNode reject = json.readTree(lines.get(3));
+    assertEquals(camera, reject.path("cam").asText());
+    assertEquals("plc \"A\"", reject.path("actuator").asText());
   }
 }

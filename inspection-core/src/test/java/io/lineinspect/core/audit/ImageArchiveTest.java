@@ -32,14 +32,26 @@ class ImageArchiveTest {
     }
   }
 
+  /** Waits (bounded) until the writer has handled {@code n} images: saved or failed. */
+  private static void awaitHandled(ImageArchive a, long n) throws InterruptedException {
+    long until = System.nanoTime() + 10_000_000_000L;
+    while (a.saved() + a.failed() < n) {
+      assertTrue(System.nanoTime() < until, "archive-writer stalled at " + a.saved() + " of " + n);
+      Thread.sleep(1);
+    }
+  }
+
   @Test
   void failImagesAndEveryNthPassAreSavedAsPngNamedLikeTheAuditRecord() throws Exception {
     TestVerdict v = new TestVerdict().withImage(64, 48, PixelFormat.MONO8);
     try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 10, 1L << 20, 8), dir)) {
+      long kept = 0;
       for (int n = 1; n <= 30; n++) {
         a.onVerdict(frame(v, n, n % 3 == 0 ? Verdict.FAIL : Verdict.PASS));
-        Thread.sleep(2);
+        kept += n % 3 == 0 || n % 10 == 0 ? 1 : 0;
+        awaitHandled(a, kept);
       }
+      assertEquals(0, a.skipped());
     }
     // FAIL: 3, 6, ..., 30 (10 images); every 10th PASS frame: 10 and 20 (2 more).
     Path f = ImageArchive.fileOf(dir, "cam-1", 9, 1_000_009L, PixelFormat.MONO8);
@@ -55,16 +67,17 @@ class ImageArchiveTest {
   @Test
   void theQuotaEvictsTheOldestAndBusySlotsSkipWithoutWaiting() throws Exception {
     TestVerdict v = new TestVerdict().withImage(64, 48, PixelFormat.MONO8);
-    try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 1), dir)) {
-      long start = System.nanoTime();
-      for (int n = 1; n <= 500; n++) {
-        a.onVerdict(frame(v, n, Verdict.FAIL));
-      }
-      assertTrue(System.nanoTime() - start < 2_000_000_000L, "onVerdict never waits");
-      Thread.sleep(200);
-      assertEquals(500, a.saved() + a.skipped(), "every image saved or counted as skipped");
-      assertTrue(a.skipped() > 0, "one slot cannot keep up with a burst");
+    ImageArchive burst = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 1), dir);
+    long start = System.nanoTime();
+    for (int n = 1; n <= 500; n++) {
+      burst.onVerdict(frame(v, n, Verdict.FAIL));
     }
+    assertTrue(System.nanoTime() - start < 2_000_000_000L, "onVerdict never waits");
+    burst.close(); // writes the images in hand, then stops: nothing is in flight after this
+    assertEquals(0, burst.failed());
+    assertEquals(500, burst.saved() + burst.skipped(), "every image saved or counted as skipped");
+    assertTrue(burst.skipped() > 0, "one slot cannot keep up with a burst");
+    assertEquals(burst.saved(), files(dir), "what was counted saved is on disk");
     try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 4), dir)) {
       // PNGs of a flat 64x48 image are tiny: fill past 1 MiB with bigger payloads.
       TestVerdict big = new TestVerdict().withImage(512, 512, PixelFormat.MONO8);
@@ -72,9 +85,9 @@ class ImageArchiveTest {
       for (int n = 1000; n < 1010; n++) {
         big.part("cam-1", n, Verdict.FAIL, 1_000_000L + n, 0);
         a.onVerdict(big);
-        Thread.sleep(30);
+        awaitHandled(a, n - 999); // one image at a time: none is skipped
       }
-      Thread.sleep(200);
+      assertEquals(10, a.saved());
       assertTrue(a.evicted() > 0, "quota enforced");
     }
     long total;

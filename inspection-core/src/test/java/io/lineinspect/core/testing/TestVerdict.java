@@ -19,6 +19,12 @@ public final class TestVerdict implements VerdictView {
   public long receivedNs;
   public long emittedNs;
 
+  /** The label, or null for "defect" / "good" by verdict. */
+  public String label;
+
+  /** The fail-safe detail text, or null. */
+  public String detail;
+
   /** The frame's image, or null for a verdict without one. */
   public byte[] image;
 
@@ -128,6 +134,9 @@ public final class TestVerdict implements VerdictView {
 
   @Override
   public String label() {
+    if (label != null) {
+      return label;
+    }
     return verdict == Verdict.FAIL ? "defect" : "good";
   }
 
@@ -148,6 +157,6 @@ public final class TestVerdict implements VerdictView {
 
   @Override
   public String detail() {
-    return null;
+    return detail;
   }
 }
