@@ -79,6 +79,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   private final LongAdder dropped = new LongAdder();
   private final LongAdder lost = new LongAdder();
   private final LongAdder writeErrors = new LongAdder();
+  private final LongAdder warmUpFormatted = new LongAdder();
   private volatile boolean running = true;
   private volatile String lastError;
   private FileChannel channel;
@@ -145,6 +146,9 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
 
     String outcome;
     long atUs;
+
+    /** A warm-up verdict: formatted and hashed like a record, never written or chained. */
+    boolean warmUp;
   }
 
   /**
@@ -198,6 +202,25 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
 
   @Override
   public void onVerdict(VerdictView v) {
+    enqueue(v, false);
+  }
+
+  /**
+   * A warm-start verdict goes through the writer's whole formatting and hashing path (so the first
+   * real record meets compiled code) and is then discarded: nothing is written, the chain and the
+   * record numbers do not move.
+   */
+  @Override
+  public void onWarmUpVerdict(VerdictView v) {
+    enqueue(v, true);
+  }
+
+  /** Warm-up verdicts formatted and discarded so far. */
+  public long warmUpRecordsFormatted() {
+    return warmUpFormatted.sum();
+  }
+
+  private void enqueue(VerdictView v, boolean warmUp) {
     long seq;
     try {
       seq = ring.tryNext();
@@ -224,6 +247,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       e.model = v.model();
       e.output = null;
       e.outcome = null;
+      e.warmUp = warmUp;
     } finally {
       ring.publish(seq);
     }
@@ -247,6 +271,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       e.sequence = sequence;
       e.output = output;
       e.outcome = outcome;
+      e.warmUp = false;
       e.atUs = epochMicros.getAsLong();
       e.model = null;
       e.detail = null;
@@ -304,10 +329,11 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   }
 
   private boolean append(Entry e) throws IOException {
-    recordNumber++;
+    boolean dry = e.warmUp;
+    long n = dry ? recordNumber + 1 : ++recordNumber;
     line.reset();
     json.writeStartObject();
-    json.writeNumberField("n", recordNumber);
+    json.writeNumberField("n", n);
     json.writeStringField("cam", e.camera);
     json.writeNumberField("frame", e.sequence);
     if (e.outcome != null) {
@@ -351,6 +377,11 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     }
     e.model = null; // do not pin a replaced model from the ring
     e.detail = null;
+    if (dry) {
+      finishLine("record");
+      warmUpFormatted.increment();
+      return true;
+    }
     appendHashed("record");
     rotateIfFull();
     return true;
@@ -386,14 +417,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
    * Ends the object open in {@link #json} with its type and the chain hash, and buffers the line.
    */
   private void appendHashed(String kind) throws IOException {
-    json.writeStringField("type", kind);
-    json.flush();
-    String hash = chain(prevHash, line.bytes, line.size);
-    json.writeStringField("hash", hash);
-    json.writeEndObject();
-    json.writeRaw('\n');
-    json.flush();
-    prevHash = hash;
+    prevHash = finishLine(kind);
     if (line.size > buffer.remaining()) {
       flushBuffer();
     }
@@ -406,6 +430,21 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       }
     }
     segmentRecords++;
+  }
+
+  /**
+   * Ends the object open in {@link #json} with its type and the chain hash (from the current chain
+   * end) into {@link #line}; returns that hash. Nothing is buffered.
+   */
+  private String finishLine(String kind) throws IOException {
+    json.writeStringField("type", kind);
+    json.flush();
+    String hash = chain(prevHash, line.bytes, line.size);
+    json.writeStringField("hash", hash);
+    json.writeEndObject();
+    json.writeRaw('\n');
+    json.flush();
+    return hash;
   }
 
   /** The chain hash of one line: SHA-256 over the previous hash and the line's UTF-8 content. */

@@ -78,6 +78,35 @@ class AuditLogTest {
   }
 
   @Test
+  void warmUpVerdictsAreFormattedButNeverWrittenOrChained() throws Exception {
+    try (AuditLog log = open(1 << 20)) {
+      TestVerdict v = new TestVerdict();
+      v.model = new ModelInfo("demo-defects", "1", "52195a3e", 0.5f);
+      v.warmUp(true);
+      for (int i = 1; i <= 200; i++) {
+        log.onWarmUpVerdict(v.part("cam-1", i, Verdict.FAIL, 0, System.nanoTime() - 1_000_000));
+      }
+      long until = System.nanoTime() + 5_000_000_000L;
+      while (log.warmUpRecordsFormatted() < 200 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(200, log.warmUpRecordsFormatted(), "the writer's path ran for each");
+      write(log, 1, 10);
+      until = System.nanoTime() + 5_000_000_000L;
+      while (log.written() < 10 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(10, log.written(), "only the real verdicts are records");
+    }
+    List<String> records = new ArrayList<>();
+    AuditVerifier.Report r = AuditVerifier.verify(dir, records::add);
+    assertTrue(r.ok(), r.problems().toString());
+    assertEquals(10, r.records());
+    assertEquals(1, r.firstRecord(), "numbering starts at the first real verdict");
+    assertTrue(records.get(0).contains("\"frame\":1,"), records.get(0));
+  }
+
+  @Test
   void oneFlippedByteInAClosedSegmentIsPinpointed() throws Exception {
     try (AuditLog log = open(16_384)) {
       write(log, 1, 600);
