@@ -64,12 +64,15 @@ final class AdminServer implements AutoCloseable {
   AdminServer(InspectionService service, AdminConfig config, String token) throws IOException {
     this.service = service;
     this.token = token;
+    limitClients();
     http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 16);
     // Several threads: a model activation takes seconds and must not hold up /metrics scrapes.
+    // One per allowed connection, so slow clients (dropped after MAX_REQUEST_SECONDS) never queue
+    // a /health request behind them.
     AtomicInteger threads = new AtomicInteger();
     executor =
         Executors.newFixedThreadPool(
-            4,
+            MAX_CONNECTIONS,
             r -> {
               Thread t = new Thread(r, "admin-http-" + threads.getAndIncrement());
               t.setDaemon(true);
@@ -94,6 +97,26 @@ final class AdminServer implements AutoCloseable {
                       : "not ready (warming up or stopping)\n");
         });
     http.start();
+  }
+
+  /** Connections the admin endpoint keeps open at once; more are closed at accept. */
+  static final int MAX_CONNECTIONS = 16;
+
+  /** Seconds a client may take to send its request; a slower one is disconnected. */
+  static final int MAX_REQUEST_SECONDS = 2;
+
+  /**
+   * The JDK server's own limits (read once, when its first server is created): a connection cap and
+   * a request read timeout, so that slow or idle clients cannot make {@code /health} time out. A
+   * {@code -D} given on the command line wins.
+   */
+  private static void limitClients() {
+    if (System.getProperty("jdk.httpserver.maxConnections") == null) {
+      System.setProperty("jdk.httpserver.maxConnections", String.valueOf(MAX_CONNECTIONS));
+    }
+    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+      System.setProperty("sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS));
+    }
   }
 
   int port() {
@@ -331,6 +354,28 @@ final class AdminServer implements AutoCloseable {
     for (ErrorCode code : ErrorCode.values()) {
       sample(b, "inspection_ingest_errors_total", in.errors(code), "code", code.name());
     }
+    header(
+        b,
+        "inspection_ingest_limited_total",
+        "counter",
+        "client limits hit, by limit (docs/security.md; fair_share: OVERLOAD for a camera over its"
+            + " share of admission)");
+    for (io.lineinspect.camera.ingest.IngestMetrics.Limit l :
+        io.lineinspect.camera.ingest.IngestMetrics.Limit.values()) {
+      sample(b, "inspection_ingest_limited_total", in.limited(l), "limit", l.name());
+    }
+    sample(
+        b,
+        "inspection_ingest_limited_total",
+        service.pipeline().metrics().fairShareRefused(),
+        "limit",
+        "FAIR_SHARE");
+    header(
+        b,
+        "inspection_ingest_buffered_bytes",
+        "gauge",
+        "bytes of incomplete camera messages held now (ingest.maxBufferedBytes)");
+    b.append("inspection_ingest_buffered_bytes ").append(in.bufferedBytes()).append('\n');
     header(
         b,
         "inspection_frames_truncated_total",

@@ -51,7 +51,16 @@ final class TestCamera implements AutoCloseable {
   private final OutputStream out;
 
   TestCamera(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(port, null);
+  }
+
+  /** Connects from {@code localAddress} (another loopback address, e.g. 127.0.0.2), or any. */
+  TestCamera(int port, String localAddress) throws IOException {
+    socket = new Socket();
+    if (localAddress != null) {
+      socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+    }
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setTcpNoDelay(true);
     socket.setSoTimeout(5_000);
     in = new DataInputStream(socket.getInputStream());
@@ -59,7 +68,11 @@ final class TestCamera implements AutoCloseable {
   }
 
   static TestCamera connected(int port, String cameraId) throws IOException {
-    TestCamera c = new TestCamera(port);
+    return connected(port, cameraId, null);
+  }
+
+  static TestCamera connected(int port, String cameraId, String localAddress) throws IOException {
+    TestCamera c = new TestCamera(port, localAddress);
     c.hello(cameraId);
     Message ack = c.read();
     if (ack.type() != ProtocolV1.TYPE_HELLO_ACK) {
@@ -119,6 +132,11 @@ final class TestCamera implements AutoCloseable {
     raw(bytes);
   }
 
+  void rawPart(byte[] bytes, int offset, int length) throws IOException {
+    out.write(bytes, offset, length);
+    out.flush();
+  }
+
   void raw(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
@@ -126,6 +144,15 @@ final class TestCamera implements AutoCloseable {
 
   /** The next message other than a heartbeat. */
   Message read() throws IOException {
+    return read(false);
+  }
+
+  /** The next message, heartbeats included. */
+  Message readAny() throws IOException {
+    return read(true);
+  }
+
+  private Message read(boolean heartbeats) throws IOException {
     while (true) {
       byte[] header = new byte[ProtocolV1.HEADER_BYTES];
       in.readFully(header);
@@ -136,7 +163,7 @@ final class TestCamera implements AutoCloseable {
       byte[] body = new byte[(int) h.getUnsignedInt(ProtocolV1.BODY_LENGTH_OFFSET)];
       in.readFully(body);
       int type = h.getUnsignedByte(ProtocolV1.TYPE_OFFSET);
-      if (type != ProtocolV1.TYPE_HEARTBEAT) {
+      if (heartbeats || type != ProtocolV1.TYPE_HEARTBEAT) {
         return new Message(type, Unpooled.wrappedBuffer(body));
       }
     }
@@ -161,6 +188,10 @@ final class TestCamera implements AutoCloseable {
     } catch (IOException e) {
       return "Connection reset".equals(e.getMessage());
     }
+  }
+
+  void soTimeout(int ms) throws IOException {
+    socket.setSoTimeout(ms);
   }
 
   @Override
