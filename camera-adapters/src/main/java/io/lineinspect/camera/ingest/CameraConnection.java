@@ -177,7 +177,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
    */
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-    if (waitingForBuffer) {
+    if (waitingForBuffer || !ctx.channel().isWritable()) {
       ctx.fireChannelReadComplete();
       return;
     }
@@ -195,8 +195,10 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
               if (server.reserveBuffer(wantedBytes)) {
                 reservedBytes = wantedBytes;
                 waitingForBuffer = false;
-                ctx.channel().config().setAutoRead(true);
-                ctx.read();
+                if (ctx.channel().isWritable()) {
+                  ctx.channel().config().setAutoRead(true);
+                  ctx.read();
+                }
               } else {
                 server.awaitBuffer(this);
               }
@@ -513,7 +515,11 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt instanceof IdleStateEvent idle) {
-      if (idle.state() == IdleState.READER_IDLE && state != State.CLOSING) {
+      // Not read on purpose (verdicts not taken, or waiting for buffer budget) is not idle: the
+      // VERDICTS_NOT_READ check and ingest.messageTimeoutMs close such connections.
+      if (idle.state() == IdleState.READER_IDLE
+          && state != State.CLOSING
+          && ctx.channel().config().isAutoRead()) {
         fatal(
             ErrorCode.IDLE_TIMEOUT,
             "nothing received for "
@@ -536,6 +542,11 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
    */
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    // A camera that does not take its verdicts is not read either: its frames (and their verdicts)
+    // wait in its own TCP buffers, not in the service's memory, and cost no other camera anything.
+    if (!waitingForBuffer && state != State.CLOSING) {
+      ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    }
     if (!ctx.channel().isWritable()) {
       ctx.executor()
           .schedule(

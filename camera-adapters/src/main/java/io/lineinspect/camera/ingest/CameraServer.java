@@ -113,7 +113,9 @@ public final class CameraServer implements AutoCloseable {
         new ServerBootstrap()
             .group(group)
             .channel(channelClass)
-            .option(ChannelOption.SO_BACKLOG, 128)
+            // Room for a burst of connects: a full backlog drops SYNs, and a real camera's retry
+            // then waits 1 s, 2 s, ... (a HELLO_ACK after 3.3 s beside 640 connects at 128).
+            .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
