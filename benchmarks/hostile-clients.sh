@@ -28,6 +28,7 @@ run() { # ATTACK COUNT ADDRESSES
     17600 "$pid" "$@" "${SECONDS_PER_RUN:-10}" "${FPS:-20}"
   kill "$pid"; wait "$pid" || true
 }
+[ -n "${ONLY:-}" ] && { run $ONLY; exit; }
 run none 0 1
 run idle 1000 1
 run partial 640 1

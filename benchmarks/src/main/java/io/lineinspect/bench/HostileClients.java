@@ -121,8 +121,9 @@ public final class HostileClients {
       Thread reader =
           new Thread(
               () -> {
+                byte[] sink = new byte[64 << 10];
                 try {
-                  while (in.read() >= 0) {
+                  while (in.read(sink) >= 0) {
                     // drain verdicts and errors
                   }
                 } catch (IOException e) {
