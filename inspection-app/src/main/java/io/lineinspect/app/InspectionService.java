@@ -85,6 +85,7 @@ public final class InspectionService implements AutoCloseable {
   public InspectionService(
       ServiceConfig config, Path home, UnaryOperator<InferenceBackend> decorate) {
     config.checkFitsHeap(Runtime.getRuntime().maxMemory());
+    config.checkFitsDirectMemory(CameraServer.directMemoryCap());
     this.config = config;
     this.home = home;
     ModelRegistry registry = new ModelRegistry(home.resolve(config.models().registry()));
@@ -283,6 +284,8 @@ public final class InspectionService implements AutoCloseable {
       }
     }
     try {
+      // A camera port in use is a configuration error now, not after the gate and the warm-up.
+      CameraServer.checkPortFree(config.ingest());
       gateAtStartup();
     } catch (RuntimeException e) {
       if (admin != null) {

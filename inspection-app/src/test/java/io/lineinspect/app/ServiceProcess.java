@@ -30,6 +30,33 @@ public final class ServiceProcess {
 
   /** Starts the service and returns once it printed {@code ready:} (fails the test after 60 s). */
   public static Process start(Path config) throws Exception {
+    Process p = new ProcessBuilder(command(config)).redirectErrorStream(true).start();
+    return awaitReady(p);
+  }
+
+  /** What a service that is expected to stop by itself printed, after its exit status. */
+  record Exit(int status, String output) {}
+
+  /** Runs the service until it exits by itself (fails the test after {@code timeoutS}). */
+  static Exit run(Path config, long timeoutS) throws Exception {
+    Process p = new ProcessBuilder(command(config)).redirectErrorStream(true).start();
+    java.util.concurrent.CompletableFuture<String> out =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+              } catch (IOException e) {
+                return String.valueOf(e);
+              }
+            });
+    if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("service did not exit within " + timeoutS + " s:\n" + out.get(5, TimeUnit.SECONDS));
+    }
+    return new Exit(p.exitValue(), out.get(5, TimeUnit.SECONDS));
+  }
+
+  private static List<String> command(Path config) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
@@ -48,7 +75,10 @@ public final class ServiceProcess {
             config.toString(),
             "--status-every",
             "0"));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    return cmd;
+  }
+
+  private static Process awaitReady(Process p) throws Exception {
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -33,7 +33,15 @@ import java.util.List;
  * breaks the framing or the handshake gets a fatal ERROR and the connection is closed. Other
  * cameras are never affected.
  *
- * <p>Owned by the channel's event loop.
+ * <p>Client limits ({@code ingest:} keys, each counted in {@link IngestMetrics.Limit}): the
+ * connection counts against the total and per-address caps from accept; it must complete HELLO
+ * within {@code helloTimeoutMs}; every message must arrive within {@code messageTimeoutMs} of its
+ * first byte; an incomplete message reserves its full size from the server's {@code
+ * maxBufferedBytes} (when that is spent, this connection stops reading until bytes come free); a
+ * camera's frames above {@code maxFramesPerSecond} get OVERLOAD at once. A frame's budget counts
+ * from its first byte read, not its last.
+ *
+ * <p>Owned by the channel's event loop ({@link #retryBuffer()} may be called from any thread).
  */
 final class CameraConnection extends ByteToMessageDecoder implements FrameTranslator {
   private static final System.Logger LOG = System.getLogger(CameraConnection.class.getName());
@@ -50,7 +58,26 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   // Reads the current frame's payload in place, for the header-only parse of JPEG/PNG.
   private final EncodedImageHeader.ByteReader payloadReader =
       i -> this.current.getUnsignedByte(frame.payloadIndex() + i);
+
+  /** A HELLO body longer than this cannot be well formed (u16 id length, token ≤ 1024 bytes). */
+  static final int MAX_HELLO_BODY = 4 + 0xFFFF + ProtocolV1.MAX_TOKEN_BYTES;
+
   private State state = State.AWAIT_HELLO;
+  private java.net.InetAddress address;
+  private boolean counted;
+  private long connectedNs;
+  private java.util.concurrent.ScheduledFuture<?> ticker;
+  // Monotonic time the first byte of the message being received was read; 0 = none pending.
+  private long messageStartNs;
+  // Buffer budget reserved for the incomplete message (0 = none), or wanted while waiting.
+  private long reservedBytes;
+  private long wantedBytes;
+  private boolean waitingForBuffer;
+  // Frame-rate ceiling (GCRA): theoretical arrival time of the next frame, and the spacing.
+  private final long frameIntervalNs;
+  private long rateTatNs;
+  private long rateLimited;
+  private long currentStartNs;
   private CameraSession session;
   private ChannelHandlerContext ctx;
   private long frameErrors;
@@ -65,6 +92,8 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   CameraConnection(CameraServer server) {
     this.server = server;
     this.imageHeader = new EncodedImageHeader(server.maxImagePixels());
+    int fps = server.maxFramesPerSecond();
+    this.frameIntervalNs = fps == 0 ? 0 : 1_000_000_000L / fps;
   }
 
   @Override
@@ -75,11 +104,119 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
     server.metrics().onConnect();
+    address =
+        ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a
+            ? a.getAddress()
+            : null;
+    IngestMetrics.Limit refused = address == null ? null : server.connectionOpened(address);
+    if (refused != null) {
+      fatal(
+          ErrorCode.CONNECTION_LIMIT,
+          refused == IngestMetrics.Limit.CONNECTIONS
+              ? server.maxConnections() + " connections are open (ingest.maxConnections)"
+              : server.maxConnectionsPerAddress()
+                  + " connections from "
+                  + address.getHostAddress()
+                  + " are open (ingest.maxConnectionsPerAddress)");
+    } else {
+      counted = address != null;
+      connectedNs = server.clock().nanoTime();
+      long tickMs = Math.max(5, Math.min(server.helloTimeoutMs(), server.messageTimeoutMs()) / 4);
+      ticker =
+          ctx.executor()
+              .scheduleAtFixedRate(
+                  this::checkTimers, tickMs, tickMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
     super.channelActive(ctx);
+  }
+
+  /** Every quarter of the shorter timeout: the HELLO deadline and the one-message bound. */
+  private void checkTimers() {
+    if (state == State.CLOSING) {
+      return;
+    }
+    long now = server.clock().nanoTime();
+    if (state == State.AWAIT_HELLO && now - connectedNs >= ms(server.helloTimeoutMs())) {
+      server.metrics().onLimit(IngestMetrics.Limit.HELLO_TIMEOUT);
+      fatal(
+          ErrorCode.HELLO_TIMEOUT,
+          "no HELLO within "
+              + server.helloTimeoutMs()
+              + " ms of connecting (ingest.helloTimeoutMs)");
+    } else if (messageStartNs != 0 && now - messageStartNs >= ms(server.messageTimeoutMs())) {
+      server.metrics().onLimit(IngestMetrics.Limit.MESSAGE_TIMEOUT);
+      fatal(
+          ErrorCode.MESSAGE_TIMEOUT,
+          "a message took longer than "
+              + server.messageTimeoutMs()
+              + " ms from its first byte (ingest.messageTimeoutMs); send each message at once");
+    }
+  }
+
+  private static long ms(int millis) {
+    return millis * 1_000_000L;
+  }
+
+  /**
+   * The incomplete message of {@code total} bytes needs buffer budget: reserve it, or stop reading
+   * until {@link CameraServer#releaseBuffer} lets this connection try again.
+   */
+  private void reserve(long total) {
+    if (server.reserveBuffer(total)) {
+      reservedBytes = total;
+      return;
+    }
+    wantedBytes = total;
+    waitingForBuffer = true;
+    ctx.channel().config().setAutoRead(false);
+    server.awaitBuffer(this);
+  }
+
+  /**
+   * While waiting for buffer budget, no read is requested: the decoder's default asks for one more
+   * read whenever it produced nothing with auto-read off, which would keep filling the buffer.
+   */
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+    if (waitingForBuffer || !ctx.channel().isWritable()) {
+      ctx.fireChannelReadComplete();
+      return;
+    }
+    super.channelReadComplete(ctx);
+  }
+
+  /** Buffer budget came free: try the reservation again (on this channel's event loop). */
+  void retryBuffer() {
+    ctx.executor()
+        .execute(
+            () -> {
+              if (!waitingForBuffer || state == State.CLOSING || !ctx.channel().isActive()) {
+                return;
+              }
+              if (server.reserveBuffer(wantedBytes)) {
+                reservedBytes = wantedBytes;
+                waitingForBuffer = false;
+                if (ctx.channel().isWritable()) {
+                  ctx.channel().config().setAutoRead(true);
+                  ctx.read();
+                }
+              } else {
+                server.awaitBuffer(this);
+              }
+            });
+  }
+
+  private void releaseReservation() {
+    if (reservedBytes != 0) {
+      long n = reservedBytes;
+      reservedBytes = 0;
+      server.releaseBuffer(n);
+    }
   }
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    long now = server.clock().nanoTime();
     while (state != State.CLOSING && in.readableBytes() >= HEADER_BYTES) {
       int start = in.readerIndex();
       int magic = in.getUnsignedShort(start + ProtocolV1.MAGIC_OFFSET);
@@ -107,15 +244,41 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
                 + " bytes (ingest.maxMessageBytes)");
         break;
       }
+      // What the header alone can refuse is refused before the body is buffered.
+      if (type == ProtocolV1.TYPE_FRAME && state != State.READY) {
+        fatal(ErrorCode.HELLO_REQUIRED, "FRAME received before HELLO");
+        break;
+      }
+      if (type == ProtocolV1.TYPE_HELLO && bodyLength > MAX_HELLO_BODY) {
+        fatal(ErrorCode.MALFORMED_MESSAGE, "HELLO body of " + bodyLength + " bytes is too long");
+        break;
+      }
+      if (type == ProtocolV1.TYPE_HEARTBEAT && bodyLength != 0 && bodyLength != 8) {
+        fatal(
+            ErrorCode.MALFORMED_MESSAGE, "HEARTBEAT body must be 0 or 8 bytes, got " + bodyLength);
+        break;
+      }
       if (in.readableBytes() < HEADER_BYTES + bodyLength) {
+        if (messageStartNs == 0) {
+          messageStartNs = now;
+        }
+        if (reservedBytes == 0 && !waitingForBuffer) {
+          reserve(HEADER_BYTES + bodyLength);
+        }
         return; // wait for the rest of the message
       }
+      currentStartNs = messageStartNs != 0 ? messageStartNs : now;
+      messageStartNs = 0;
       int body = start + HEADER_BYTES;
       in.readerIndex(body + (int) bodyLength);
       handle(type, in, body, (int) bodyLength);
+      releaseReservation();
     }
     if (state == State.CLOSING) {
       in.skipBytes(in.readableBytes());
+      releaseReservation();
+    } else if (in.isReadable() && messageStartNs == 0) {
+      messageStartNs = now;
     }
   }
 
@@ -202,15 +365,45 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     }
     long now = server.clock().nanoTime();
     server.metrics().onFrame();
+    server.metrics().onFrameRead(now - currentStartNs);
     frame.wrap(in, body);
     current = in;
     currentBodyLength = length;
-    currentReceivedNs = now;
+    // The budget counts from the frame's first byte: time spent receiving it is the line's time.
+    currentReceivedNs = currentStartNs;
     currentFormat = PixelFormat.fromCode(frame.pixelFormatCode());
     currentProblem = null;
     validateFrame(length);
-    server.pipeline().publish(session, this);
+    if (overRate(now)) {
+      server.pipeline().refuse(session, this);
+    } else {
+      server.pipeline().publish(session, this);
+    }
     current = null;
+  }
+
+  /** The camera's frame-rate ceiling (a bucket of one second of frames); counts what it refuses. */
+  private boolean overRate(long now) {
+    if (frameIntervalNs == 0) {
+      return false;
+    }
+    long tat = rateTatNs - now < 0 ? now : rateTatNs;
+    if (tat - now > 1_000_000_000L - frameIntervalNs) {
+      server.metrics().onLimit(IngestMetrics.Limit.FRAME_RATE);
+      rateLimited++;
+      if (Long.bitCount(rateLimited) == 1) {
+        LOG.log(
+            Level.WARNING,
+            "camera {0} sends more than {1} frames/s (ingest.maxFramesPerSecond): {2} frames got"
+                + " OVERLOAD",
+            session.cameraId(),
+            String.valueOf(server.maxFramesPerSecond()),
+            rateLimited);
+      }
+      return true;
+    }
+    rateTatNs = tat + frameIntervalNs;
+    return false;
   }
 
   /** Sets {@code currentProblem} and tells the camera when the frame cannot be judged. */
@@ -278,9 +471,8 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   }
 
   private void onHeartbeat(ByteBuf in, int body, int length) {
-    if (length != 0 && length != 8) {
-      fatal(ErrorCode.MALFORMED_MESSAGE, "HEARTBEAT body must be 0 or 8 bytes, got " + length);
-      return;
+    if (state != State.READY) {
+      return; // allowed before HELLO, but the service sends nothing before HELLO_ACK
     }
     if (length == 8 && session != null) {
       // The camera's clock at sending (epoch µs): a sample of its offset from the service's clock.
@@ -295,13 +487,20 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   private void fatal(ErrorCode code, String message) {
     server.metrics().onError(code);
     state = State.CLOSING;
-    LOG.log(
-        Level.WARNING,
-        "closing connection {0} ({1}): {2}: {3}",
-        ctx.channel().remoteAddress(),
-        session == null ? "before HELLO" : "camera " + session.cameraId(),
-        code,
-        message);
+    boolean limit =
+        code == ErrorCode.CONNECTION_LIMIT
+            || code == ErrorCode.HELLO_TIMEOUT
+            || code == ErrorCode.MESSAGE_TIMEOUT;
+    // A flood of hostile connections must not become a flood of log lines: first, 2nd, 4th, ...
+    if (!limit || Long.bitCount(server.metrics().errors(code)) == 1) {
+      LOG.log(
+          Level.WARNING,
+          "closing connection {0} ({1}): {2}: {3}",
+          ctx.channel().remoteAddress(),
+          session == null ? "before HELLO" : "camera " + session.cameraId(),
+          code,
+          message + (limit ? " (" + server.metrics().errors(code) + " so far)" : ""));
+    }
     ByteBuf err = ctx.alloc().ioBuffer(64 + message.length());
     Messages.writeError(err, code, ProtocolV1.NO_SEQUENCE, message);
     ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
@@ -317,7 +516,11 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt instanceof IdleStateEvent idle) {
-      if (idle.state() == IdleState.READER_IDLE && state != State.CLOSING) {
+      // Not read on purpose (verdicts not taken, or waiting for buffer budget) is not idle: the
+      // VERDICTS_NOT_READ check and ingest.messageTimeoutMs close such connections.
+      if (idle.state() == IdleState.READER_IDLE
+          && state != State.CLOSING
+          && ctx.channel().config().isAutoRead()) {
         fatal(
             ErrorCode.IDLE_TIMEOUT,
             "nothing received for "
@@ -340,6 +543,11 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
    */
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+    // A camera that does not take its verdicts is not read either: its frames (and their verdicts)
+    // wait in its own TCP buffers, not in the service's memory, and cost no other camera anything.
+    if (!waitingForBuffer && state != State.CLOSING) {
+      ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    }
     if (!ctx.channel().isWritable()) {
       ctx.executor()
           .schedule(
@@ -390,6 +598,15 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     server.metrics().onDisconnect();
+    if (ticker != null) {
+      ticker.cancel(false);
+    }
+    waitingForBuffer = false;
+    releaseReservation();
+    if (counted) {
+      counted = false;
+      server.connectionClosed(address);
+    }
     if (session != null) {
       server.unregister(session);
       LOG.log(Level.INFO, "camera {0} disconnected", session.cameraId());
@@ -444,6 +661,11 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   @Override
   public long encoderCount() {
     return frame.encoderCount();
+  }
+
+  @Override
+  public String badImageDetail() {
+    return currentProblem;
   }
 
   @Override

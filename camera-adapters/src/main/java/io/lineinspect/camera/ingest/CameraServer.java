@@ -47,6 +47,12 @@ public final class CameraServer implements AutoCloseable {
   private final CameraClocks clocks;
   private final IngestMetrics metrics = new IngestMetrics();
   private final ConcurrentHashMap<String, CameraSession> cameras = new ConcurrentHashMap<>();
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private final ConcurrentHashMap<java.net.InetAddress, AtomicInteger> perAddress =
+      new ConcurrentHashMap<>();
+  // Connections paused because their message did not fit into ingest.maxBufferedBytes.
+  private final java.util.concurrent.ConcurrentLinkedQueue<CameraConnection> bufferWaiters =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private EventLoopGroup group;
   private Channel serverChannel;
   private String transport;
@@ -107,7 +113,9 @@ public final class CameraServer implements AutoCloseable {
         new ServerBootstrap()
             .group(group)
             .channel(channelClass)
-            .option(ChannelOption.SO_BACKLOG, 128)
+            // Room for a burst of connects: a full backlog drops SYNs, and a real camera's retry
+            // then waits 1 s, 2 s, ... (a HELLO_ACK after 3.3 s beside 640 connects at 128).
+            .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -123,7 +131,17 @@ public final class CameraServer implements AutoCloseable {
                         .addLast("camera", new CameraConnection(CameraServer.this));
                   }
                 });
-    serverChannel = b.bind(config.host(), config.port()).sync().channel();
+    try {
+      serverChannel = b.bind(config.host(), config.port()).sync().channel();
+    } catch (Exception e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw portInUse(config, e);
+    }
+    // The fair share of admission follows the cameras that are streaming now.
+    group
+        .next()
+        .scheduleAtFixedRate(
+            () -> pipeline.recountActiveSources(cameras.values()), 100, 100, TimeUnit.MILLISECONDS);
     int port = port();
     LOG.log(
         Level.INFO,
@@ -214,7 +232,114 @@ public final class CameraServer implements AutoCloseable {
     serverChannel = null;
   }
 
+  /**
+   * The JVM's direct-memory cap as Netty sees it (its pooled buffers count against it): what {@code
+   * ingest.maxBufferedBytes} must stay well below.
+   */
+  public static long directMemoryCap() {
+    return io.netty.util.internal.PlatformDependent.maxDirectMemory();
+  }
+
+  /**
+   * Checks that the camera port can be bound, without keeping it: start-up calls this before the
+   * warm-up, so a port in use is a configuration error at once, not after the model warmed up.
+   *
+   * @throws io.lineinspect.core.config.ConfigException naming {@code ingest.port}
+   */
+  public static void checkPortFree(IngestConfig config) {
+    if (config.port() == 0) {
+      return;
+    }
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(config.host(), config.port()));
+    } catch (java.io.IOException e) {
+      throw portInUse(config, e);
+    }
+  }
+
+  private static io.lineinspect.core.config.ConfigException portInUse(
+      IngestConfig config, Exception e) {
+    return new io.lineinspect.core.config.ConfigException(
+        "ingest.port: cannot listen for cameras on "
+            + config.host()
+            + ":"
+            + config.port()
+            + ": "
+            + e.getMessage(),
+        e);
+  }
+
   // ---- used by CameraConnection ----
+
+  /**
+   * Counts a new connection against {@code ingest.maxConnections} and {@code
+   * ingest.maxConnectionsPerAddress}.
+   *
+   * @return null when admitted (then {@link #connectionClosed} must follow), else the limit hit
+   */
+  IngestMetrics.Limit connectionOpened(java.net.InetAddress address) {
+    if (openConnections.incrementAndGet() > config.maxConnections()) {
+      openConnections.decrementAndGet();
+      metrics.onLimit(IngestMetrics.Limit.CONNECTIONS);
+      return IngestMetrics.Limit.CONNECTIONS;
+    }
+    AtomicInteger n = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+    if (n.incrementAndGet() > config.maxConnectionsPerAddress()) {
+      n.decrementAndGet();
+      openConnections.decrementAndGet();
+      metrics.onLimit(IngestMetrics.Limit.CONNECTIONS_PER_ADDRESS);
+      return IngestMetrics.Limit.CONNECTIONS_PER_ADDRESS;
+    }
+    return null;
+  }
+
+  void connectionClosed(java.net.InetAddress address) {
+    openConnections.decrementAndGet();
+    perAddress.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+  }
+
+  /** Reserves buffer budget for one incomplete message; false: wait ({@link #awaitBuffer}). */
+  boolean reserveBuffer(long bytes) {
+    return metrics.tryReserve(bytes, config.maxBufferedBytes());
+  }
+
+  void awaitBuffer(CameraConnection c) {
+    metrics.onLimit(IngestMetrics.Limit.BUFFER_WAIT);
+    bufferWaiters.add(c);
+  }
+
+  /** Returns buffer budget and lets the connections waiting for it try again. */
+  void releaseBuffer(long bytes) {
+    metrics.release(bytes);
+    for (int i = bufferWaiters.size(); i > 0; i--) {
+      CameraConnection c = bufferWaiters.poll();
+      if (c == null) {
+        break;
+      }
+      c.retryBuffer();
+    }
+  }
+
+  int maxConnections() {
+    return config.maxConnections();
+  }
+
+  int maxConnectionsPerAddress() {
+    return config.maxConnectionsPerAddress();
+  }
+
+  int helloTimeoutMs() {
+    return config.helloTimeoutMs();
+  }
+
+  int messageTimeoutMs() {
+    return config.messageTimeoutMs();
+  }
+
+  int maxFramesPerSecond() {
+    return config.maxFramesPerSecond();
+  }
 
   boolean register(CameraSession session) {
     return cameras.putIfAbsent(session.cameraId(), session) == null;

@@ -51,7 +51,16 @@ final class TestCamera implements AutoCloseable {
   private final OutputStream out;
 
   TestCamera(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(port, null);
+  }
+
+  /** Connects from {@code localAddress} (another loopback address, e.g. 127.0.0.2), or any. */
+  TestCamera(int port, String localAddress) throws IOException {
+    socket = new Socket();
+    if (localAddress != null) {
+      socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+    }
+    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setTcpNoDelay(true);
     socket.setSoTimeout(5_000);
     in = new DataInputStream(socket.getInputStream());
@@ -59,7 +68,11 @@ final class TestCamera implements AutoCloseable {
   }
 
   static TestCamera connected(int port, String cameraId) throws IOException {
-    TestCamera c = new TestCamera(port);
+    return connected(port, cameraId, null);
+  }
+
+  static TestCamera connected(int port, String cameraId, String localAddress) throws IOException {
+    TestCamera c = new TestCamera(port, localAddress);
     c.hello(cameraId);
     Message ack = c.read();
     if (ack.type() != ProtocolV1.TYPE_HELLO_ACK) {
@@ -119,6 +132,11 @@ final class TestCamera implements AutoCloseable {
     raw(bytes);
   }
 
+  void rawPart(byte[] bytes, int offset, int length) throws IOException {
+    out.write(bytes, offset, length);
+    out.flush();
+  }
+
   void raw(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
@@ -171,6 +189,10 @@ final class TestCamera implements AutoCloseable {
     } catch (IOException e) {
       return "Connection reset".equals(e.getMessage());
     }
+  }
+
+  void soTimeout(int ms) throws IOException {
+    socket.setSoTimeout(ms);
   }
 
   @Override

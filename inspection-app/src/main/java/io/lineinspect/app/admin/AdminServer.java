@@ -56,12 +56,15 @@ public final class AdminServer implements AutoCloseable {
     this.service = service;
     this.token = token;
     this.metrics = new ServiceMetrics(service, models(service));
+    limitClients();
     http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 16);
     // Several threads: a model activation takes seconds and must not hold up /metrics scrapes.
+    // One per allowed connection, so slow clients (dropped after MAX_REQUEST_SECONDS) never queue
+    // a /health request behind them.
     AtomicInteger threads = new AtomicInteger();
     executor =
         Executors.newFixedThreadPool(
-            4,
+            MAX_CONNECTIONS,
             r -> {
               Thread t = new Thread(r, "admin-http-" + threads.getAndIncrement());
               t.setDaemon(true);
@@ -86,6 +89,26 @@ public final class AdminServer implements AutoCloseable {
                       : "not ready (warming up or stopping)\n");
         });
     http.start();
+  }
+
+  /** Connections the admin endpoint keeps open at once; more are closed at accept. */
+  static final int MAX_CONNECTIONS = 16;
+
+  /** Seconds a client may take to send its request; a slower one is disconnected. */
+  static final int MAX_REQUEST_SECONDS = 2;
+
+  /**
+   * The JDK server's own limits (read once, when its first server is created): a connection cap and
+   * a request read timeout, so that slow or idle clients cannot make {@code /health} time out. A
+   * {@code -D} given on the command line wins.
+   */
+  private static void limitClients() {
+    if (System.getProperty("jdk.httpserver.maxConnections") == null) {
+      System.setProperty("jdk.httpserver.maxConnections", String.valueOf(MAX_CONNECTIONS));
+    }
+    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+      System.setProperty("sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS));
+    }
   }
 
   public int port() {

@@ -494,6 +494,21 @@ public final class ServiceMetrics {
         },
         "code");
     counter(
+        "inspection_ingest_limited_total",
+        "client limits hit, by limit (docs/security.md; FAIR_SHARE: OVERLOAD for a camera over its"
+            + " share of admission)",
+        cb -> {
+          for (IngestMetrics.Limit l : IngestMetrics.Limit.values()) {
+            cb.call(in.limited(l), l.name());
+          }
+          cb.call(service.pipeline().metrics().fairShareRefused(), "FAIR_SHARE");
+        },
+        "limit");
+    gauge(
+        "inspection_ingest_buffered_bytes",
+        "bytes of incomplete camera messages held now (ingest.maxBufferedBytes)",
+        in::bufferedBytes);
+    counter(
         "inspection_frames_truncated_total",
         "connections that closed in the middle of a message (that frame was not received)",
         in::truncatedAtDisconnect);

@@ -1,5 +1,6 @@
 package io.lineinspect.core.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -44,7 +45,9 @@ public final class ConfigLoader {
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            // A key given twice is a mistake to report, not a silent "last one wins".
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     Modules(List<ConfigModule> modules) {
       for (ConfigModule m : modules) {
@@ -122,6 +125,9 @@ public final class ConfigLoader {
                     + ", column "
                     + r.getLocation().getColumnNr();
         String first = String.valueOf(r.getOriginalMessage()).lines().findFirst().orElse("");
+        if (first.startsWith("Duplicate field") && r.getProcessor() != null) {
+          return duplicateKey(r.getProcessor().getParsingContext()) + ": key given twice" + where;
+        }
         return "not valid YAML" + where + ": " + first;
       }
     }
@@ -168,6 +174,23 @@ public final class ConfigLoader {
       return path(m) + ": " + m.getOriginalMessage();
     }
     return e.getOriginalMessage();
+  }
+
+  /** The dotted key a duplicate-detecting parser stopped at. */
+  private static String duplicateKey(com.fasterxml.jackson.core.JsonStreamContext context) {
+    java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+    for (var c = context; c != null && !c.inRoot(); c = c.getParent()) {
+      if (c.inArray()) {
+        parts.push("[" + c.getCurrentIndex() + "]");
+      } else if (c.getCurrentName() != null) {
+        parts.push(c.getCurrentName());
+      }
+    }
+    StringBuilder p = new StringBuilder();
+    for (String part : parts) {
+      p.append(p.length() == 0 || part.startsWith("[") ? "" : ".").append(part);
+    }
+    return p.length() == 0 ? "(top level)" : p.toString();
   }
 
   private static String typeName(Class<?> type) {

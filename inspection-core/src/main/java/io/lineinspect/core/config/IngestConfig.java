@@ -1,7 +1,7 @@
 package io.lineinspect.core.config;
 
 /**
- * The camera-facing TCP server.
+ * The camera-facing TCP server, and the limits that keep one client from hurting another.
  *
  * @param host address to bind (default 127.0.0.1; use 0.0.0.0 for cameras on the line network)
  * @param port TCP port (default 7600; 0 picks a free port)
@@ -13,6 +13,19 @@ package io.lineinspect.core.config;
  * @param maxImagePixels the largest width × height a frame may declare, in its frame header and,
  *     for JPEG/PNG, in the payload's own header; a larger one is refused (BAD_IMAGE) before any
  *     decoder runs (default 36 000 000, e.g. 6000x6000; 1..2147483647)
+ * @param maxConnections connections open at once, all addresses together; one more is refused
+ *     (fatal CONNECTION_LIMIT) at accept (default 64)
+ * @param maxConnectionsPerAddress connections open at once from one source address (default 16)
+ * @param helloTimeoutMs a connection that has not completed its HELLO this long after connecting is
+ *     closed (fatal HELLO_TIMEOUT; default 2000)
+ * @param messageTimeoutMs the longest a message may take from its first byte to its last; a slower
+ *     sender is closed (fatal MESSAGE_TIMEOUT; default 2000)
+ * @param maxBufferedBytes the most bytes of incomplete messages held for all connections together;
+ *     a connection whose message does not fit waits (reading paused) until others' bytes are
+ *     consumed; must leave half of the direct memory free (default 128 MiB)
+ * @param maxFramesPerSecond per-camera frame-rate ceiling (a bucket holding one second of frames):
+ *     frames above it get the fail-safe verdict OVERLOAD at once, counted; 0 = no ceiling (default
+ *     1000)
  */
 public record IngestConfig(
     String host,
@@ -21,9 +34,18 @@ public record IngestConfig(
     Integer idleTimeoutMs,
     Integer ioThreads,
     String transport,
-    Integer maxImagePixels) {
+    Integer maxImagePixels,
+    Integer maxConnections,
+    Integer maxConnectionsPerAddress,
+    Integer helloTimeoutMs,
+    Integer messageTimeoutMs,
+    Long maxBufferedBytes,
+    Integer maxFramesPerSecond) {
   /** Default {@link #maxImagePixels}: a 36-megapixel frame (6000x6000, 7360x4912 is 36.2 MP). */
   public static final int DEFAULT_MAX_IMAGE_PIXELS = 36_000_000;
+
+  /** Default {@link #maxBufferedBytes}: 128 MiB, an eighth of {@code bin/inspect}'s 1 GiB cap. */
+  public static final long DEFAULT_MAX_BUFFERED_BYTES = 128L << 20;
 
   public IngestConfig {
     host = Check.text("ingest.host", host, "127.0.0.1");
@@ -40,12 +62,94 @@ public record IngestConfig(
             DEFAULT_MAX_IMAGE_PIXELS,
             1,
             Integer.MAX_VALUE);
+    maxConnections = Check.intIn("ingest.maxConnections", maxConnections, 64, 1, 100_000);
+    maxConnectionsPerAddress =
+        Check.intIn(
+            "ingest.maxConnectionsPerAddress", maxConnectionsPerAddress, 16, 1, maxConnections);
+    helloTimeoutMs = Check.intIn("ingest.helloTimeoutMs", helloTimeoutMs, 2_000, 10, 3_600_000);
+    messageTimeoutMs =
+        Check.intIn("ingest.messageTimeoutMs", messageTimeoutMs, 2_000, 10, 3_600_000);
+    long minBuffered = (long) maxMessageBytes + 8;
+    if (maxBufferedBytes == null) {
+      maxBufferedBytes = Math.max(DEFAULT_MAX_BUFFERED_BYTES, minBuffered);
+    } else if (maxBufferedBytes < minBuffered || maxBufferedBytes > (1L << 40)) {
+      throw new ConfigException(
+          "ingest.maxBufferedBytes: must be between "
+              + minBuffered
+              + " (one largest message: ingest.maxMessageBytes + 8) and "
+              + (1L << 40)
+              + ", got "
+              + maxBufferedBytes);
+    }
+    maxFramesPerSecond =
+        Check.intIn("ingest.maxFramesPerSecond", maxFramesPerSecond, 1_000, 0, 1_000_000);
+  }
+
+  /** The settings before the client limits existed; the limits get their defaults. */
+  public IngestConfig(
+      String host,
+      Integer port,
+      Integer maxMessageBytes,
+      Integer idleTimeoutMs,
+      Integer ioThreads,
+      String transport,
+      Integer maxImagePixels) {
+    this(
+        host,
+        port,
+        maxMessageBytes,
+        idleTimeoutMs,
+        ioThreads,
+        transport,
+        maxImagePixels,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** The same settings listening on {@code host:port} (the demo uses loopback and a free port). */
   public IngestConfig listeningOn(String host, int port) {
     return new IngestConfig(
-        host, port, maxMessageBytes, idleTimeoutMs, ioThreads, transport, maxImagePixels);
+        host,
+        port,
+        maxMessageBytes,
+        idleTimeoutMs,
+        ioThreads,
+        transport,
+        maxImagePixels,
+        maxConnections,
+        maxConnectionsPerAddress,
+        helloTimeoutMs,
+        messageTimeoutMs,
+        maxBufferedBytes,
+        maxFramesPerSecond);
+  }
+
+  /** The same settings with other client limits (tests, measurements). */
+  public IngestConfig withLimits(
+      int maxConnections,
+      int maxConnectionsPerAddress,
+      int helloTimeoutMs,
+      int messageTimeoutMs,
+      long maxBufferedBytes,
+      int maxFramesPerSecond) {
+    return new IngestConfig(
+        host,
+        port,
+        maxMessageBytes,
+        idleTimeoutMs,
+        ioThreads,
+        transport,
+        maxImagePixels,
+        maxConnections,
+        maxConnectionsPerAddress,
+        helloTimeoutMs,
+        messageTimeoutMs,
+        maxBufferedBytes,
+        maxFramesPerSecond);
   }
 
   /** All defaults. */

@@ -25,6 +25,14 @@ public record ServiceConfig(
     }
     ingest = ingest == null ? IngestConfig.defaults() : ingest;
     pipeline = pipeline == null ? PipelineConfig.defaults() : pipeline;
+    if (pipeline.watchdogLeadMs() >= line.budgetMs()) {
+      throw new ConfigException(
+          "pipeline.watchdogLeadMs: "
+              + pipeline.watchdogLeadMs()
+              + " ms leaves no time to judge a frame within line.budgetMs ("
+              + line.budgetMs()
+              + " ms): every frame would get DEADLINE; it must be below the budget");
+    }
     if (inference == null) {
       throw new ConfigException(
           "inference: required section is missing (inference.backend: djl for a trained model)");
@@ -204,6 +212,27 @@ public record ServiceConfig(
               ingest.maxMessageBytes(),
               worst / 1073741824.0,
               maxHeapBytes / 1073741824.0));
+    }
+  }
+
+  /**
+   * Incomplete messages of all camera connections are held in direct (off-heap) buffers, up to
+   * {@code ingest.maxBufferedBytes}; a receive buffer can briefly need twice its size while it
+   * grows. Refuses a bound above half of {@code maxDirectBytes} (the JVM's direct-memory cap,
+   * {@code -XX:MaxDirectMemorySize}, which {@code bin/inspect} sets from {@code
+   * INSPECT_MAX_DIRECT}), so that buffering can never end in "Cannot reserve … direct buffer
+   * memory".
+   */
+  public void checkFitsDirectMemory(long maxDirectBytes) {
+    if (maxDirectBytes > 0 && ingest.maxBufferedBytes() > maxDirectBytes / 2) {
+      throw new ConfigException(
+          String.format(
+              java.util.Locale.ROOT,
+              "ingest.maxBufferedBytes (%d) is more than half of the direct memory cap (%d,"
+                  + " -XX:MaxDirectMemorySize, INSPECT_MAX_DIRECT in bin/inspect): lower it or"
+                  + " raise the cap",
+              ingest.maxBufferedBytes(),
+              maxDirectBytes));
     }
   }
 }

@@ -25,6 +25,7 @@ public final class PipelineMetrics implements VerdictListener {
   private static final long MAX_TRACKED_LATENCY_US = 60_000_000L;
 
   private final LongAdder published = new LongAdder();
+  private final LongAdder fairShareRefused = new LongAdder();
   private final LongAdder verdicts = new LongAdder();
   private final LongAdder pass = new LongAdder();
   private final LongAdder fail = new LongAdder();
@@ -180,6 +181,19 @@ public final class PipelineMetrics implements VerdictListener {
     watchdogVerdicts.increment();
   }
 
+  /** A frame was refused (OVERLOAD) because its camera already held its fair share. */
+  public void onFairShareRefused() {
+    fairShareRefused.increment();
+  }
+
+  /**
+   * Frames refused because their camera already held its fair share of admission (part of the
+   * OVERLOAD verdicts).
+   */
+  public long fairShareRefused() {
+    return fairShareRefused.sum();
+  }
+
   /** A frame entered the ring. */
   public void onPublished() {
     published.increment();
@@ -236,7 +250,8 @@ public final class PipelineMetrics implements VerdictListener {
           late,
           lateResults,
           watchdogVerdicts,
-          invalidScores
+          invalidScores,
+          fairShareRefused
         }) {
       a.reset();
     }

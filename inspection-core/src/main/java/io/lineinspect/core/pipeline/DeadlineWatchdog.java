@@ -130,6 +130,9 @@ final class DeadlineWatchdog implements Runnable {
 
   private void deliverFailSafe(FrameEvent e, long now, String detail) {
     FrameSource source = e.source();
+    // Bad content wins over time: a frame already known to be unusable keeps BAD_IMAGE (and its
+    // camera, already sent the ERROR, is not sent it again).
+    boolean bad = e.reason() == ReasonCode.BAD_IMAGE;
     VerdictRecord verdict =
         scratch.failSafe(
             source.cameraId(),
@@ -139,10 +142,11 @@ final class DeadlineWatchdog implements Runnable {
             e.encoderCount(),
             e.receivedNs(),
             decider.failSafe(),
-            ReasonCode.DEADLINE,
-            detail,
+            bad ? ReasonCode.BAD_IMAGE : ReasonCode.DEADLINE,
+            bad ? e.detail() : detail,
             now);
     verdict
+        .peerNotified(bad && e.peerNotified())
         .stagesReached(e.preprocessStartNs(), e.preprocessedNs(), e.inferStartNs(), e.inferEndNs())
         .warmUp(source.warmUp());
     source.deliverAndFlush(e.arrival(), verdict, listener, now);

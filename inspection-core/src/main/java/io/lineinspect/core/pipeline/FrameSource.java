@@ -29,8 +29,17 @@ public abstract class FrameSource {
   /** Next arrival index; ingest thread only. */
   private long nextArrival;
 
-  /** Arrivals below this have had their verdict written; guarded by this. */
-  private long writtenArrival;
+  /**
+   * Arrivals below this have had their verdict written; written under this monitor, read without it
+   * by the ingest thread (frames in flight, for the fair share).
+   */
+  private volatile long writtenArrival;
+
+  /** When this source last published a frame (0 = never); written by its ingest thread. */
+  volatile long lastPublishNs;
+
+  /** Whether the pipeline counts this source among the active ones (for the fair share). */
+  volatile boolean countedActive;
 
   /** Verdicts waiting for an earlier one; guarded by this. */
   private final Parked parked = new Parked();
@@ -70,6 +79,20 @@ public abstract class FrameSource {
   /** Ingest thread: the arrival index of the frame being published now. */
   long claimArrival() {
     return nextArrival++;
+  }
+
+  /**
+   * Ingest thread: this source's frames whose verdict has not been written yet (in the ring, or
+   * refused and waiting for an earlier verdict).
+   */
+  long inFlight() {
+    return nextArrival - writtenArrival;
+  }
+
+  /** Whether this source published a frame within {@code windowNs} before {@code nowNs}. */
+  boolean activeAt(long nowNs, long windowNs) {
+    long last = lastPublishNs;
+    return last != 0 && nowNs - last - windowNs < 0;
   }
 
   /** Ingest thread: the index {@link #claimArrival()} returned last. */

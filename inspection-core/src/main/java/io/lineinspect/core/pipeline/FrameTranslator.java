@@ -23,4 +23,13 @@ public interface FrameTranslator {
    * FrameEvent#rejectBadImage(String)} when the frame is well-framed but unusable.
    */
   void writeTo(FrameEvent event);
+
+  /**
+   * Why the frame cannot be judged, as found on receipt (the camera has already been sent the
+   * ERROR), or null when nothing was found. A frame with a problem that is refused (OVERLOAD) still
+   * gets reason BAD_IMAGE: bad content wins over load.
+   */
+  default String badImageDetail() {
+    return null;
+  }
 }

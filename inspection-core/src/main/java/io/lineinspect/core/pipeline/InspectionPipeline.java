@@ -46,6 +46,9 @@ import java.util.concurrent.TimeUnit;
 public final class InspectionPipeline implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(InspectionPipeline.class.getName());
 
+  /** A source that published within this long counts as active for the fair share. */
+  static final long ACTIVE_WINDOW_NS = TimeUnit.SECONDS.toNanos(1);
+
   /** How often the deadline watchdog scans the frames in flight. */
   static final long WATCHDOG_TICK_NS = 200_000;
 
@@ -85,6 +88,10 @@ public final class InspectionPipeline implements AutoCloseable {
   private final List<Stage> stages = new ArrayList<>();
   private final ErrorLog translatorErrors = new ErrorLog(LOG, "frame translator");
   private volatile boolean started;
+
+  /** Sources that published within {@link #ACTIVE_WINDOW_NS} (recounted by the ingest adapter). */
+  private final java.util.concurrent.atomic.AtomicInteger activeSources =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * @param config ring and batching settings
@@ -257,15 +264,63 @@ public final class InspectionPipeline implements AutoCloseable {
    * <p>Called on the source's ingest thread.
    */
   public boolean publish(FrameSource source, FrameTranslator frame) {
-    long arrival = source.claimArrival();
+    long now = clock.nanoTime();
+    if (!source.countedActive) {
+      source.countedActive = true;
+      activeSources.incrementAndGet(); // a camera (re)starting gets its share at once
+    }
+    source.lastPublishNs = now == 0 ? 1 : now;
     // Admission by time, not by ring size: beyond what can still be judged within the budget a
-    // frame is refused now (OVERLOAD) instead of queueing behind work it cannot outrun.
-    if (inFlight() < timing.admissionLimit()
-        && ring.tryPublishEvent(TRANSLATOR, frame, source, this)) {
+    // frame is refused now (OVERLOAD) instead of queueing behind work it cannot outrun. Each
+    // active camera may hold at most its fair share of that limit, so one camera's flood never
+    // takes another camera's room. One slot stays free for a camera that starts (or resumes)
+    // beside a flood, so even its first frame finds room.
+    int limit = timing.admissionLimit();
+    int shared = limit > 2 ? limit - 1 : limit;
+    int share = Math.max(1, shared / Math.max(1, activeSources.get()));
+    boolean fair = source.inFlight() < share;
+    long arrival = source.claimArrival();
+    if (fair && inFlight() < limit && ring.tryPublishEvent(TRANSLATOR, frame, source, this)) {
       metrics.onPublished();
       return true;
     }
+    if (!fair) {
+      metrics.onFairShareRefused();
+    }
+    refuse(source, frame, arrival, now);
+    return false;
+  }
+
+  /**
+   * Refuses one frame from {@code source} without judging it (a limit of the ingest adapter, e.g.
+   * the per-camera frame-rate ceiling): it gets the fail-safe verdict with reason OVERLOAD
+   * (BAD_IMAGE when its content was already found bad) in its camera's order.
+   *
+   * <p>Called on the source's ingest thread.
+   */
+  public void refuse(FrameSource source, FrameTranslator frame) {
+    refuse(source, frame, source.claimArrival(), clock.nanoTime());
+  }
+
+  /**
+   * Recounts the sources that published within the last second (called periodically by the ingest
+   * adapter with all its sources), so the fair share grows back when a camera stops.
+   */
+  public void recountActiveSources(Iterable<? extends FrameSource> sources) {
     long now = clock.nanoTime();
+    int n = 0;
+    for (FrameSource s : sources) {
+      boolean active = s.activeAt(now, ACTIVE_WINDOW_NS);
+      s.countedActive = active;
+      if (active) {
+        n++;
+      }
+    }
+    activeSources.set(n);
+  }
+
+  private void refuse(FrameSource source, FrameTranslator frame, long arrival, long now) {
+    String bad = frame.badImageDetail();
     VerdictRecord overload =
         source.ingestScratch.failSafe(
             source.cameraId(),
@@ -275,12 +330,11 @@ public final class InspectionPipeline implements AutoCloseable {
             frame.encoderCount(),
             frame.receivedNs(),
             decider.failSafe(),
-            ReasonCode.OVERLOAD,
-            null,
+            bad != null ? ReasonCode.BAD_IMAGE : ReasonCode.OVERLOAD,
+            bad,
             now);
-    overload.warmUp(source.warmUp());
+    overload.peerNotified(bad != null).warmUp(source.warmUp());
     source.deliverAndFlush(arrival, overload, listener, now);
-    return false;
   }
 
   /** The budget from frame receipt to verdict. */

@@ -56,6 +56,12 @@ final class VerdictRecord implements VerdictView {
     return this;
   }
 
+  /** The peer was already told why this frame is bad (its ERROR went out on receipt). */
+  VerdictRecord peerNotified(boolean notified) {
+    this.peerNotified = notified;
+    return this;
+  }
+
   /** A fail-safe verdict for a frame that is known only by its identity. */
   VerdictRecord failSafe(
       String cameraId,

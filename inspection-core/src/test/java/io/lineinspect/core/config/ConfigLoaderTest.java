@@ -43,6 +43,46 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void shouldRefuseAWatchdogLeadThatLeavesNoTimeToJudge() {
+    String m = error(MINIMAL + "pipeline:\n  watchdogLeadMs: 40\n");
+    assertTrue(m.startsWith("test.yaml: pipeline.watchdogLeadMs: 40.0 ms leaves no time"), m);
+    assertTrue(m.contains("line.budgetMs (40 ms)"), m);
+    ConfigLoader.parse(MINIMAL + "pipeline:\n  watchdogLeadMs: 39.5\n", "test.yaml");
+  }
+
+  @Test
+  void shouldRefuseAKeyGivenTwice() {
+    String m = error("line:\n  name: l1\n  budgetMs: 40\n  budgetMs: 80\n" + BACKEND);
+    assertTrue(m.startsWith("test.yaml: line.budgetMs: key given twice at line 4"), m);
+    m = error(MINIMAL + "ingest:\n  port: 1\ningest:\n  port: 2\n");
+    assertTrue(m.startsWith("test.yaml: ingest: key given twice"), m);
+  }
+
+  @Test
+  void shouldValidateTheClientLimits() {
+    ServiceConfig c = ConfigLoader.parse(MINIMAL, "test.yaml");
+    assertEquals(64, c.ingest().maxConnections());
+    assertEquals(16, c.ingest().maxConnectionsPerAddress());
+    assertEquals(2_000, c.ingest().helloTimeoutMs());
+    assertEquals(2_000, c.ingest().messageTimeoutMs());
+    assertEquals(128L << 20, c.ingest().maxBufferedBytes());
+    assertEquals(1_000, c.ingest().maxFramesPerSecond());
+    assertEquals(
+        "test.yaml: ingest.maxConnectionsPerAddress: must be between 1 and 8, got 9",
+        error(MINIMAL + "ingest:\n  maxConnections: 8\n  maxConnectionsPerAddress: 9\n"));
+    assertTrue(
+        error(MINIMAL + "ingest:\n  maxBufferedBytes: 1000\n")
+            .startsWith("test.yaml: ingest.maxBufferedBytes: must be between 8388616"));
+    assertTrue(
+        error(MINIMAL + "ingest:\n  helloTimeoutMs: 0\n")
+            .startsWith("test.yaml: ingest.helloTimeoutMs: must be between 10"));
+    String m =
+        assertThrows(ConfigException.class, () -> c.checkFitsDirectMemory(128L << 20)).getMessage();
+    assertTrue(m.startsWith("ingest.maxBufferedBytes (134217728) is more than half"), m);
+    c.checkFitsDirectMemory(1L << 30); // bin/inspect's default cap: fits
+  }
+
+  @Test
   void shouldNameAnUnknownKeyAndListTheKnownOnes() {
     String m = error(MINIMAL + "pipeline:\n  maxBtch: 4\n");
     assertTrue(m.startsWith("test.yaml: pipeline.maxBtch: unknown key"), m);

@@ -152,6 +152,10 @@ class InspectionPipelineTest {
     for (int i = 1; i <= 8; i++) {
       pipeline.publish(busy, f.set(i, System.nanoTime(), 0));
     }
+    // The one slot a flood leaves free goes to the first camera starting beside it ...
+    RecordingSource newcomer = new RecordingSource("newcomer");
+    assertTrue(pipeline.publish(newcomer, f.set(1, System.nanoTime(), 0)));
+    // ... then the line is full for everyone.
     RecordingSource idle = new RecordingSource("idle");
     assertFalse(pipeline.publish(idle, f.set(1, System.nanoTime(), 0)));
     assertEquals(1, idle.count(), "nothing earlier from this camera: written immediately");
