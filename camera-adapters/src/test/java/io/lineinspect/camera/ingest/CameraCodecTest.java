@@ -162,8 +162,16 @@ class CameraCodecTest {
 
   @Test
   void shouldEchoAHeartbeatSplitAtEveryByte() {
+    ByteBuf early = Unpooled.buffer();
+    Messages.writeHeartbeat(early, 7L); // allowed before HELLO, but not echoed before HELLO_ACK
+    feedByteAtATime(early);
+    assertTrue(replies().isEmpty(), "no HEARTBEAT echo before HELLO_ACK (protocol.md)");
+    feedByteAtATime(hello("codec-cam"));
+    List<Reply> ack = replies();
+    assertEquals(ProtocolV1.TYPE_HELLO_ACK, ack.get(0).type());
+    ack.forEach(x -> x.body().release());
     ByteBuf b = Unpooled.buffer();
-    Messages.writeHeartbeat(b, 0x0102030405060708L); // allowed before HELLO
+    Messages.writeHeartbeat(b, 0x0102030405060708L);
     Messages.writeHeartbeat(b, 42L);
     feedByteAtATime(b);
     List<Reply> r = replies();
