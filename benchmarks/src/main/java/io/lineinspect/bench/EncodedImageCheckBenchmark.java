@@ -1,8 +1,8 @@
 package io.lineinspect.bench;
 
-import io.lineinspect.camera.sim.PartRenderer;
 import io.lineinspect.core.frame.EncodedImageCheck;
 import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.sim.PartRenderer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

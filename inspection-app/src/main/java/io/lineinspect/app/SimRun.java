@@ -1,9 +1,9 @@
 package io.lineinspect.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lineinspect.camera.sim.SimStats;
-import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.sim.SimStats;
+import io.lineinspect.sim.SimulatedCamera;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package io.lineinspect.app;
 
-import io.lineinspect.camera.sim.FramePool;
 import io.lineinspect.core.config.WarmupConfig;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.pipeline.LineWarmUp;
+import io.lineinspect.sim.FramePool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

@@ -2,10 +2,10 @@ package io.lineinspect.app;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.camera.sim.SimStats;
-import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.audit.AuditVerifier;
 import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.sim.SimStats;
+import io.lineinspect.sim.SimulatedCamera;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

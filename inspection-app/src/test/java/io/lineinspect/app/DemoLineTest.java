@@ -3,8 +3,6 @@ package io.lineinspect.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.camera.sim.SimStats;
-import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.config.ConfigLoader;
 import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.IngestConfig;
@@ -14,6 +12,8 @@ import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.pipeline.TestFrame;
+import io.lineinspect.sim.SimStats;
+import io.lineinspect.sim.SimulatedCamera;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

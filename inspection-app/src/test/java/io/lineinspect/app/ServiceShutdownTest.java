@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lineinspect.camera.protocol.ErrorCode;
-import io.lineinspect.camera.sim.SimStats;
-import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.config.ConfigLoader;
 import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.metrics.PipelineMetrics;
+import io.lineinspect.sim.SimStats;
+import io.lineinspect.sim.SimulatedCamera;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

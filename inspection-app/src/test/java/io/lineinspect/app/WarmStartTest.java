@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lineinspect.camera.actuator.TcpLineOutputConfig;
-import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.config.ActuatorsConfig;
 import io.lineinspect.core.config.AdminConfig;
 import io.lineinspect.core.config.ArchiveConfig;
@@ -25,6 +24,7 @@ import io.lineinspect.core.metrics.DriftMonitor;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.core.quality.QualityLimits;
+import io.lineinspect.sim.SimulatedCamera;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.camera.sim.DefectKind;
-import io.lineinspect.camera.sim.PartRenderer;
 import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.config.ModelGateConfig;
 import io.lineinspect.core.decide.ReasonCode;
@@ -22,6 +20,8 @@ import io.lineinspect.core.pipeline.RecordingSource.Written;
 import io.lineinspect.core.quality.QualityLimits;
 import io.lineinspect.core.testing.UnfitFrames;
 import io.lineinspect.core.testing.UnfitFrames.Fault;
+import io.lineinspect.sim.DefectKind;
+import io.lineinspect.sim.PartRenderer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.camera.sim.PartRenderer;
 import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
@@ -20,6 +19,7 @@ import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.pipeline.RecordingSource;
 import io.lineinspect.core.pipeline.TestFrame;
 import io.lineinspect.core.time.NanoClock;
+import io.lineinspect.sim.PartRenderer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

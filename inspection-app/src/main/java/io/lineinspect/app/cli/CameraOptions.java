@@ -1,8 +1,8 @@
 package io.lineinspect.app.cli;
 
 import io.lineinspect.app.SimRun;
-import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.sim.SimulatedCamera;
 import java.io.IOException;
 import java.util.Map;
 import picocli.CommandLine.Option;

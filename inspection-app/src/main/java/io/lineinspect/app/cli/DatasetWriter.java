@@ -1,8 +1,8 @@
 package io.lineinspect.app.cli;
 
-import io.lineinspect.camera.sim.PartLabel;
-import io.lineinspect.camera.sim.PartRenderer;
 import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.sim.PartLabel;
+import io.lineinspect.sim.PartRenderer;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -2,7 +2,6 @@ package io.lineinspect.app.cli;
 
 import io.lineinspect.app.InspectCommand;
 import io.lineinspect.app.models.ModelRegistry;
-import io.lineinspect.camera.sim.PartRenderer;
 import io.lineinspect.core.config.BuiltinBackendConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.frame.PixelFormat;
@@ -17,6 +16,7 @@ import io.lineinspect.core.quality.QualityLimits;
 import io.lineinspect.core.quality.QualityProfile;
 import io.lineinspect.inference.djl.DjlBackend;
 import io.lineinspect.inference.djl.ModelManifest;
+import io.lineinspect.sim.PartRenderer;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;

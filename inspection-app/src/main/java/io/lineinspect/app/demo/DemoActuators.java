@@ -1,11 +1,6 @@
 package io.lineinspect.app.demo;
 
 import io.lineinspect.camera.actuator.ModbusOutputConfig;
-import io.lineinspect.camera.sim.GateRecord;
-import io.lineinspect.camera.sim.RejectGate;
-import io.lineinspect.camera.sim.RejectGateProcess;
-import io.lineinspect.camera.sim.SimStats;
-import io.lineinspect.camera.sim.SimulatedRejectGate;
 import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.MissCause;
 import io.lineinspect.core.actuate.RejectScheduler;
@@ -13,6 +8,11 @@ import io.lineinspect.core.config.ActuatorOutputConfig;
 import io.lineinspect.core.config.ActuatorsConfig;
 import io.lineinspect.core.config.RejectTimingConfig;
 import io.lineinspect.core.config.ServiceConfig;
+import io.lineinspect.sim.GateRecord;
+import io.lineinspect.sim.RejectGate;
+import io.lineinspect.sim.RejectGateProcess;
+import io.lineinspect.sim.SimStats;
+import io.lineinspect.sim.SimulatedRejectGate;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;

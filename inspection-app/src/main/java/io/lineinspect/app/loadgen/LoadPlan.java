@@ -1,7 +1,7 @@
 package io.lineinspect.app.loadgen;
 
-import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.sim.SimulatedCamera;
 import java.nio.file.Path;
 
 /**

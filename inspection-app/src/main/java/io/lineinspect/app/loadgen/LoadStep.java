@@ -1,8 +1,8 @@
 package io.lineinspect.app.loadgen;
 
-import io.lineinspect.camera.sim.FramePool;
-import io.lineinspect.camera.sim.SimStats;
-import io.lineinspect.camera.sim.SimulatedCamera;
+import io.lineinspect.sim.FramePool;
+import io.lineinspect.sim.SimStats;
+import io.lineinspect.sim.SimulatedCamera;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

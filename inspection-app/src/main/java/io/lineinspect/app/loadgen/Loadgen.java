@@ -1,13 +1,13 @@
 package io.lineinspect.app.loadgen;
 
 import io.lineinspect.app.InspectionService;
-import io.lineinspect.camera.sim.FramePool;
 import io.lineinspect.core.config.ConfigLoader;
 import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.ModelInfo;
 import io.lineinspect.core.inference.builtin.NoWorkBackend;
+import io.lineinspect.sim.FramePool;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

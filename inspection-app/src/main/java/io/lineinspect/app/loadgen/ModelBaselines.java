@@ -1,10 +1,10 @@
 package io.lineinspect.app.loadgen;
 
-import io.lineinspect.camera.sim.FramePool;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.pipeline.FrameEvent;
+import io.lineinspect.sim.FramePool;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;

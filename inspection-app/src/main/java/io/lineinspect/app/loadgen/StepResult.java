@@ -1,7 +1,7 @@
 package io.lineinspect.app.loadgen;
 
-import io.lineinspect.camera.sim.SimStats;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.sim.SimStats;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.lineinspect.camera.sim;
+package io.lineinspect.sim;
 
 import com.digitalpetri.modbus.client.ModbusTcpClient;
 import com.digitalpetri.modbus.pdu.ReadHoldingRegistersRequest;

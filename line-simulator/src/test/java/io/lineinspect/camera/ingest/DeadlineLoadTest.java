@@ -3,8 +3,6 @@ package io.lineinspect.camera.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.camera.sim.SimStats;
-import io.lineinspect.camera.sim.SimulatedCamera;
 import io.lineinspect.core.config.IngestConfig;
 import io.lineinspect.core.config.LineConfig;
 import io.lineinspect.core.config.PipelineConfig;
@@ -15,6 +13,8 @@ import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.testing.ScriptedBackend;
 import io.lineinspect.core.time.NanoClock;
+import io.lineinspect.sim.SimStats;
+import io.lineinspect.sim.SimulatedCamera;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.lineinspect.camera.sim;
+package io.lineinspect.sim;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.lineinspect.camera.sim;
+package io.lineinspect.sim;
 
 import io.lineinspect.camera.protocol.ErrorCode;
 import io.lineinspect.core.decide.ReasonCode;

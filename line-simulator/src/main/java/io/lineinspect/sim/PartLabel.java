@@ -1,4 +1,4 @@
-package io.lineinspect.camera.sim;
+package io.lineinspect.sim;
 
 /**
  * Ground truth for one rendered part, kept by the simulator to score verdicts.

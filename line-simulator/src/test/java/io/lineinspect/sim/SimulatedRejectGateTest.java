@@ -1,4 +1,4 @@
-package io.lineinspect.camera.sim;
+package io.lineinspect.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.lineinspect.camera.sim;
+package io.lineinspect.sim;
 
 /** The kinds of defect the simulator draws on a part; {@link #NONE} for a good part. */
 public enum DefectKind {

@@ -1,4 +1,4 @@
-package io.lineinspect.camera.sim;
+package io.lineinspect.sim;
 
 import io.lineinspect.core.frame.PixelFormat;
 import java.io.IOException;
