@@ -338,10 +338,31 @@ public final class RejectScheduler implements VerdictListener, AutoCloseable {
     return true;
   }
 
+  /**
+   * Epoch µs minus monotonic µs, read as a bracketed pair (monotonic, epoch, monotonic), the
+   * tightest of three tries. It takes the later monotonic reading, so a thread preempted between
+   * the reads makes the offset smaller, never larger: a capture time then converts to a later
+   * instant and a reject fires late (counted) rather than early, onto the part before.
+   */
+  private long sampleEpochOffsetUs() {
+    long best = 0;
+    long bestGap = Long.MAX_VALUE;
+    for (int i = 0; i < 3 && bestGap > 20_000; i++) {
+      long before = clock.nanoTime();
+      long epochUs = epochMicros.getAsLong();
+      long after = clock.nanoTime();
+      if (after - before < bestGap) {
+        bestGap = after - before;
+        best = epochUs - after / 1_000;
+      }
+    }
+    return best;
+  }
+
   /** Sets the order's fire time from its capture time (when trusted) or its receipt time. */
   private void schedule(RejectOrder order, long nowNs) {
     if (nowNs - epochRefreshedNs > EPOCH_REFRESH_NS || epochRefreshedNs == 0) {
-      epochOffsetUs = epochMicros.getAsLong() - nowNs / 1_000;
+      epochOffsetUs = sampleEpochOffsetUs();
       epochRefreshedNs = nowNs;
     }
     long baseNs = order.receivedNs();
