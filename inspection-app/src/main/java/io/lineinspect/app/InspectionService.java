@@ -9,6 +9,7 @@ import io.lineinspect.app.models.ModelState;
 import io.lineinspect.app.models.ShadowControl;
 import io.lineinspect.camera.actuator.ActuatorOutputs;
 import io.lineinspect.camera.ingest.CameraServer;
+import io.lineinspect.camera.ingest.IngestWarmUp;
 import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.audit.AuditLog;
@@ -304,11 +305,13 @@ public final class InspectionService implements AutoCloseable {
 
   /**
    * The warm start ({@code warmup:}): synthetic parts through the whole started pipeline until its
-   * stage timings are steady, before the camera port is even bound; then the metrics forget it.
-   * Warm-up verdicts never reach the audit, archive, drift, shadow or actuators (they only see
-   * {@code onWarmUpVerdict}, a no-op for each of them).
+   * stage timings are steady, then through the camera port's code over a private loopback
+   * connection ({@link IngestWarmUp}), before the camera port is even bound; then the metrics
+   * forget it. Warm-up verdicts never leave a trace in the audit, archive, drift, shadow or
+   * actuators: they only see {@code onWarmUpVerdict}, a dry run (audit formatting, archive PNG
+   * encoding, the reject path) or a no-op.
    */
-  private void warmUpLine() {
+  private void warmUpLine() throws InterruptedException {
     if (!config.warmup().enabled()) {
       LOG.log(System.Logger.Level.INFO, "warm-up: off (warmup.enabled: false)");
       return;
@@ -316,15 +319,28 @@ public final class InspectionService implements AutoCloseable {
     long t0 = System.nanoTime();
     List<LineWarmUp.Frame> frames = WarmUpFrames.render(config.warmup());
     LineWarmUp.Result r = LineWarmUp.run(pipeline, frames, config.warmup(), NanoClock.SYSTEM);
+    IngestWarmUp.Result ingest =
+        IngestWarmUp.run(
+            config.ingest(),
+            config.line(),
+            pipeline,
+            NanoClock.SYSTEM,
+            frames,
+            config.warmup().framesPerRound() * config.warmup().minRounds(),
+            pipeline.timing().maxBatch());
+    if (archive != null && !archive.awaitIdle(5_000)) {
+      LOG.log(System.Logger.Level.WARNING, "warm-up: the archive writer is still busy after 5 s");
+    }
     pipeline.metrics().reset();
     warmUpMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     warmUp = r;
     LOG.log(
         System.Logger.Level.INFO,
-        "warm-up done in {0} ms ({1}: {2})",
+        "warm-up done in {0} ms ({1}: {2}; camera port: {3})",
         String.valueOf(warmUpMs),
         String.join(" ", config.warmup().formats()),
-        r.describe());
+        r.describe(),
+        ingest.describe());
   }
 
   /** The warm start's result, or null when it did not run. */

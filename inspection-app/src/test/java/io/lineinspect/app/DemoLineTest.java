@@ -53,7 +53,8 @@ class DemoLineTest {
       assertEquals(0, s.withoutVerdict());
       // Fail-safe verdicts in a cold first second are correct behaviour, not a model error.
       assertTrue(s.modelAccuracy() >= 0.97, "model accuracy " + s.modelAccuracy());
-      assertTrue(s.judged() >= s.sent() * 0.8, "judged " + s.judged() + " of " + s.sent());
+      assertTrue(
+          s.judged() >= s.sent() * 0.8, "judged " + s.judged() + " of " + s.sent() + ": " + s);
     }
   }
 

@@ -329,7 +329,8 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
               + "')");
       return;
     }
-    CameraSession s = new CameraSession(cameraId, ctx.channel(), server.metrics());
+    CameraSession s =
+        new CameraSession(cameraId, ctx.channel(), server.metrics(), server.warmUpOnly());
     if (!server.register(s)) {
       fatal(ErrorCode.CAMERA_ID_IN_USE, "camera id '" + cameraId + "' is already connected");
       return;
@@ -345,7 +346,11 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
         server.idleTimeoutMs(),
         server.lineName());
     ctx.writeAndFlush(ack, ctx.voidPromise());
-    LOG.log(Level.INFO, "camera {0} connected from {1}", cameraId, ctx.channel().remoteAddress());
+    LOG.log(
+        server.warmUpOnly() ? Level.DEBUG : Level.INFO,
+        "camera {0} connected from {1}",
+        cameraId,
+        ctx.channel().remoteAddress());
   }
 
   private void onFrame(ByteBuf in, int body, int length) {
@@ -609,7 +614,10 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     }
     if (session != null) {
       server.unregister(session);
-      LOG.log(Level.INFO, "camera {0} disconnected", session.cameraId());
+      LOG.log(
+          server.warmUpOnly() ? Level.DEBUG : Level.INFO,
+          "camera {0} disconnected",
+          session.cameraId());
     }
     super.channelInactive(ctx);
   }

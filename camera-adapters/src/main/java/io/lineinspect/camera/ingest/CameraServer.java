@@ -53,6 +53,7 @@ public final class CameraServer implements AutoCloseable {
   // Connections paused because their message did not fit into ingest.maxBufferedBytes.
   private final java.util.concurrent.ConcurrentLinkedQueue<CameraConnection> bufferWaiters =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final boolean warmUpOnly;
   private EventLoopGroup group;
   private Channel serverChannel;
   private String transport;
@@ -77,11 +78,43 @@ public final class CameraServer implements AutoCloseable {
       InspectionPipeline pipeline,
       NanoClock clock,
       CameraClocks clocks) {
+    this(config, line, pipeline, clock, clocks, false);
+  }
+
+  private CameraServer(
+      IngestConfig config,
+      LineConfig line,
+      InspectionPipeline pipeline,
+      NanoClock clock,
+      CameraClocks clocks,
+      boolean warmUpOnly) {
     this.config = config;
     this.line = line;
     this.pipeline = pipeline;
     this.clock = clock;
     this.clocks = clocks;
+    this.warmUpOnly = warmUpOnly;
+  }
+
+  /**
+   * A server for the ingest warm-up ({@link IngestWarmUp}) only: every session on it is a warm-up
+   * source, so its verdicts reach the listeners' dry run and nothing else; it keeps its own metrics
+   * and camera clocks, apart from the real server's.
+   */
+  static CameraServer forWarmUp(
+      IngestConfig config, LineConfig line, InspectionPipeline pipeline, NanoClock clock) {
+    return new CameraServer(
+        config,
+        line,
+        pipeline,
+        clock,
+        new CameraClocks(10_000, io.lineinspect.core.actuate.RejectScheduler::systemEpochMicros),
+        true);
+  }
+
+  /** True for the warm-up server ({@link #forWarmUp}). */
+  boolean warmUpOnly() {
+    return warmUpOnly;
   }
 
   /**
@@ -144,7 +177,7 @@ public final class CameraServer implements AutoCloseable {
             () -> pipeline.recountActiveSources(cameras.values()), 100, 100, TimeUnit.MILLISECONDS);
     int port = port();
     LOG.log(
-        Level.INFO,
+        warmUpOnly ? Level.DEBUG : Level.INFO,
         "camera server listening on {0}:{1} ({2}, {3} I/O thread(s))",
         config.host(),
         String.valueOf(port),

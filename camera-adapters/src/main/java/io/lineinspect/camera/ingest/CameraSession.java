@@ -21,13 +21,24 @@ import io.netty.channel.Channel;
 final class CameraSession extends FrameSource {
   private final Channel channel;
   private final IngestMetrics metrics;
+  private final boolean warmUp;
   private ByteBuf pending;
   private int pendingVerdicts;
 
-  CameraSession(String cameraId, Channel channel, IngestMetrics metrics) {
+  /**
+   * @param warmUp the connection of the service's own ingest warm-up ({@link IngestWarmUp}): its
+   *     verdicts reach the listeners' dry run only, never the audit, archive or actuators
+   */
+  CameraSession(String cameraId, Channel channel, IngestMetrics metrics, boolean warmUp) {
     super(cameraId);
     this.channel = channel;
     this.metrics = metrics;
+    this.warmUp = warmUp;
+  }
+
+  @Override
+  public boolean warmUp() {
+    return warmUp;
   }
 
   @Override

@@ -40,6 +40,21 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
         slot.clear(); // copyFrom sets the camera last: a copy that threw is found and skipped
         slot.copyFrom(v);
       };
+  private static final EventTranslatorOneArg<ImageCopy, VerdictView> COPY_DRY_RUN =
+      (slot, sequence, v) -> {
+        slot.clear();
+        slot.copyFrom(v);
+        slot.markDryRun();
+      };
+
+  /**
+   * Warm-up images the writer encodes into nothing ({@link ImageCopy#encodeDiscarding}): enough for
+   * the JIT to compile the PNG encoder before the camera port opens.
+   */
+  static final int WARM_UP_IMAGES = 200;
+
+  private final java.util.concurrent.atomic.AtomicInteger warmUpLeft =
+      new java.util.concurrent.atomic.AtomicInteger(WARM_UP_IMAGES);
 
   private final HandOffRing<ImageCopy> slots;
   private final Consumer<ImageCopy> writer = this::save;
@@ -57,6 +72,7 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
   private final LongAdder skipped = new LongAdder();
   private final LongAdder failed = new LongAdder();
   private final LongAdder evicted = new LongAdder();
+  private final LongAdder warmUpEncoded = new LongAdder();
   private volatile boolean running = true;
   private long totalBytes;
 
@@ -114,6 +130,32 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
     }
   }
 
+  /**
+   * The warm start's dry run: the first {@value #WARM_UP_IMAGES} warm-up parts with an image are
+   * encoded as a real one would be, and saved nowhere; nothing is counted.
+   */
+  @Override
+  public void onWarmUpVerdict(VerdictView v) {
+    if (warmUpLeft.get() > 0 && ImageCopy.hasImage(v) && slots.offer(COPY_DRY_RUN, v)) {
+      warmUpLeft.decrementAndGet();
+    }
+  }
+
+  /**
+   * Waits (at most {@code timeoutMs}) until the writer has nothing in hand, so the warm start's dry
+   * run does not encode beside the first real parts; returns whether it got there.
+   */
+  public boolean awaitIdle(long timeoutMs) {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (!slots.isEmpty()) {
+      if (System.nanoTime() - until >= 0) {
+        return false;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    return true;
+  }
+
   private void run() {
     stage.started();
     while (running || !slots.isEmpty()) {
@@ -129,6 +171,11 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
     try {
       if (s.camera() == null) {
         throw new IllegalStateException("the image could not be copied");
+      }
+      if (s.dryRun()) {
+        s.encodeDiscarding();
+        warmUpEncoded.increment();
+        return;
       }
       write(s);
     } catch (IOException | RuntimeException | LinkageError | AssertionError e) {
@@ -169,6 +216,11 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
 
   public long failed() {
     return failed.sum();
+  }
+
+  /** Warm-up images encoded into nothing by the dry run (at most {@value #WARM_UP_IMAGES}). */
+  public long warmUpEncoded() {
+    return warmUpEncoded.sum();
   }
 
   public long evicted() {

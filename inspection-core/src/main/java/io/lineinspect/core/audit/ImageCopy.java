@@ -5,10 +5,13 @@ import io.lineinspect.core.frame.PixelFormat;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * A frame's image and identity copied out of a reused {@link VerdictView}, to be written to disk
@@ -27,6 +30,7 @@ public final class ImageCopy {
   private String camera;
   private long frame;
   private long captureUs;
+  private boolean dryRun;
 
   /** Whether the view has an image to copy (verdicts decided outside the ring have none). */
   public static boolean hasImage(VerdictView v) {
@@ -53,6 +57,38 @@ public final class ImageCopy {
   public void clear() {
     camera = null;
     length = 0;
+    dryRun = false;
+  }
+
+  /**
+   * Marks this copy as the warm start's: the writer encodes it into nothing ({@link
+   * #encodeDiscarding}) and saves no file.
+   */
+  public void markDryRun() {
+    dryRun = true;
+  }
+
+  /** Whether this copy is the warm start's ({@link #markDryRun}). */
+  public boolean dryRun() {
+    return dryRun;
+  }
+
+  /**
+   * Encodes the image exactly as {@link #writeTo} would, into a stream that discards it: the warm
+   * start's dry run of the archive writer (the PNG encoder is otherwise compiled by the JIT beside
+   * the line's first parts).
+   */
+  public void encodeDiscarding() throws IOException {
+    if (format.isEncoded()) {
+      OutputStream.nullOutputStream().write(bytes, 0, length);
+      return;
+    }
+    try (ImageOutputStream out =
+        new MemoryCacheImageOutputStream(OutputStream.nullOutputStream())) {
+      if (!ImageIO.write(raster(bytes, length, width, height, format), "png", out)) {
+        throw new IOException("no PNG writer");
+      }
+    }
   }
 
   /** {@code <camera>_<frame>_<captureUs>.<png|jpg>}: the name this image is saved under. */
@@ -84,6 +120,15 @@ public final class ImageCopy {
       Files.write(file, Arrays.copyOf(bytes, length));
       return;
     }
+    BufferedImage img = raster(bytes, length, width, height, format);
+    if (!ImageIO.write(img, "png", file.toFile())) {
+      throw new IOException("no PNG writer");
+    }
+  }
+
+  /** A raw MONO8/BGR8/RGB8 frame as an image (RGB8 reordered to BGR). */
+  private static BufferedImage raster(
+      byte[] bytes, int length, int width, int height, PixelFormat format) {
     BufferedImage img =
         new BufferedImage(
             width,
@@ -101,9 +146,7 @@ public final class ImageCopy {
     } else {
       System.arraycopy(bytes, 0, target, 0, Math.min(length, target.length));
     }
-    if (!ImageIO.write(img, "png", file.toFile())) {
-      throw new IOException("no PNG writer");
-    }
+    return img;
   }
 
   public byte[] bytes() {

@@ -14,8 +14,9 @@ import java.util.function.Supplier;
  * the writer {@link #poll polls} one slot at a time, and the slot is free again as soon as the
  * writer's consumer returns. Used by the image archive and the shadow model.
  *
- * <p>Threads: {@link #offer} from any thread; {@link #poll} and {@link #isEmpty} from the one
- * writer thread only.
+ * <p>Threads: {@link #offer} from any thread; {@link #poll} from the one writer thread only; {@link
+ * #isEmpty} from any thread (two volatile reads: true once the writer has returned from every slot
+ * offered before the call).
  *
  * @param <T> the slot (preallocated; owned by the ring, filled in place, cleared by the consumer)
  */

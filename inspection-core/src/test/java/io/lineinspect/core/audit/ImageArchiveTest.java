@@ -96,4 +96,26 @@ class ImageArchiveTest {
     }
     assertTrue(total <= (1L << 20) + 300_000, "within the quota (+ one image): " + total);
   }
+
+  @Test
+  void warmUpImagesAreEncodedButNeverSavedOrCounted() throws Exception {
+    TestVerdict v = new TestVerdict().withImage(64, 48, PixelFormat.RGB8);
+    try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 1, 1L << 20, 8), dir)) {
+      for (int n = 1; n <= ImageArchive.WARM_UP_IMAGES + 50; n++) {
+        a.onWarmUpVerdict(frame(v, n, Verdict.FAIL));
+      }
+      assertTrue(a.awaitIdle(10_000), "the dry run drains");
+      assertEquals(0, a.saved() + a.skipped() + a.failed(), "a dry run counts nothing");
+      assertTrue(
+          a.warmUpEncoded() > 0 && a.warmUpEncoded() <= ImageArchive.WARM_UP_IMAGES,
+          "encoded: " + a.warmUpEncoded());
+      assertEquals(0, files(dir), "and saves nothing");
+      // The real chain afterwards is unchanged: the next real FAIL is saved.
+      a.onVerdict(frame(v, 999, Verdict.FAIL));
+      awaitHandled(a, 1);
+      assertEquals(1, a.saved());
+      assertEquals(0, a.failed());
+    }
+    assertEquals(1, files(dir));
+  }
 }
