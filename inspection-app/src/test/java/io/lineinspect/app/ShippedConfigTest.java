@@ -23,7 +23,7 @@ class ShippedConfigTest {
 
   @Test
   void shouldBindTheDemoConfigsDjlSectionWithItsModule() {
-    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
+    ServiceConfig c = DemoConfigs.load();
     assertEquals(
         new DjlBackendConfig("models/demo-defects/1/manifest.yaml", "auto", 8, 0),
         DjlBackendConfig.of(c.inference()));
