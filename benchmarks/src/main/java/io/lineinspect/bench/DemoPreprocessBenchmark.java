@@ -1,10 +1,10 @@
 package io.lineinspect.bench;
 
-import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.inference.Preprocessor;
 import io.lineinspect.core.pipeline.FrameEvent;
 import io.lineinspect.inference.djl.DjlBackend;
+import io.lineinspect.inference.djl.DjlBackendConfig;
 import io.lineinspect.sim.PartRenderer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

@@ -15,7 +15,6 @@ import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.audit.AuditLog;
 import io.lineinspect.core.audit.ImageArchive;
 import io.lineinspect.core.config.ConfigException;
-import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.health.HealthMonitor;
@@ -35,6 +34,7 @@ import io.lineinspect.core.quality.UnfitAlarm;
 import io.lineinspect.core.time.CameraClocks;
 import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
+import io.lineinspect.inference.djl.DjlBackendConfig;
 import io.lineinspect.inference.djl.ModelException;
 import java.nio.file.Path;
 import java.util.List;
@@ -172,8 +172,7 @@ public final class InspectionService implements AutoCloseable {
   }
 
   private static DjlBackendConfig djlConfig(ServiceConfig config, Path manifest) {
-    DjlBackendConfig d = config.inference().djl();
-    return new DjlBackendConfig(manifest.toString(), d.device(), d.maxBatch(), d.threads());
+    return DjlBackendConfig.of(config.inference()).withManifest(manifest.toString());
   }
 
   private static ModelState loadState(ServiceConfig config, Path stateFile) {
@@ -228,7 +227,7 @@ public final class InspectionService implements AutoCloseable {
       case "djl" -> {
         ModelState.Entry served = state.served();
         if (served == null) {
-          yield DjlBackend.load(config.inference().djl(), home);
+          yield DjlBackend.load(DjlBackendConfig.of(config.inference()), home);
         }
         String where = home.resolve(config.models().state()) + " names " + served.id();
         Path manifest;

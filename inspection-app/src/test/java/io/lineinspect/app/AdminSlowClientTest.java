@@ -3,8 +3,6 @@ package io.lineinspect.app;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lineinspect.core.config.AdminConfig;
-import io.lineinspect.core.config.ConfigLoader;
-import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -26,14 +24,8 @@ import org.junit.jupiter.api.Test;
 class AdminSlowClientTest {
   @Test
   void shouldAnswerHealthSoonBeside50ClientsSendingOneByteEach400Ms() throws Exception {
-    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
     ServiceConfig cfg =
-        new ServiceConfig(
-                c.line(),
-                c.ingest().listeningOn("127.0.0.1", 0),
-                c.pipeline(),
-                new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()))
-            .withAdmin(new AdminConfig(true, "127.0.0.1", 0));
+        DemoConfigs.onLoopback("builtin").withAdmin(new AdminConfig(true, "127.0.0.1", 0));
     List<Socket> slow = new ArrayList<>();
     AtomicBoolean dribbling = new AtomicBoolean(true);
     try (InspectionService service = new InspectionService(cfg, Path.of(".."))) {

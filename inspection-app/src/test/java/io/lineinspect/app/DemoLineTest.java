@@ -3,9 +3,6 @@ package io.lineinspect.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.core.config.ConfigLoader;
-import io.lineinspect.core.config.InferenceConfig;
-import io.lineinspect.core.config.IngestConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.frame.PixelFormat;
@@ -27,11 +24,7 @@ class DemoLineTest {
 
   /** The shipped demo config on a free port, with the given inference backend. */
   private static ServiceConfig demoConfig(String backend) {
-    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
-    IngestConfig i = c.ingest();
-    InferenceConfig inference =
-        new InferenceConfig(backend, c.inference().builtin(), c.inference().djl());
-    return new ServiceConfig(c.line(), i.listeningOn("127.0.0.1", 0), c.pipeline(), inference);
+    return DemoConfigs.onLoopback(backend);
   }
 
   @Test

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lineinspect.camera.protocol.ErrorCode;
-import io.lineinspect.core.config.ConfigLoader;
-import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.metrics.PipelineMetrics;
@@ -21,13 +19,7 @@ import org.junit.jupiter.api.Test;
 class ServiceShutdownTest {
   @Test
   void everyCameraHearsServiceShuttingDown() throws Exception {
-    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
-    ServiceConfig cfg =
-        new ServiceConfig(
-            c.line(),
-            c.ingest().listeningOn("127.0.0.1", 0),
-            c.pipeline(),
-            new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()));
+    ServiceConfig cfg = DemoConfigs.onLoopback("builtin");
     SimStats stats = new SimStats();
     InspectionService service = new InspectionService(cfg, Path.of(".."));
     int port = service.start();

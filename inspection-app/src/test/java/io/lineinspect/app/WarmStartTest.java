@@ -10,8 +10,6 @@ import io.lineinspect.camera.actuator.TcpLineOutputConfig;
 import io.lineinspect.core.config.ActuatorsConfig;
 import io.lineinspect.core.config.AdminConfig;
 import io.lineinspect.core.config.ArchiveConfig;
-import io.lineinspect.core.config.ConfigLoader;
-import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.config.WarmupConfig;
 import io.lineinspect.core.frame.PixelFormat;
@@ -66,16 +64,11 @@ class WarmStartTest {
       new WarmupConfig(true, null, 160, 120, 24, 3, 20.0, 10_000);
 
   private static ServiceConfig demo() {
-    return ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
+    return DemoConfigs.load();
   }
 
   private static ServiceConfig builtin(ServiceConfig c, int cameraPort) {
-    return new ServiceConfig(
-            c.line(),
-            c.ingest().listeningOn("127.0.0.1", cameraPort),
-            c.pipeline(),
-            new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()))
-        .withWarmup(QUICK);
+    return DemoConfigs.onLoopback(c, "builtin", cameraPort).withWarmup(QUICK);
   }
 
   private static int freePort() throws IOException {
@@ -145,7 +138,7 @@ class WarmStartTest {
               c.line(),
               c.ingest().listeningOn("127.0.0.1", 0),
               c.pipeline(),
-              new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()),
+              DemoConfigs.inference(c, "builtin"),
               new ActuatorsConfig(
                   c.actuators().timing(),
                   List.of(

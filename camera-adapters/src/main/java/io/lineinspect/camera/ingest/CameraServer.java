@@ -13,7 +13,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -41,6 +40,7 @@ public final class CameraServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(CameraServer.class.getName());
 
   private final IngestConfig config;
+  private final IngestTransport transportChoice;
   private final LineConfig line;
   private final InspectionPipeline pipeline;
   private final NanoClock clock;
@@ -69,6 +69,8 @@ public final class CameraServer implements AutoCloseable {
   }
 
   /**
+   * @param config the server's settings; {@code ingest.transport} is checked here too (a
+   *     configuration assembled in code skips the loader's check)
    * @param clocks where the timestamps of the cameras' HEARTBEATs go (the reject scheduler reads
    *     each camera's clock offset there)
    */
@@ -89,6 +91,7 @@ public final class CameraServer implements AutoCloseable {
       CameraClocks clocks,
       boolean warmUpOnly) {
     this.config = config;
+    this.transportChoice = IngestTransport.of(config.transport());
     this.line = line;
     this.pipeline = pipeline;
     this.clock = clock;
@@ -123,19 +126,7 @@ public final class CameraServer implements AutoCloseable {
    * @return the bound port (useful with {@code ingest.port: 0})
    */
   public int start() throws InterruptedException {
-    boolean epoll =
-        switch (config.transport()) {
-          case "nio" -> false;
-          case "epoll" -> {
-            if (!Epoll.isAvailable()) {
-              throw new IllegalStateException(
-                  "ingest.transport is epoll but epoll is not available: "
-                      + Epoll.unavailabilityCause());
-            }
-            yield true;
-          }
-          default -> Epoll.isAvailable();
-        };
+    boolean epoll = transportChoice.useEpoll();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelClass =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;

@@ -8,7 +8,6 @@ import io.lineinspect.core.config.ActuatorsConfig;
 import io.lineinspect.core.config.ConfigException;
 import io.lineinspect.core.config.ConfigLoader;
 import io.lineinspect.core.config.ServiceConfig;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,13 +21,6 @@ class ActuatorConfigTest {
   private static String error(String yaml) {
     return assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "test.yaml"))
         .getMessage();
-  }
-
-  @Test
-  void shouldLoadTheShippedDemoConfig() {
-    Path demo = Path.of("..", "configs", "demo-line.yaml");
-    ServiceConfig c = ConfigLoader.load(demo);
-    assertEquals("demo-line", c.line().name());
   }
 
   private static final String PLC =

@@ -8,8 +8,6 @@ import io.lineinspect.camera.protocol.ErrorCode;
 import io.lineinspect.camera.protocol.ProtocolV1;
 import io.lineinspect.camera.protocol.VerdictFlyweight;
 import io.lineinspect.core.config.BuiltinBackendConfig;
-import io.lineinspect.core.config.IngestConfig;
-import io.lineinspect.core.config.LineConfig;
 import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
@@ -34,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class CameraServerTest {
   private static final int MAX_MESSAGE = 64 * 1024;
 
+  private LoopbackServer line;
   private InspectionPipeline pipeline;
   private CameraServer server;
   private int port;
@@ -66,24 +65,15 @@ class CameraServerTest {
       io.lineinspect.core.emit.VerdictListener listener,
       CameraClocks clocks)
       throws Exception {
-    pipeline =
-        new InspectionPipeline(
-            new PipelineConfig(256, 1, 8, 1.0, 1024),
-            TimeUnit.SECONDS.toNanos(10),
-            Verdict.FAIL,
-            backend,
-            listener,
-            NanoClock.SYSTEM,
-            Thread::new);
-    pipeline.start();
-    server =
-        new CameraServer(
-            new IngestConfig("127.0.0.1", 0, MAX_MESSAGE, idleTimeoutMs, 2, transport, null),
-            new LineConfig("test-line", 10_000, Verdict.FAIL),
-            pipeline,
-            NanoClock.SYSTEM,
-            clocks);
-    port = server.start();
+    line =
+        LoopbackServer.of(new PipelineConfig(256, 1, 8, 1.0, 1024), 10_000, backend)
+            .ingest(LoopbackServer.ingest(MAX_MESSAGE, idleTimeoutMs, 2, transport))
+            .listener(listener)
+            .clocks(clocks)
+            .start();
+    pipeline = line.pipeline();
+    server = line.server();
+    port = line.port();
   }
 
   private void start() throws Exception {
@@ -92,11 +82,8 @@ class CameraServerTest {
 
   @AfterEach
   void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
+    if (line != null) {
+      line.close();
     }
   }
 

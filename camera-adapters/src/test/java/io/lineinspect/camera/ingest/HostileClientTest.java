@@ -10,13 +10,10 @@ import io.lineinspect.camera.protocol.Messages;
 import io.lineinspect.camera.protocol.ProtocolV1;
 import io.lineinspect.camera.protocol.VerdictFlyweight;
 import io.lineinspect.core.config.IngestConfig;
-import io.lineinspect.core.config.LineConfig;
 import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.ReasonCode;
-import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.testing.ScriptedBackend;
-import io.lineinspect.core.time.NanoClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -48,6 +45,7 @@ class HostileClientTest {
   private static final String GOOD = "127.0.0.2";
 
   private ScriptedBackend backend;
+  private LoopbackServer line;
   private InspectionPipeline pipeline;
   private CameraServer server;
   private int port;
@@ -57,36 +55,24 @@ class HostileClientTest {
         new ScriptedBackend(16)
             .sleeping(TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.MILLISECONDS.toNanos(1))
             .warmable(true);
-    pipeline =
-        new InspectionPipeline(
-            new PipelineConfig(1024, 1, 16, 1.0, 4096, 5.0),
-            TimeUnit.MILLISECONDS.toNanos(BUDGET_MS),
-            Verdict.FAIL,
-            backend,
-            null,
-            NanoClock.SYSTEM,
-            Thread::new);
-    pipeline.start();
-    server =
-        new CameraServer(
-            ingest,
-            new LineConfig("hostile-line", BUDGET_MS, Verdict.FAIL),
-            pipeline,
-            NanoClock.SYSTEM);
-    port = server.start();
+    line =
+        LoopbackServer.of(new PipelineConfig(1024, 1, 16, 1.0, 4096, 5.0), BUDGET_MS, backend)
+            .line("hostile-line")
+            .ingest(ingest)
+            .start();
+    pipeline = line.pipeline();
+    server = line.server();
+    port = line.port();
   }
 
   private static IngestConfig ingest(int maxMessageBytes) {
-    return new IngestConfig("127.0.0.1", 0, maxMessageBytes, 10_000, 1, "auto", null);
+    return LoopbackServer.ingest(maxMessageBytes);
   }
 
   @AfterEach
   void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
+    if (line != null) {
+      line.close();
     }
   }
 

@@ -15,7 +15,6 @@ import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
-import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.health.ErrorLog;
 import io.lineinspect.core.inference.GuardedBackend;

@@ -2,7 +2,6 @@ package io.lineinspect.inference.djl;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.core.config.DjlBackendConfig;
 import io.lineinspect.core.inference.InferenceSession;
 import io.lineinspect.core.pipeline.FrameEvent;
 import java.lang.management.BufferPoolMXBean;

@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lineinspect.app.DemoConfigs;
 import io.lineinspect.app.InspectionService;
 import io.lineinspect.app.SimRun;
 import io.lineinspect.core.config.AdminConfig;
-import io.lineinspect.core.config.ConfigLoader;
-import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.sim.SimStats;
@@ -85,14 +84,8 @@ class AdminServerTest {
 
   @Test
   void metricsMatchWhatTheCamerasSawAndReadyFollowsTheLifecycle() throws Exception {
-    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
     ServiceConfig cfg =
-        new ServiceConfig(
-                c.line(),
-                c.ingest().listeningOn("127.0.0.1", 0),
-                c.pipeline(),
-                new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()))
-            .withAdmin(new AdminConfig(true, "127.0.0.1", 0));
+        DemoConfigs.onLoopback("builtin").withAdmin(new AdminConfig(true, "127.0.0.1", 0));
     AtomicReference<String> during = new AtomicReference<>();
     SimStats.Snapshot seen;
     String after;
@@ -179,12 +172,13 @@ class AdminServerTest {
 
   @Test
   void healthAndReadyNameAStalledStageWithinASecondAndRecover() throws Exception {
-    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
+    ServiceConfig c = DemoConfigs.load();
     io.lineinspect.core.config.PipelineConfig p = c.pipeline();
     ServiceConfig cfg =
-        new ServiceConfig(
-                c.line(),
-                c.ingest().listeningOn("127.0.0.1", 0),
+        DemoConfigs.onLoopback(
+                c,
+                "builtin",
+                0,
                 new io.lineinspect.core.config.PipelineConfig(
                     p.ringSize(),
                     p.preprocessWorkers(),
@@ -193,8 +187,7 @@ class AdminServerTest {
                     p.initialFrameBytes(),
                     p.watchdogLeadMs(),
                     p.idlePollUs(),
-                    300),
-                new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()))
+                    300))
             .withAdmin(new AdminConfig(true, "127.0.0.1", 0));
     java.util.concurrent.CountDownLatch hang = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.atomic.AtomicBoolean hanging =

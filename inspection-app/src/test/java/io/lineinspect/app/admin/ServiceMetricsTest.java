@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lineinspect.app.DemoConfigs;
 import io.lineinspect.app.InspectionService;
 import io.lineinspect.camera.actuator.LogOutputConfig;
 import io.lineinspect.core.config.ActuatorsConfig;
 import io.lineinspect.core.config.ArchiveConfig;
 import io.lineinspect.core.config.AuditConfig;
-import io.lineinspect.core.config.ConfigLoader;
-import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.MetricsConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.decide.ReasonCode;
@@ -66,12 +65,12 @@ class ServiceMetricsTest {
    * The demo line with the builtin model, a dry-run actuator, audit and archive under {@code dir}.
    */
   private static ServiceConfig config(Path dir, MetricsConfig metrics) {
-    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
+    ServiceConfig c = DemoConfigs.load();
     return new ServiceConfig(
             c.line(),
             c.ingest().listeningOn("127.0.0.1", 0),
             c.pipeline(),
-            new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()),
+            DemoConfigs.inference(c, "builtin"),
             new ActuatorsConfig(c.actuators().timing(), List.of(new LogOutputConfig("dry", false))),
             new AuditConfig(
                 true, dir.resolve("audit").toString(), null, null, null, null, null, null),

@@ -3,11 +3,10 @@ package io.lineinspect.app.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lineinspect.app.DemoConfigs;
 import io.lineinspect.app.InspectionService;
 import io.lineinspect.app.SimRun;
 import io.lineinspect.core.actuate.ActuatorMetrics;
-import io.lineinspect.core.config.ConfigLoader;
-import io.lineinspect.core.config.InferenceConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.sim.SimStats;
@@ -35,14 +34,8 @@ class RejectGateTest {
   }
 
   private static void everyFailVerdictPushesItsOwnPart(String firing) throws Exception {
-    ServiceConfig c = ConfigLoader.load(Path.of("..", "configs", "demo-line.yaml"));
-    ServiceConfig base =
-        new ServiceConfig(
-                c.line(),
-                c.ingest().listeningOn("127.0.0.1", 0),
-                c.pipeline(),
-                new InferenceConfig("builtin", c.inference().builtin(), c.inference().djl()))
-            .withActuators(c.actuators());
+    ServiceConfig c = DemoConfigs.load();
+    ServiceConfig base = DemoConfigs.onLoopback(c, "builtin", 0).withActuators(c.actuators());
     ByteArrayOutputStream report = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(report, true, StandardCharsets.UTF_8);
     SimStats stats = new SimStats();

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.lineinspect.core.quality.QualityLimits;
 import java.io.IOException;
@@ -39,7 +40,9 @@ public final class ConfigLoader {
 
   /** Every {@link ConfigModule}'s contributions and the YAML mapper that knows them. */
   private static final class Modules {
+    final List<ConfigModule> modules;
     final Map<String, Class<? extends ActuatorOutputConfig>> outputTypes = new TreeMap<>();
+    final Map<String, Class<?>> sections = new TreeMap<>();
     final ObjectMapper yaml =
         new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -50,23 +53,25 @@ public final class ConfigLoader {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     Modules(List<ConfigModule> modules) {
+      this.modules = List.copyOf(modules);
       for (ConfigModule m : modules) {
         m.actuatorOutputs()
-            .forEach(
-                (name, type) -> {
-                  Class<?> before = outputTypes.putIfAbsent(name, type);
-                  if (before != null && before != type) {
-                    throw new IllegalStateException(
-                        "actuator output type '"
-                            + name
-                            + "' is defined twice: "
-                            + before
-                            + ", "
-                            + type);
-                  }
-                });
+            .forEach((name, type) -> add(outputTypes, "actuator output type", name, type));
+        m.sections().forEach((key, type) -> add(sections, "configuration section", key, type));
       }
       outputTypes.forEach((name, type) -> yaml.registerSubtypes(new NamedType(type, name)));
+      yaml.registerModule(
+          new SimpleModule("module-sections")
+              .addDeserializer(
+                  ModuleSection.class, new ModuleSectionDeserializer(Map.copyOf(sections))));
+    }
+
+    private static <T> void add(Map<String, T> into, String what, String name, T type) {
+      T before = into.putIfAbsent(name, type);
+      if (before != null && before != type) {
+        throw new IllegalStateException(
+            what + " '" + name + "' is defined twice: " + before + ", " + type);
+      }
     }
   }
 
@@ -105,6 +110,9 @@ public final class ConfigLoader {
       ServiceConfig config = modules.yaml.readValue(yaml, ServiceConfig.class);
       if (config == null) {
         throw new ConfigException(origin + ": configuration is empty");
+      }
+      for (ConfigModule m : modules.modules) {
+        m.conclude(config);
       }
       return config;
     } catch (ConfigException e) {

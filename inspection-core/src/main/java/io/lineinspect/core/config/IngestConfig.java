@@ -9,7 +9,9 @@ package io.lineinspect.core.config;
  *     MiB)
  * @param idleTimeoutMs a camera that sends nothing for this long is disconnected (default 10000)
  * @param ioThreads Netty event-loop threads (default 1)
- * @param transport {@code auto} (epoll when available, else NIO), {@code epoll} or {@code nio}
+ * @param transport the camera server's I/O transport (default {@code auto}: the server chooses),
+ *     passed through: the values and their meaning belong to module {@code camera-adapters}, which
+ *     checks them when the configuration is loaded ({@code auto}, {@code epoll}, {@code nio})
  * @param maxImagePixels the largest width × height a frame may declare, in its frame header and,
  *     for JPEG/PNG, in the payload's own header; a larger one is refused (BAD_IMAGE) before any
  *     decoder runs (default 36 000 000, e.g. 6000x6000; 1..2147483647)
@@ -54,7 +56,7 @@ public record IngestConfig(
         Check.intIn("ingest.maxMessageBytes", maxMessageBytes, 8 << 20, 1024, 256 << 20);
     idleTimeoutMs = Check.intIn("ingest.idleTimeoutMs", idleTimeoutMs, 10_000, 100, 3_600_000);
     ioThreads = Check.intIn("ingest.ioThreads", ioThreads, 1, 1, 64);
-    transport = Check.oneOf("ingest.transport", transport, "auto", "auto", "epoll", "nio");
+    transport = Check.text("ingest.transport", transport, "auto");
     maxImagePixels =
         Check.intIn(
             "ingest.maxImagePixels",

@@ -3,16 +3,12 @@ package io.lineinspect.camera.ingest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lineinspect.core.config.IngestConfig;
-import io.lineinspect.core.config.LineConfig;
 import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.ReasonCode;
-import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.testing.ScriptedBackend;
-import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.sim.SimStats;
 import io.lineinspect.sim.SimulatedCamera;
 import java.util.ArrayList;
@@ -55,38 +51,28 @@ class DeadlineLoadTest {
   private static final int CAMERAS = 4;
 
   private ScriptedBackend backend;
+  private LoopbackServer line;
   private InspectionPipeline pipeline;
-  private CameraServer server;
   private int port;
 
   private void start() throws Exception {
     backend = new ScriptedBackend(MAX_BATCH).sleeping(BASE_NS, PER_FRAME_NS).warmable(true);
-    pipeline =
-        new InspectionPipeline(
-            new PipelineConfig(1024, 1, MAX_BATCH, 2.0, 4096, WATCHDOG_LEAD_MS),
-            TimeUnit.MILLISECONDS.toNanos(BUDGET_MS),
-            Verdict.FAIL,
-            backend,
-            null,
-            NanoClock.SYSTEM,
-            Thread::new);
-    pipeline.start();
-    server =
-        new CameraServer(
-            new IngestConfig("127.0.0.1", 0, 1 << 20, 10_000, 1, "auto", null),
-            new LineConfig("load-line", BUDGET_MS, Verdict.FAIL),
-            pipeline,
-            NanoClock.SYSTEM);
-    port = server.start();
+    line =
+        LoopbackServer.of(
+                new PipelineConfig(1024, 1, MAX_BATCH, 2.0, 4096, WATCHDOG_LEAD_MS),
+                BUDGET_MS,
+                backend)
+            .line("load-line")
+            .ingest(LoopbackServer.ingest(1 << 20))
+            .start();
+    pipeline = line.pipeline();
+    port = line.port();
   }
 
   @AfterEach
   void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
+    if (line != null) {
+      line.close();
     }
   }
 

@@ -7,16 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lineinspect.camera.protocol.ErrorCode;
 import io.lineinspect.camera.protocol.ProtocolV1;
 import io.lineinspect.camera.protocol.VerdictFlyweight;
-import io.lineinspect.core.config.IngestConfig;
-import io.lineinspect.core.config.LineConfig;
 import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.frame.TestImages;
-import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.testing.CountingBuiltinBackend;
-import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.sim.PartRenderer;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
@@ -36,18 +32,14 @@ import org.junit.jupiter.api.Test;
 class HugeImageHeaderTest {
   private static final int BUDGET_MS = 150;
 
-  private InspectionPipeline pipeline;
-  private CameraServer server;
+  private LoopbackServer line;
   private int port;
   private final CountingBuiltinBackend backend = new CountingBuiltinBackend();
 
   @AfterEach
   void stop() {
-    if (server != null) {
-      server.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
+    if (line != null) {
+      line.close();
     }
   }
 
@@ -63,23 +55,12 @@ class HugeImageHeaderTest {
   @Test
   void shouldRefuseHugeDeclaredImagesBeforeDecodingWithoutDisturbingAnotherCamera()
       throws Exception {
-    pipeline =
-        new InspectionPipeline(
-            new PipelineConfig(256, 1, 8, 1.0, 8192),
-            TimeUnit.MILLISECONDS.toNanos(BUDGET_MS),
-            Verdict.FAIL,
-            backend,
-            null,
-            NanoClock.SYSTEM,
-            Thread::new);
-    pipeline.start();
-    server =
-        new CameraServer(
-            new IngestConfig("127.0.0.1", 0, 1 << 20, 10_000, 1, "auto", null),
-            new LineConfig("huge-line", BUDGET_MS, Verdict.FAIL),
-            pipeline,
-            NanoClock.SYSTEM);
-    port = server.start();
+    line =
+        LoopbackServer.of(new PipelineConfig(256, 1, 8, 1.0, 8192), BUDGET_MS, backend)
+            .line("huge-line")
+            .ingest(LoopbackServer.ingest(1 << 20))
+            .start();
+    port = line.port();
 
     BufferedImage small = TestImages.part(256, 256, TestImages.Kind.RGB, 9, true);
     byte[] jpeg = TestImages.jpeg(small, 0.8f);

@@ -1,7 +1,12 @@
-package io.lineinspect.core.config;
+package io.lineinspect.inference.djl;
+
+import io.lineinspect.core.config.Check;
+import io.lineinspect.core.config.InferenceConfig;
 
 /**
- * The DJL / PyTorch backend (module {@code gpu-inference}).
+ * The DJL / PyTorch backend's section, {@code inference.djl}: owned by this module, contributed to
+ * the loader by {@link DjlConfigModule}; the core holds it as an opaque {@link
+ * io.lineinspect.core.config.ModuleSection}.
  *
  * @param manifest path of the model's manifest YAML (beside its {@code .pt}); relative paths are
  *     resolved against the install directory (default {@code models/demo-defects/1/manifest.yaml})
@@ -20,5 +25,19 @@ public record DjlBackendConfig(String manifest, String device, Integer maxBatch,
 
   public static DjlBackendConfig defaults() {
     return new DjlBackendConfig(null, null, null, null);
+  }
+
+  /**
+   * This backend's settings in {@code inference}: as loaded, or the defaults when a configuration
+   * assembled in code leaves the section out.
+   */
+  public static DjlBackendConfig of(InferenceConfig inference) {
+    DjlBackendConfig c = inference.djl().as(DjlBackendConfig.class);
+    return c == null ? defaults() : c;
+  }
+
+  /** The same settings serving another manifest. */
+  public DjlBackendConfig withManifest(String other) {
+    return new DjlBackendConfig(other, device, maxBatch, threads);
   }
 }
