@@ -20,7 +20,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,6 +31,7 @@ class IngestWarmUpTest {
   private final AtomicInteger realVerdicts = new AtomicInteger();
   private final ConcurrentLinkedQueue<Long> warmUpSequences = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<String> warmUpCameras = new ConcurrentLinkedQueue<>();
+  private LoopbackServer line;
   private InspectionPipeline pipeline;
 
   private void start(ScriptedBackend backend) {
@@ -48,22 +48,21 @@ class IngestWarmUpTest {
             warmUpCameras.add(v.cameraId());
           }
         };
-    pipeline =
-        new InspectionPipeline(
-            new PipelineConfig(256, 1, 8, 1.0, 1024),
-            TimeUnit.SECONDS.toNanos(10),
-            Verdict.FAIL,
-            backend,
-            recorder,
-            NanoClock.SYSTEM,
-            Thread::new);
-    pipeline.start();
+    try {
+      line =
+          LoopbackServer.of(new PipelineConfig(256, 1, 8, 1.0, 1024), 10_000, backend)
+              .listener(recorder)
+              .start();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    pipeline = line.pipeline();
   }
 
   @AfterEach
   void stop() {
-    if (pipeline != null) {
-      pipeline.close();
+    if (line != null) {
+      line.close();
     }
   }
 
