@@ -466,19 +466,26 @@ class CameraServerTest {
       ByteBuf frame = Unpooled.buffer();
       io.lineinspect.camera.protocol.FrameFlyweight.writeMessage(
           frame, 0, 0, false, 0, 4, 4, 1, new byte[16], 0, 16);
-      byte[] bytes = new byte[frame.readableBytes()];
-      frame.readBytes(bytes);
+      byte[] one = new byte[frame.readableBytes()];
+      frame.readBytes(one);
+      // 256 frames per write: the kernel's buffers on loopback hold megabytes of verdicts before
+      // the connection turns unwritable, and one frame per write took up to 17 s to get there.
+      int perWrite = 256;
+      byte[] bytes = new byte[one.length * perWrite];
       long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       try {
         // Frames as fast as possible, verdicts never read: the service's writes back up.
         for (long seq = 1;
             server.metrics().errors(ErrorCode.VERDICTS_NOT_READ) == 0
                 && System.nanoTime() - until < 0;
-            seq++) {
-          java.nio.ByteBuffer.wrap(bytes).putLong(8, seq);
+            seq += perWrite) {
+          for (int i = 0; i < perWrite; i++) {
+            java.nio.ByteBuffer.wrap(one).putLong(8, seq + i);
+            System.arraycopy(one, 0, bytes, i * one.length, one.length);
+          }
           out.write(bytes);
-          if (seq % 10 == 0) {
-            other.mono8(seq / 10, 0); // the other camera keeps being served
+          if ((seq / perWrite) % 4 == 0) {
+            other.mono8(seq, 0); // the other camera keeps being served
             assertEquals(ProtocolV1.TYPE_VERDICT, other.read().type());
           }
         }
