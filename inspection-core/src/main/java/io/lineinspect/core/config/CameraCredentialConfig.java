@@ -15,20 +15,36 @@ public record CameraCredentialConfig(String secret, String secretFile, Boolean t
   /** Fewest hex digits of a secret: 16 bytes. */
   public static final int MIN_SECRET_HEX = 32;
 
+  /**
+   * Refuses several of the three at once and a malformed secret. None of the three is refused by
+   * {@link #checkGiven} instead, once the loader has read the whole entry: an entry holding only a
+   * misspelt key must be reported as that unknown key, and the loader reports unknown keys only
+   * after the record was built.
+   */
   public CameraCredentialConfig {
     tokenless = tokenless != null && tokenless;
     int given = (secret != null ? 1 : 0) + (secretFile != null ? 1 : 0) + (tokenless ? 1 : 0);
-    if (given != 1) {
+    if (given > 1) {
       throw new ConfigException(
-          "give exactly one of secret, secretFile or tokenless: true (got "
-              + (given == 0 ? "none" : "several")
-              + ")");
+          "give exactly one of secret, secretFile or tokenless: true (got several)");
     }
     if (secret != null) {
       checkHex("secret", secret);
     }
     if (secretFile != null && secretFile.isBlank()) {
       throw new ConfigException("secretFile: empty path");
+    }
+  }
+
+  /**
+   * Checks that one of the three was given ({@code null} counts as none).
+   *
+   * @param key the entry's key, {@code ingest.cameras.<id>}, named in the message
+   */
+  public static void checkGiven(String key, CameraCredentialConfig c) {
+    if (c == null || (c.secret == null && c.secretFile == null && !c.tokenless)) {
+      throw new ConfigException(
+          key + ": give exactly one of secret, secretFile or tokenless: true (got none)");
     }
   }
 

@@ -139,6 +139,14 @@ public final class ConfigLoader {
         return "not valid YAML" + where + ": " + first;
       }
     }
+    if (e instanceof ValueInstantiationException v
+        && v.getType() != null
+        && v.getType().getRawClass() == CameraCredentialConfig.class
+        && e.getCause() instanceof ConfigException c) {
+      // A camera's credential names its keys relative to its entry (ingest.cameras.<id>).
+      String m = c.getMessage();
+      return path(v) + (m.matches("[A-Za-z]+: .*") ? "." : ": ") + m;
+    }
     if (e instanceof ValueInstantiationException && e.getCause() instanceof ConfigException c) {
       // Records inside lists name their keys relative to the list element.
       String p = path((JsonMappingException) e);

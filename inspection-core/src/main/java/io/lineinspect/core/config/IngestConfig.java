@@ -28,6 +28,9 @@ package io.lineinspect.core.config;
  * @param maxFramesPerSecond per-camera frame-rate ceiling (a bucket holding one second of frames):
  *     frames above it get the fail-safe verdict OVERLOAD at once, counted; 0 = no ceiling (default
  *     1000)
+ * @param cameras who may speak for which camera id ({@code ingest.cameras}: id → credential, see
+ *     {@link CameraCredentialConfig}); null (the key absent) = the open camera port of protocol v1
+ *     before credentials: any client may claim any id, the HELLO token is ignored
  */
 public record IngestConfig(
     String host,
@@ -42,7 +45,8 @@ public record IngestConfig(
     Integer helloTimeoutMs,
     Integer messageTimeoutMs,
     Long maxBufferedBytes,
-    Integer maxFramesPerSecond) {
+    Integer maxFramesPerSecond,
+    java.util.Map<String, CameraCredentialConfig> cameras) {
   /** Default {@link #maxImagePixels}: a 36-megapixel frame (6000x6000, 7360x4912 is 36.2 MP). */
   public static final int DEFAULT_MAX_IMAGE_PIXELS = 36_000_000;
 
@@ -85,7 +89,42 @@ public record IngestConfig(
     }
     maxFramesPerSecond =
         Check.intIn("ingest.maxFramesPerSecond", maxFramesPerSecond, 1_000, 0, 1_000_000);
+    cameras = checkCameras(cameras);
   }
+
+  /**
+   * Every key of {@code ingest.cameras} must be a camera id a HELLO can carry (protocol §4.1), and
+   * every entry a credential; an empty section would refuse every camera, so it is an error too.
+   */
+  private static java.util.Map<String, CameraCredentialConfig> checkCameras(
+      java.util.Map<String, CameraCredentialConfig> cameras) {
+    if (cameras == null) {
+      return null;
+    }
+    if (cameras.isEmpty()) {
+      throw new ConfigException(
+          "ingest.cameras: empty: list each camera with its secret, secretFile or tokenless: true"
+              + " (or leave the key out for an open camera port)");
+    }
+    java.util.Map<String, CameraCredentialConfig> checked = new java.util.TreeMap<>();
+    cameras.forEach(
+        (id, credential) -> {
+          if (!CAMERA_ID.matcher(id).matches()) {
+            throw new ConfigException(
+                "ingest.cameras."
+                    + id
+                    + ": not a camera id (1-64 characters of A-Z a-z 0-9 . _ : -, not starting"
+                    + " with '.')");
+          }
+          CameraCredentialConfig.checkGiven("ingest.cameras." + id, credential);
+          checked.put(id, credential);
+        });
+    return java.util.Collections.unmodifiableMap(checked);
+  }
+
+  /** A camera id as protocol §4.1 allows it (the camera adapters check HELLOs the same way). */
+  private static final java.util.regex.Pattern CAMERA_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_:-][A-Za-z0-9._:-]{0,63}");
 
   /** The settings before the client limits existed; the limits get their defaults. */
   public IngestConfig(
@@ -109,6 +148,7 @@ public record IngestConfig(
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -127,7 +167,8 @@ public record IngestConfig(
         helloTimeoutMs,
         messageTimeoutMs,
         maxBufferedBytes,
-        maxFramesPerSecond);
+        maxFramesPerSecond,
+        cameras);
   }
 
   /** The same settings with other client limits (tests, measurements). */
@@ -151,7 +192,27 @@ public record IngestConfig(
         helloTimeoutMs,
         messageTimeoutMs,
         maxBufferedBytes,
-        maxFramesPerSecond);
+        maxFramesPerSecond,
+        cameras);
+  }
+
+  /** The same settings with {@code cameras} as {@code ingest.cameras} (null: the open port). */
+  public IngestConfig withCameras(java.util.Map<String, CameraCredentialConfig> cameras) {
+    return new IngestConfig(
+        host,
+        port,
+        maxMessageBytes,
+        idleTimeoutMs,
+        ioThreads,
+        transport,
+        maxImagePixels,
+        maxConnections,
+        maxConnectionsPerAddress,
+        helloTimeoutMs,
+        messageTimeoutMs,
+        maxBufferedBytes,
+        maxFramesPerSecond,
+        cameras);
   }
 
   /** All defaults. */
