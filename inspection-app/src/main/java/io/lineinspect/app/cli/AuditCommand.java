@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lineinspect.app.InspectCommand;
 import io.lineinspect.core.audit.AuditVerifier;
+import io.lineinspect.core.audit.ImageArchive;
 import io.lineinspect.core.config.ConfigLoader;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -191,22 +192,14 @@ public final class AuditCommand implements Runnable {
             if (format.equals("jsonl")) {
               out.println(line);
               if (images && !reject) {
-                for (String ext : List.of("png", "jpg")) {
-                  Path img =
-                      where
-                          .archive()
-                          .resolve(r.path("cam").asText())
-                          .resolve(
-                              r.path("cam").asText()
-                                  + "_"
-                                  + r.path("frame").asLong()
-                                  + "_"
-                                  + r.path("captureUs").asLong()
-                                  + "."
-                                  + ext);
-                  if (Files.exists(img)) {
-                    out.println("  image: " + img);
-                  }
+                // Every image of the part: two connections may have sent the same identity.
+                for (Path img :
+                    ImageArchive.filesOf(
+                        where.archive(),
+                        r.path("cam").asText(),
+                        r.path("frame").asLong(),
+                        r.path("captureUs").asLong())) {
+                  out.println("  image: " + img);
                 }
               }
             } else {

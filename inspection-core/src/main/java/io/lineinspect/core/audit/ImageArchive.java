@@ -22,8 +22,12 @@ import java.util.stream.Stream;
 /**
  * Saves the image of every FAIL verdict (and every {@code passEvery}-th PASS frame) as {@code
  * <dir>/<camera>/<camera>_<frame>_<captureUs>.<png|jpg>}: the audit record of the same part has the
- * same camera, frame and capture time, so {@code inspect audit query} finds the image. JPEG and PNG
- * payloads are stored as received; raw MONO8/BGR8/RGB8 frames are written as PNG.
+ * same camera, frame and capture time, so {@code inspect audit query} finds the image ({@link
+ * #filesOf}). JPEG and PNG payloads are stored as received; raw MONO8/BGR8/RGB8 frames are written
+ * as PNG. An image never replaces another: when that name is taken (another connection sent the
+ * same camera, frame and capture time) it is saved as {@code
+ * <camera>_<frame>_<captureUs>.<n>.<ext>} with the first free n from 2 on, and a camera id that
+ * would name any directory but one directly under {@code <dir>} is refused.
  *
  * <p>Never blocks the pipeline: the payload is copied into one of {@code slots} (rounded up to a
  * power of two) preallocated buffers on a {@link HandOffRing} and written by the {@code
@@ -111,9 +115,57 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
     }
   }
 
-  /** The file an image of this part is (or would be) saved as. */
+  /** Most images saved under one camera, frame and capture time; more are counted failed. */
+  static final int MAX_SAME_IDENTITY = 100;
+
+  /** The file the first image of this part is (or would be) saved as. */
   public static Path fileOf(Path dir, String camera, long frame, long captureUs, PixelFormat f) {
     return dir.resolve(camera).resolve(ImageCopy.fileName(camera, frame, captureUs, f));
+  }
+
+  /**
+   * Every archived image of this camera, frame and capture time: the first one's file and the
+   * {@code .<n>.} copies of later parts with the same identity, in the order they were saved.
+   */
+  public static java.util.List<Path> filesOf(Path dir, String camera, long frame, long captureUs)
+      throws IOException {
+    Path cameraDir;
+    try {
+      cameraDir = cameraDir(dir, camera);
+    } catch (IOException noSuchCamera) {
+      return java.util.List.of(); // never archived under such an id
+    }
+    if (!Files.isDirectory(cameraDir)) {
+      return java.util.List.of();
+    }
+    java.util.regex.Pattern name =
+        java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(camera + "_" + frame + "_" + captureUs)
+                + "(?:\\.([1-9][0-9]{0,8}))?\\.(?:png|jpg)");
+    try (Stream<Path> s = Files.list(cameraDir)) {
+      return s.filter(p -> name.matcher(p.getFileName().toString()).matches())
+          .sorted(
+              Comparator.comparingInt(
+                  (Path p) -> {
+                    var m = name.matcher(p.getFileName().toString());
+                    return m.matches() && m.group(1) != null ? Integer.parseInt(m.group(1)) : 1;
+                  }))
+          .toList();
+    }
+  }
+
+  /**
+   * {@code <dir>/<camera>}, defensively checked: a camera id that would resolve anywhere but
+   * directly under {@code dir} ({@code ..}, a separator, an absolute path) is refused, whatever the
+   * source of frames let through.
+   */
+  static Path cameraDir(Path dir, String camera) throws IOException {
+    Path base = dir.toAbsolutePath().normalize();
+    Path resolved = base.resolve(camera).normalize();
+    if (camera.isEmpty() || !base.equals(resolved.getParent())) {
+      throw new IOException("camera id '" + camera + "' would leave the archive directory");
+    }
+    return dir.resolve(camera);
   }
 
   @Override
@@ -192,9 +244,23 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
   }
 
   private void write(ImageCopy s) throws IOException {
-    Path file = fileOf(dir, s.camera(), s.frame(), s.captureUs(), s.format());
-    Files.createDirectories(file.getParent());
-    s.writeTo(file);
+    Path cameraDir = cameraDir(dir, s.camera());
+    Files.createDirectories(cameraDir);
+    String first = ImageCopy.fileName(s.camera(), s.frame(), s.captureUs(), s.format());
+    int dot = first.lastIndexOf('.');
+    Path file = cameraDir.resolve(first);
+    for (int n = 2; ; n++) {
+      try {
+        s.writeNewTo(file); // CREATE_NEW: never replaces an image already archived
+        break;
+      } catch (java.nio.file.FileAlreadyExistsException taken) {
+        if (n > MAX_SAME_IDENTITY) {
+          throw new IOException(
+              MAX_SAME_IDENTITY + " images named " + first + " are archived already", taken);
+        }
+        file = cameraDir.resolve(first.substring(0, dot) + "." + n + first.substring(dot));
+      }
+    }
     files.add(file);
     totalBytes += size(file);
     saved.increment();

@@ -7,8 +7,9 @@ import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.nio.file.StandardOpenOption;
 import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
@@ -108,21 +109,49 @@ public final class ImageCopy {
   }
 
   /**
-   * Writes {@code bytes[0..length)} to {@code file}: JPEG and PNG payloads as received, raw
-   * MONO8/BGR8/RGB8 frames of {@code width × height} encoded as PNG.
+   * As {@link #writeTo}, but never replaces a file.
    *
+   * @throws java.nio.file.FileAlreadyExistsException when {@code file} exists (it is left as it is)
+   */
+  public void writeNewTo(Path file) throws IOException {
+    writeImage(file, bytes, length, width, height, format, StandardOpenOption.CREATE_NEW);
+  }
+
+  /**
+   * Writes {@code bytes[0..length)} to {@code file}: JPEG and PNG payloads as received, raw
+   * MONO8/BGR8/RGB8 frames of {@code width × height} encoded as PNG. The file this call opened is
+   * deleted again when the write fails, so no torn image is left behind.
+   *
+   * @param options how to open the file ({@link Files#newOutputStream}); none: create or replace
    * @throws IOException when the file cannot be written
    */
   public static void writeImage(
-      Path file, byte[] bytes, int length, int width, int height, PixelFormat format)
+      Path file,
+      byte[] bytes,
+      int length,
+      int width,
+      int height,
+      PixelFormat format,
+      OpenOption... options)
       throws IOException {
-    if (format.isEncoded()) {
-      Files.write(file, Arrays.copyOf(bytes, length));
-      return;
-    }
-    BufferedImage img = raster(bytes, length, width, height, format);
-    if (!ImageIO.write(img, "png", file.toFile())) {
-      throw new IOException("no PNG writer");
+    boolean created = false;
+    try (OutputStream out = Files.newOutputStream(file, options)) {
+      created = true;
+      if (format.isEncoded()) {
+        out.write(bytes, 0, length);
+        return;
+      }
+      BufferedImage img = raster(bytes, length, width, height, format);
+      try (ImageOutputStream png = new MemoryCacheImageOutputStream(out)) {
+        if (!ImageIO.write(img, "png", png)) {
+          throw new IOException("no PNG writer");
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      if (created) {
+        Files.deleteIfExists(file);
+      }
+      throw e;
     }
   }
 

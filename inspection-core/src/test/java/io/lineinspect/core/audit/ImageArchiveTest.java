@@ -118,4 +118,58 @@ class ImageArchiveTest {
     }
     assertEquals(1, files(dir));
   }
+
+  @Test
+  void partsWithTheSameIdentityAreSavedSideBySideAndNoImageIsEverReplaced() throws Exception {
+    TestVerdict v = new TestVerdict().withImage(64, 48, PixelFormat.MONO8);
+    Path first = ImageArchive.fileOf(dir, "cam-1", 5, 1_000_005L, PixelFormat.MONO8);
+    try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 8), dir)) {
+      for (int pixel = 1; pixel <= 3; pixel++) {
+        // Same camera, frame and capture time each time: another connection, an impostor.
+        v.part("cam-1", 5, Verdict.FAIL, 1_000_005L, 0);
+        java.util.Arrays.fill(v.image, (byte) pixel);
+        a.onVerdict(v);
+        awaitHandled(a, pixel);
+      }
+      assertEquals(0, a.failed());
+    }
+    java.util.List<Path> saved = ImageArchive.filesOf(dir, "cam-1", 5, 1_000_005L);
+    assertEquals(
+        java.util.List.of(
+            first,
+            first.resolveSibling("cam-1_5_1000005.2.png"),
+            first.resolveSibling("cam-1_5_1000005.3.png")),
+        saved);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(i + 1, ImageIO.read(saved.get(i).toFile()).getRaster().getSample(5, 5, 0));
+    }
+    assertEquals(3, files(dir));
+    // After a restart, too: the images already on disk are kept, the next one takes .4.
+    try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 8), dir)) {
+      java.util.Arrays.fill(v.image, (byte) 9);
+      a.onVerdict(v);
+      awaitHandled(a, 1);
+    }
+    assertEquals(4, ImageArchive.filesOf(dir, "cam-1", 5, 1_000_005L).size());
+    assertEquals(1, ImageIO.read(first.toFile()).getRaster().getSample(5, 5, 0), "kept");
+  }
+
+  @Test
+  void aCameraIdThatWouldLeaveTheArchiveIsRefused(@TempDir Path outer) throws Exception {
+    Path archive = outer.resolve("archive");
+    TestVerdict v = new TestVerdict().withImage(64, 48, PixelFormat.MONO8);
+    String[] ids = {"..", "../escaped", "a/b", "/tmp/x", ".", ""};
+    try (ImageArchive a = new ImageArchive(new ArchiveConfig(true, "x", 0, 1L << 20, 8), archive)) {
+      for (int i = 0; i < ids.length; i++) {
+        a.onVerdict(v.part(ids[i], 1, Verdict.FAIL, 1, 0));
+        awaitHandled(a, i + 1);
+      }
+      a.onVerdict(v.part("cam-1", 1, Verdict.FAIL, 1, 0));
+      awaitHandled(a, ids.length + 1);
+      assertEquals(ids.length, a.failed(), "each refused and counted");
+      assertEquals(1, a.saved());
+    }
+    assertEquals(1, files(outer), "only cam-1's image, inside the archive");
+    assertTrue(Files.exists(ImageArchive.fileOf(archive, "cam-1", 1, 1, PixelFormat.MONO8)));
+  }
 }
