@@ -8,6 +8,7 @@ import io.lineinspect.app.models.ModelRegistry;
 import io.lineinspect.app.models.ModelState;
 import io.lineinspect.app.models.ShadowControl;
 import io.lineinspect.camera.actuator.ActuatorOutputs;
+import io.lineinspect.camera.auth.CameraAuth;
 import io.lineinspect.camera.ingest.CameraServer;
 import io.lineinspect.camera.ingest.IngestWarmUp;
 import io.lineinspect.core.actuate.ActuatorMetrics;
@@ -87,6 +88,8 @@ public final class InspectionService implements AutoCloseable {
       ServiceConfig config, Path home, UnaryOperator<InferenceBackend> decorate) {
     config.checkFitsHeap(Runtime.getRuntime().maxMemory());
     config.checkFitsDirectMemory(CameraServer.directMemoryCap());
+    // Secret files are read first: a missing one stops start-up before anything is opened.
+    CameraAuth cameraAuth = CameraAuth.of(config.ingest().cameras(), home);
     this.config = config;
     this.home = home;
     ModelRegistry registry = new ModelRegistry(home.resolve(config.models().registry()));
@@ -129,7 +132,8 @@ public final class InspectionService implements AutoCloseable {
     pipeline
         .metrics()
         .limitCameras(new CameraSeries(config.namedCameras(), config.metrics().maxCameraSeries()));
-    this.server = new CameraServer(config.ingest(), config.line(), pipeline, clock, clocks);
+    this.server =
+        new CameraServer(config.ingest(), config.line(), pipeline, clock, clocks, cameraAuth);
     StageHealth health = pipeline.health();
     if (rejects != null) {
       health.add(rejects.stage());

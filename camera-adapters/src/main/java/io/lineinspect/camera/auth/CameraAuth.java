@@ -60,6 +60,7 @@ public final class CameraAuth {
     cameras.forEach(
         (id, c) -> {
           String key = "ingest.cameras." + id;
+          CameraCredentialConfig.checkGiven(key, c);
           if (c.tokenless()) {
             secrets.put(id, TOKENLESS);
           } else if (c.secret() != null) {
@@ -83,6 +84,11 @@ public final class CameraAuth {
   /** Whether cameras are configured (else every id is accepted). */
   public boolean enforced() {
     return secrets != null;
+  }
+
+  /** How many camera ids are configured (0 when not {@link #enforced()}). */
+  public int cameras() {
+    return secrets == null ? 0 : secrets.size();
   }
 
   /** The configured ids that may connect without a token. */

@@ -2,6 +2,7 @@ package io.lineinspect.camera.ingest;
 
 import static io.lineinspect.camera.protocol.ProtocolV1.HEADER_BYTES;
 
+import io.lineinspect.camera.auth.CameraAuth;
 import io.lineinspect.camera.protocol.ErrorCode;
 import io.lineinspect.camera.protocol.FrameFlyweight;
 import io.lineinspect.camera.protocol.Messages;
@@ -329,11 +330,26 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
               + "')");
       return;
     }
-    CameraSession s =
-        new CameraSession(cameraId, ctx.channel(), server.metrics(), server.warmUpOnly());
-    if (!server.register(s)) {
+    byte[] token = new byte[tokenLength];
+    in.getBytes(tokenIndex + 2, token);
+    CameraAuth.Decision decision = server.auth().check(cameraId, token);
+    java.util.Arrays.fill(token, (byte) 0);
+    if (decision == CameraAuth.Decision.REFUSED) {
+      // One answer for an unknown id and a wrong token; the id is neither held nor disturbed.
+      fatal(
+          ErrorCode.AUTHENTICATION_FAILED,
+          "camera id '" + cameraId + "' is not configured or its token is wrong");
+      return;
+    }
+    CameraSession s = new CameraSession(cameraId, ctx.channel(), server.metrics(), server.warmUpOnly());
+    // Only a proven id takes over; on an open port and for tokenless ids the first holder keeps it.
+    boolean proven = server.auth().enforced() && decision == CameraAuth.Decision.ACCEPTED;
+    if (server.register(s, proven) != null) {
       fatal(ErrorCode.CAMERA_ID_IN_USE, "camera id '" + cameraId + "' is already connected");
       return;
+    }
+    if (decision == CameraAuth.Decision.ACCEPTED_WITHOUT_TOKEN) {
+      server.onTokenlessConnect(cameraId, ctx.channel().remoteAddress());
     }
     session = s;
     state = State.READY;
@@ -495,7 +511,8 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     boolean limit =
         code == ErrorCode.CONNECTION_LIMIT
             || code == ErrorCode.HELLO_TIMEOUT
-            || code == ErrorCode.MESSAGE_TIMEOUT;
+            || code == ErrorCode.MESSAGE_TIMEOUT
+            || code == ErrorCode.AUTHENTICATION_FAILED;
     // A flood of hostile connections must not become a flood of log lines: first, 2nd, 4th, ...
     if (!limit || Long.bitCount(server.metrics().errors(code)) == 1) {
       LOG.log(
@@ -509,6 +526,57 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     ByteBuf err = ctx.alloc().ioBuffer(64 + message.length());
     Messages.writeError(err, code, ProtocolV1.NO_SEQUENCE, message);
     ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * Another connection authenticated as this camera and now holds its id: this one stops reading,
+   * every frame it already received still gets its verdict here (bounded by twice the budget plus a
+   * second), then CAMERA_ID_TAKEN_OVER and the close. Called on this channel's event loop.
+   *
+   * @param by the address of the connection that took the id over, for the log
+   */
+  void takenOver(Object by) {
+    if (state != State.READY || !ctx.channel().isActive()) {
+      return;
+    }
+    state = State.CLOSING;
+    ctx.channel().config().setAutoRead(false);
+    LOG.log(
+        Level.WARNING,
+        "camera {0}: connection {1} authenticated as it; closing {2} after the verdicts of the"
+            + " frames it received",
+        session.cameraId(),
+        by,
+        ctx.channel().remoteAddress());
+    long untilNs = server.clock().nanoTime() + ms(2 * server.budgetMs() + 1_000);
+    closeWhenVerdictsWritten(untilNs);
+  }
+
+  private void closeWhenVerdictsWritten(long untilNs) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    if (!session.allVerdictsWritten() && server.clock().nanoTime() - untilNs < 0) {
+      ctx.executor()
+          .schedule(
+              () -> closeWhenVerdictsWritten(untilNs),
+              1,
+              java.util.concurrent.TimeUnit.MILLISECONDS);
+      return;
+    }
+    // The last verdicts may still wait in the session's batch buffer: queue them first, then the
+    // ERROR behind them, both as event-loop tasks, so the ERROR cannot overtake a verdict.
+    synchronized (session) {
+      session.flush();
+    }
+    ctx.executor()
+        .execute(
+            () ->
+                fatal(
+                    ErrorCode.CAMERA_ID_TAKEN_OVER,
+                    "camera id '"
+                        + session.cameraId()
+                        + "' was taken over by another connection that authenticated as it"));
   }
 
   /** Sends SERVICE_SHUTTING_DOWN and closes; called on this channel's event loop. */

@@ -1,7 +1,9 @@
 package io.lineinspect.camera.ingest;
 
+import io.lineinspect.camera.auth.CameraAuth;
 import io.lineinspect.core.config.IngestConfig;
 import io.lineinspect.core.config.LineConfig;
+import io.lineinspect.core.health.ErrorLog;
 import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.time.CameraClocks;
 import io.lineinspect.core.time.NanoClock;
@@ -22,6 +24,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +48,9 @@ public final class CameraServer implements AutoCloseable {
   private final InspectionPipeline pipeline;
   private final NanoClock clock;
   private final CameraClocks clocks;
+  private final CameraAuth auth;
+  private final java.util.concurrent.atomic.AtomicLong tokenlessConnects =
+      new java.util.concurrent.atomic.AtomicLong();
   private final IngestMetrics metrics = new IngestMetrics();
   private final ConcurrentHashMap<String, CameraSession> cameras = new ConcurrentHashMap<>();
   private final AtomicInteger openConnections = new AtomicInteger();
@@ -73,6 +79,8 @@ public final class CameraServer implements AutoCloseable {
    *     configuration assembled in code skips the loader's check)
    * @param clocks where the timestamps of the cameras' HEARTBEATs go (the reject scheduler reads
    *     each camera's clock offset there)
+   * @throws io.lineinspect.core.config.ConfigException when a camera's {@code secretFile} (relative
+   *     to the working directory here) cannot be read
    */
   public CameraServer(
       IngestConfig config,
@@ -80,7 +88,21 @@ public final class CameraServer implements AutoCloseable {
       InspectionPipeline pipeline,
       NanoClock clock,
       CameraClocks clocks) {
-    this(config, line, pipeline, clock, clocks, false);
+    this(config, line, pipeline, clock, clocks, CameraAuth.of(config.cameras(), Path.of("")));
+  }
+
+  /**
+   * @param auth who may speak for which camera id: {@link CameraAuth#of} of {@code ingest.cameras},
+   *     its secret files read against the install directory
+   */
+  public CameraServer(
+      IngestConfig config,
+      LineConfig line,
+      InspectionPipeline pipeline,
+      NanoClock clock,
+      CameraClocks clocks,
+      CameraAuth auth) {
+    this(config, line, pipeline, clock, clocks, auth, false);
   }
 
   private CameraServer(
@@ -89,7 +111,9 @@ public final class CameraServer implements AutoCloseable {
       InspectionPipeline pipeline,
       NanoClock clock,
       CameraClocks clocks,
+      CameraAuth auth,
       boolean warmUpOnly) {
+    this.auth = auth;
     this.config = config;
     this.transportChoice = IngestTransport.of(config.transport());
     this.line = line;
@@ -112,6 +136,8 @@ public final class CameraServer implements AutoCloseable {
         pipeline,
         clock,
         new CameraClocks(10_000, io.lineinspect.core.actuate.RejectScheduler::systemEpochMicros),
+        // Its only client is the service's own warm-up, on a private loopback port.
+        CameraAuth.open(),
         true);
   }
 
@@ -174,7 +200,33 @@ public final class CameraServer implements AutoCloseable {
         String.valueOf(port),
         transport,
         String.valueOf(config.ioThreads()));
+    logPosture();
     return port;
+  }
+
+  /** Says at start who may connect: loudly when anyone may claim any camera id. */
+  private void logPosture() {
+    if (warmUpOnly) {
+      return; // a private loopback port for the service's own warm-up: no camera connects here
+    }
+    if (!auth.enforced()) {
+      LOG.log(
+          Level.WARNING,
+          "camera port is open: any client may claim any camera id; configure ingest.cameras"
+              + " (docs/security.md#camera-credentials)");
+      return;
+    }
+    LOG.log(
+        Level.INFO,
+        "camera credentials: {0} camera id(s) configured (ingest.cameras); other ids are refused",
+        String.valueOf(auth.cameras()));
+    if (!auth.tokenlessCameras().isEmpty()) {
+      LOG.log(
+          Level.WARNING,
+          "cameras without a token (ingest.cameras.<id>.tokenless): {0}: any client on the camera"
+              + " network may claim these ids",
+          String.join(", ", auth.tokenlessCameras()));
+    }
   }
 
   private static ThreadFactory threadFactory() {
@@ -365,8 +417,50 @@ public final class CameraServer implements AutoCloseable {
     return config.maxFramesPerSecond();
   }
 
-  boolean register(CameraSession session) {
-    return cameras.putIfAbsent(session.cameraId(), session) == null;
+  CameraAuth auth() {
+    return auth;
+  }
+
+  /**
+   * Makes {@code session} its camera id's connection.
+   *
+   * @param takeOver the HELLO proved the id (its secret): a connection holding the id is told to
+   *     finish its verdicts and close ({@link CameraConnection#takenOver}); else (open port,
+   *     tokenless id) the first connection keeps the id
+   * @return null when {@code session} now holds the id, else the connection that keeps it
+   */
+  CameraSession register(CameraSession session, boolean takeOver) {
+    if (!takeOver) {
+      return cameras.putIfAbsent(session.cameraId(), session);
+    }
+    CameraSession old = cameras.put(session.cameraId(), session);
+    if (old != null) {
+      Object by = session.channel().remoteAddress();
+      old.channel()
+          .eventLoop()
+          .execute(
+              () -> {
+                CameraConnection c = old.channel().pipeline().get(CameraConnection.class);
+                if (c != null) {
+                  c.takenOver(by);
+                }
+              });
+    }
+    return null;
+  }
+
+  /** A tokenless camera connected: a warning, the first time and then at every power of two. */
+  void onTokenlessConnect(String cameraId, Object from) {
+    long n = tokenlessConnects.incrementAndGet();
+    if (ErrorLog.shouldLog(n)) {
+      LOG.log(
+          Level.WARNING,
+          "camera {0} connected from {1} without a token (ingest.cameras.{0}.tokenless): its id is"
+              + " not protected ({2} tokenless connect(s) so far)",
+          cameraId,
+          from,
+          String.valueOf(n));
+    }
   }
 
   void unregister(CameraSession session) {

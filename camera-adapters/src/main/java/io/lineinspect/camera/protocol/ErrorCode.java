@@ -21,6 +21,10 @@ public enum ErrorCode {
   CONNECTION_LIMIT(13, true),
   HELLO_TIMEOUT(14, true),
   MESSAGE_TIMEOUT(15, true),
+  /** HELLO for a camera id that is not configured, or with a token that is not its secret. */
+  AUTHENTICATION_FAILED(16, true),
+  /** Another connection authenticated as this camera id; sent after this one's last verdict. */
+  CAMERA_ID_TAKEN_OVER(17, true),
   PAYLOAD_LENGTH_MISMATCH(20, false),
   IMAGE_SIZE_MISMATCH(21, false),
   UNKNOWN_PIXEL_FORMAT(22, false),

@@ -68,22 +68,37 @@ final class TestCamera implements AutoCloseable {
   }
 
   static TestCamera connected(int port, String cameraId) throws IOException {
-    return connected(port, cameraId, null);
+    return connected(port, cameraId, new byte[0]);
   }
 
   static TestCamera connected(int port, String cameraId, String localAddress) throws IOException {
-    TestCamera c = new TestCamera(port, localAddress);
-    c.hello(cameraId);
+    return handshake(new TestCamera(port, localAddress), cameraId, new byte[0]);
+  }
+
+  /** Connected and past HELLO_ACK as {@code cameraId}, proving it with {@code token}. */
+  static TestCamera connected(int port, String cameraId, byte[] token) throws IOException {
+    return handshake(new TestCamera(port), cameraId, token);
+  }
+
+  private static TestCamera handshake(TestCamera c, String cameraId, byte[] token)
+      throws IOException {
+    c.hello(cameraId, token);
     Message ack = c.read();
     if (ack.type() != ProtocolV1.TYPE_HELLO_ACK) {
+      c.close();
       throw new IOException("expected HELLO_ACK, got " + ack);
     }
     return c;
   }
 
   void hello(String cameraId) throws IOException {
+    hello(cameraId, new byte[0]);
+  }
+
+  /** A HELLO carrying {@code token} (protocol §4.1: the camera's secret, its raw bytes). */
+  void hello(String cameraId, byte[] token) throws IOException {
     ByteBuf b = Unpooled.buffer();
-    Messages.writeHello(b, cameraId, new byte[0]);
+    Messages.writeHello(b, cameraId, token);
     send(b);
   }
 

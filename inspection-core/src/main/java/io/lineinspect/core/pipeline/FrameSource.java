@@ -89,6 +89,15 @@ public abstract class FrameSource {
     return nextArrival - writtenArrival;
   }
 
+  /**
+   * Ingest thread: whether every frame this source handed to the pipeline (published or refused)
+   * has had its verdict written — what a connection that is being closed waits for, so that each
+   * frame it received still gets its verdict before the close.
+   */
+  public final boolean allVerdictsWritten() {
+    return inFlight() == 0;
+  }
+
   /** Whether this source published a frame within {@code windowNs} before {@code nowNs}. */
   boolean activeAt(long nowNs, long windowNs) {
     long last = lastPublishNs;
