@@ -15,6 +15,9 @@ public record CameraCredentialConfig(String secret, String secretFile, Boolean t
   /** Fewest hex digits of a secret: 16 bytes. */
   public static final int MIN_SECRET_HEX = 32;
 
+  /** Most hex digits of a secret: 1024 bytes, the longest token a HELLO carries (protocol §4.1). */
+  public static final int MAX_SECRET_HEX = 2048;
+
   /**
    * Refuses several of the three at once and a malformed secret. None of the three is refused by
    * {@link #checkGiven} instead, once the loader has read the whole entry: an entry holding only a
@@ -49,10 +52,19 @@ public record CameraCredentialConfig(String secret, String secretFile, Boolean t
   }
 
   /**
-   * Checks that {@code hex} is an even number of at least {@value #MIN_SECRET_HEX} hex digits; the
-   * message names {@code key} but never the value.
+   * Checks that {@code hex} is an even number of {@value #MIN_SECRET_HEX} to {@value
+   * #MAX_SECRET_HEX} hex digits; the message names {@code key} but never the value.
    */
   public static void checkHex(String key, String hex) {
+    if (hex.length() > MAX_SECRET_HEX) {
+      throw new ConfigException(
+          key
+              + ": at most "
+              + MAX_SECRET_HEX
+              + " hex digits (1024 bytes, the longest HELLO token); got "
+              + hex.length()
+              + " characters");
+    }
     if (hex.length() < MIN_SECRET_HEX || hex.length() % 2 != 0 || !hex.matches("[0-9a-fA-F]+")) {
       throw new ConfigException(
           key

@@ -51,6 +51,14 @@ class CameraCredentialConfigTest {
     assertFalse(m.contains("0011zz"), m);
     m = error("    cam-1: {secret: abc}\n");
     assertTrue(m.startsWith("test.yaml: ingest.cameras.cam-1.secret: must be an even"), m);
+    m = error("    cam-1: {secret: " + "ab".repeat(1025) + "}\n");
+    assertEquals(
+        "test.yaml: ingest.cameras.cam-1.secret: at most 2048 hex digits (1024 bytes, the longest"
+            + " HELLO token); got 2050 characters",
+        m);
+    ConfigLoader.parse(
+        MINIMAL + "ingest:\n  cameras:\n    cam-1: {secret: " + "ab".repeat(1024) + "}\n",
+        "test.yaml");
   }
 
   @Test
