@@ -57,6 +57,17 @@ class ProtocolDocExamplesTest {
   }
 
   @Test
+  void shouldEncodeTheHelloWithATokenOfTheDocument() throws Exception {
+    // The token is the secret's bytes, decoded from the hex digits the configuration holds.
+    byte[] token = java.util.HexFormat.of().parseHex("00112233445566778899aabbccddeeff");
+    ByteBuf b = Unpooled.buffer();
+    Messages.writeHello(b, "cam-1", token);
+    byte[] doc = example("### 9.6 HELLO with a token");
+    assertEquals(33, doc.length);
+    assertArrayEquals(doc, bytes(b));
+  }
+
+  @Test
   void shouldEncodeAndDecodeTheFrameOfTheDocument() throws Exception {
     byte[] doc = example("### 9.2 FRAME");
     ByteBuf b = Unpooled.buffer();
