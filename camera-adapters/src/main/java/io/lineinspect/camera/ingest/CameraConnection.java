@@ -42,6 +42,11 @@ import java.util.List;
  * camera's frames above {@code maxFramesPerSecond} get OVERLOAD at once. A frame's budget counts
  * from its first byte read, not its last.
  *
+ * <p>Who may speak for a camera id ({@code ingest.cameras}, {@link CameraAuth}): a HELLO with an
+ * unknown id or a wrong token is refused (AUTHENTICATION_FAILED) without touching the id; a proven
+ * HELLO takes its id over from the connection holding it, which finishes its verdicts first ({@link
+ * #takenOver}).
+ *
  * <p>Owned by the channel's event loop ({@link #retryBuffer()} may be called from any thread).
  */
 final class CameraConnection extends ByteToMessageDecoder implements FrameTranslator {
@@ -341,7 +346,8 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
           "camera id '" + cameraId + "' is not configured or its token is wrong");
       return;
     }
-    CameraSession s = new CameraSession(cameraId, ctx.channel(), server.metrics(), server.warmUpOnly());
+    CameraSession s =
+        new CameraSession(cameraId, ctx.channel(), server.metrics(), server.warmUpOnly());
     // Only a proven id takes over; on an open port and for tokenless ids the first holder keeps it.
     boolean proven = server.auth().enforced() && decision == CameraAuth.Decision.ACCEPTED;
     if (server.register(s, proven) != null) {

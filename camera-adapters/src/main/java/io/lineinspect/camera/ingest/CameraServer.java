@@ -288,15 +288,7 @@ public final class CameraServer implements AutoCloseable {
     }
     List<CameraSession> open = new ArrayList<>(cameras.values());
     for (CameraSession s : open) {
-      s.channel()
-          .eventLoop()
-          .execute(
-              () -> {
-                CameraConnection c = s.channel().pipeline().get(CameraConnection.class);
-                if (c != null) {
-                  c.shutdown();
-                }
-              });
+      onItsEventLoop(s, CameraConnection::shutdown);
     }
     // Let each SERVICE_SHUTTING_DOWN reach its camera and the connection close by itself before
     // the event loops stop (stopping them at once dropped the ERROR: found by an independent
@@ -436,17 +428,23 @@ public final class CameraServer implements AutoCloseable {
     CameraSession old = cameras.put(session.cameraId(), session);
     if (old != null) {
       Object by = session.channel().remoteAddress();
-      old.channel()
-          .eventLoop()
-          .execute(
-              () -> {
-                CameraConnection c = old.channel().pipeline().get(CameraConnection.class);
-                if (c != null) {
-                  c.takenOver(by);
-                }
-              });
+      onItsEventLoop(old, c -> c.takenOver(by));
     }
     return null;
+  }
+
+  /** Runs {@code action} on the session's connection, on its event loop (if it is still there). */
+  private static void onItsEventLoop(
+      CameraSession s, java.util.function.Consumer<CameraConnection> action) {
+    s.channel()
+        .eventLoop()
+        .execute(
+            () -> {
+              CameraConnection c = s.channel().pipeline().get(CameraConnection.class);
+              if (c != null) {
+                action.accept(c);
+              }
+            });
   }
 
   /** A tokenless camera connected: a warning, the first time and then at every power of two. */

@@ -9,14 +9,11 @@ import io.lineinspect.core.audit.ImageArchive;
 import io.lineinspect.core.config.ArchiveConfig;
 import io.lineinspect.core.config.CameraCredentialConfig;
 import io.lineinspect.core.config.IngestConfig;
-import io.lineinspect.core.config.LineConfig;
 import io.lineinspect.core.config.PipelineConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.decide.Verdict;
 import io.lineinspect.core.emit.VerdictListener;
-import io.lineinspect.core.pipeline.InspectionPipeline;
 import io.lineinspect.core.testing.ScriptedBackend;
-import io.lineinspect.core.time.NanoClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,7 +64,7 @@ class CameraCredentialTest {
   private final Logger jul = Logger.getLogger(CameraServer.class.getPackageName());
 
   private ScriptedBackend backend;
-  private InspectionPipeline pipeline;
+  private LoopbackServer line;
   private CameraServer server;
   private int port;
 
@@ -79,11 +76,8 @@ class CameraCredentialTest {
   @AfterEach
   void stop() {
     jul.removeHandler(logs);
-    if (server != null) {
-      server.close();
-    }
-    if (pipeline != null) {
-      pipeline.close();
+    if (line != null) {
+      line.close();
     }
   }
 
@@ -91,24 +85,30 @@ class CameraCredentialTest {
   private void start(Map<String, CameraCredentialConfig> cameras, VerdictListener listener)
       throws Exception {
     backend = new ScriptedBackend(8);
-    pipeline =
-        new InspectionPipeline(
-            new PipelineConfig(256, 1, 8, 1.0, 1024),
-            TimeUnit.SECONDS.toNanos(10),
-            Verdict.FAIL,
-            backend,
-            listener,
-            NanoClock.SYSTEM,
-            Thread::new);
-    pipeline.start();
-    server =
-        new CameraServer(
-            new IngestConfig("127.0.0.1", 0, 64 * 1024, 10_000, 2, "auto", null)
-                .withCameras(cameras),
-            new LineConfig("test-line", 10_000, Verdict.FAIL),
-            pipeline,
-            NanoClock.SYSTEM);
-    port = server.start();
+    IngestConfig open = LoopbackServer.ingest(64 * 1024, 10_000, 2, "auto");
+    IngestConfig ingest =
+        new IngestConfig(
+            open.host(),
+            open.port(),
+            open.maxMessageBytes(),
+            open.idleTimeoutMs(),
+            open.ioThreads(),
+            open.transport(),
+            open.maxImagePixels(),
+            open.maxConnections(),
+            open.maxConnectionsPerAddress(),
+            open.helloTimeoutMs(),
+            open.messageTimeoutMs(),
+            open.maxBufferedBytes(),
+            open.maxFramesPerSecond(),
+            cameras);
+    line =
+        LoopbackServer.of(new PipelineConfig(256, 1, 8, 1.0, 1024), 10_000, backend)
+            .ingest(ingest)
+            .listener(listener)
+            .start();
+    server = line.server();
+    port = line.port();
   }
 
   private void start(Map<String, CameraCredentialConfig> cameras) throws Exception {

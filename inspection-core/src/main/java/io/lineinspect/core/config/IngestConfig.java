@@ -196,25 +196,6 @@ public record IngestConfig(
         cameras);
   }
 
-  /** The same settings with {@code cameras} as {@code ingest.cameras} (null: the open port). */
-  public IngestConfig withCameras(java.util.Map<String, CameraCredentialConfig> cameras) {
-    return new IngestConfig(
-        host,
-        port,
-        maxMessageBytes,
-        idleTimeoutMs,
-        ioThreads,
-        transport,
-        maxImagePixels,
-        maxConnections,
-        maxConnectionsPerAddress,
-        helloTimeoutMs,
-        messageTimeoutMs,
-        maxBufferedBytes,
-        maxFramesPerSecond,
-        cameras);
-  }
-
   /** All defaults. */
   public static IngestConfig defaults() {
     return new IngestConfig(null, null, null, null, null, null, null);
