@@ -129,9 +129,12 @@ public final class InspectionService implements AutoCloseable {
             VerdictListener.all(rejects, audit, archive, drift, unfit, shadowTap),
             clock,
             Thread::new);
-    pipeline
-        .metrics()
-        .limitCameras(new CameraSeries(config.namedCameras(), config.metrics().maxCameraSeries()));
+    CameraSeries cameraSeries =
+        new CameraSeries(config.namedCameras(), config.metrics().maxCameraSeries());
+    pipeline.metrics().limitCameras(cameraSeries);
+    if (audit != null) {
+      audit.limitCameras(cameraSeries); // the same labels, named cameras' shares from the start
+    }
     this.server =
         new CameraServer(config.ingest(), config.line(), pipeline, clock, clocks, cameraAuth);
     StageHealth health = pipeline.health();

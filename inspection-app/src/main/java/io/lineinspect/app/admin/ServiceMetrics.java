@@ -667,6 +667,22 @@ public final class ServiceMetrics {
     counter("inspection_audit_written_total", "audit records written", audit::written);
     gauge("inspection_audit_backlog", "records waiting to be written", audit::backlog);
     counter("inspection_audit_dropped_total", "records not written: queue full", audit::dropped);
+    counter(
+        "inspection_audit_camera_dropped_total",
+        "records not written because their camera held its share of the audit queue, by camera"
+            + " (each gap is also a \"dropped\" line in the chain)",
+        cb -> {
+          // Every camera the pipeline counts (0 until it loses records), then any other label.
+          Map<String, Long> dropped = new LinkedHashMap<>(audit.droppedByCamera());
+          pipeline.cameras().keySet().forEach(cam -> cb.call(dropped.getOrDefault(cam, 0L), cam));
+          dropped.keySet().removeAll(pipeline.cameras().keySet());
+          dropped.forEach((cam, n) -> cb.call(n, cam));
+        },
+        "camera");
+    counter(
+        "inspection_audit_retention_deleted_segments_total",
+        "audit segments deleted by retention (each recorded in the chain first)",
+        audit::retentionDeleted);
     counter("inspection_audit_lost_total", "records lost to write errors", audit::lost);
     counter(
         "inspection_audit_write_errors_total",

@@ -62,8 +62,10 @@ public final class AuditCommand implements Runnable {
       name = "verify",
       mixinStandardHelpOptions = true,
       description =
-          "Check every record's hash chain; names the first changed, removed or cut-short record."
-              + " Exit 0 when intact, 4 when not.")
+          "Check every record's hash chain; names the first changed, removed or cut-short record,"
+              + " and any segment missing that retention did not record deleting; reports what"
+              + " retention deleted and the records dropped as gaps. Exit 0 when intact, 4 when"
+              + " not.")
   static final class Verify implements Callable<Integer> {
     @picocli.CommandLine.Mixin Where where;
 
@@ -77,7 +79,12 @@ public final class AuditCommand implements Runnable {
           dir, r.segments(), r.records(), r.firstRecord(), r.lastRecord());
       r.notes().forEach(n -> out.println("note: " + n));
       if (r.ok()) {
-        out.println("OK: the chain is intact");
+        out.println(
+            r.dropped() == 0
+                ? "OK: the chain is intact"
+                : "OK: the chain is intact; "
+                    + r.dropped()
+                    + " records were dropped, not written, each gap recorded in it (notes above)");
         return 0;
       }
       r.problems().forEach(p -> out.println("TAMPERED OR CORRUPT: " + p));

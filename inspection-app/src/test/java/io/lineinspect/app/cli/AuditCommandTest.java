@@ -114,4 +114,49 @@ class AuditCommandTest {
     assertEquals(7, r.path("frame").asLong());
     assertEquals(detail, r.path("detail").asText());
   }
+
+  @Test
+  void verifyReportsWhatRetentionDeletedAndFailsOnASegmentDeletedByHand() throws Exception {
+    try (AuditLog log =
+        new AuditLog(
+            new AuditConfig(true, "x", "interval", 100, 4096L, 3600, 3 * 4096L, 1024),
+            dir,
+            RejectScheduler::systemEpochMicros)) {
+      TestVerdict v = new TestVerdict();
+      for (int i = 1; i <= 200; i++) {
+        log.onVerdict(v.part("cam-1", i, Verdict.PASS, 0, System.nanoTime()));
+        if (i % 50 == 0) {
+          Thread.sleep(20);
+        }
+      }
+      long until = System.nanoTime() + 20_000_000_000L;
+      while (log.written() < 200 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+    }
+    java.util.List<Path> kept = AuditVerifier.segments(dir);
+    long oldest = Long.parseLong(kept.get(0).getFileName().toString().replaceAll("\\D", ""));
+    Run ok = inspect("audit", "verify", "--dir", dir.toString());
+    assertEquals(0, ok.exit(), ok.out());
+    assertTrue(
+        ok.out().contains("note: segments 1-" + (oldest - 1) + " (audit-0000000001.jsonl to "),
+        ok.out());
+    assertTrue(ok.out().contains(") deleted by retention "), ok.out());
+    assertTrue(
+        ok.out().contains("; the chain is checked from " + kept.get(0).getFileName()), ok.out());
+    assertTrue(ok.out().contains("OK: the chain is intact"), ok.out());
+
+    Files.delete(kept.get(0));
+    Run bad = inspect("audit", "verify", "--dir", dir.toString());
+    assertEquals(4, bad.exit(), bad.out());
+    assertTrue(
+        bad.out()
+            .contains(
+                "TAMPERED OR CORRUPT: segments 1-"
+                    + oldest
+                    + " (audit-0000000001.jsonl to "
+                    + kept.get(0).getFileName()
+                    + ") missing, and no retention line in the chain names it: deleted by hand"),
+        bad.out());
+  }
 }

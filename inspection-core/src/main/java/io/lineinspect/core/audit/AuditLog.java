@@ -40,8 +40,17 @@ import java.util.function.LongSupplier;
  * {@code docs/operations.md}.
  *
  * <p>The pipeline never waits for the disk: {@link #onVerdict} copies the verdict into a ring and
- * returns; a full ring counts the verdict as dropped. Write errors (disk full, I/O error) are
- * counted, logged and retried with a new segment; the records in hand are counted as lost.
+ * returns. The ring is shared fairly ({@link AuditQuotas}): a camera under its share of the ring is
+ * always admitted, and a camera over it while others need their shares (a flood) has its newest
+ * records dropped — counted per camera ({@link #droppedByCamera}) and, once its backlog has eased,
+ * recorded in the chain as a {@code "type":"dropped"} line, so the gap is itself evidence. Write
+ * errors (disk full, I/O error) are counted, logged and retried with a new segment; the records in
+ * hand are counted as lost.
+ *
+ * <p>Retention deletes the oldest segments only after writing, for each, a {@code
+ * "type":"retention"} line into the open segment (forced to disk first) naming every segment
+ * deleted so far, their records, times and the last hash, so that {@link AuditVerifier} can check
+ * the chain from the oldest segment kept and tell a deletion by retention from one by hand.
  *
  * <p>Lines are written by one Jackson {@link JsonGenerator} into a reused byte buffer, so every
  * string (a camera id, a label, a detail text with quotes, backslashes, newlines or any Unicode) is
@@ -55,6 +64,9 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   static final String SEGMENT_SUFFIX = ".jsonl";
   static final String ZERO_HASH = "0".repeat(64);
   private static final int BUFFER_BYTES = 256 * 1024;
+
+  /** A gap still growing under a sustained flood is recorded at least this often. */
+  private static final long GAP_MAX_NS = TimeUnit.SECONDS.toNanos(1);
 
   /** No separator between root values: each line ends with its own newline. */
   private static final JsonFactory JSON =
@@ -80,7 +92,20 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   private final LongAdder lost = new LongAdder();
   private final LongAdder writeErrors = new LongAdder();
   private final LongAdder warmUpFormatted = new LongAdder();
+  private final LongAdder retentionDeleted = new LongAdder();
+  private final AuditQuotas quotas;
+
+  /** Writer thread: the quotas of the entries of the poll in progress, released after it. */
+  private final AuditQuotas.Quota[] releases;
+
+  private int releaseCount;
+
+  /** Writer thread: what retention deleted so far (null until known). */
+  private AuditVerifier.Retention retained;
+
+  private boolean retainedLookedUp;
   private volatile boolean running = true;
+  private volatile boolean held;
   private volatile String lastError;
   private FileChannel channel;
   private Path segmentPath;
@@ -91,7 +116,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   private long recordNumber;
   private String prevHash = ZERO_HASH;
   private long lastForceNs;
-  private long epochOffsetUs;
+  private final long epochOffsetUs;
   private long bufferedRecords;
 
   /** The bytes of the line being written: reused, grown (rarely) for a long detail text. */
@@ -149,6 +174,9 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
 
     /** A warm-up verdict: formatted and hashed like a record, never written or chained. */
     boolean warmUp;
+
+    /** The slot this entry takes in its camera's share, given back once written. */
+    AuditQuotas.Quota quota;
   }
 
   /**
@@ -171,6 +199,8 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     continueChain();
     this.ring =
         RingBuffer.createMultiProducer(Entry::new, config.queueSize(), new YieldingWaitStrategy());
+    this.quotas = new AuditQuotas(config.queueSize());
+    this.releases = new AuditQuotas.Quota[config.queueSize()];
     this.poller = ring.newPoller();
     ring.addGatingSequences(poller.getSequence());
     epochOffsetUs = epochMicros.getAsLong() - System.nanoTime() / 1_000;
@@ -215,21 +245,55 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     enqueue(v, true);
   }
 
+  /**
+   * Which camera ids get shares (and drop counters) of their own: the named ones at once, others as
+   * first seen, the rest together as {@link io.lineinspect.core.metrics.CameraSeries#OTHER}. The
+   * same series as the pipeline's metrics, so that labels agree. Set at wiring time, before the
+   * first verdict (default: {@link io.lineinspect.core.metrics.CameraSeries#defaults()}).
+   */
+  public void limitCameras(io.lineinspect.core.metrics.CameraSeries series) {
+    quotas.limitCameras(series);
+  }
+
   /** Warm-up verdicts formatted and discarded so far. */
   public long warmUpRecordsFormatted() {
     return warmUpFormatted.sum();
   }
 
-  private void enqueue(VerdictView v, boolean warmUp) {
-    long seq;
+  /**
+   * Takes a ring slot for a record of {@code q} within its share, or counts the record as dropped
+   * and returns -1. Never waits.
+   */
+  private long claim(AuditQuotas.Quota q) {
+    if (!quotas.admit(q)) {
+      drop(q);
+      return -1;
+    }
     try {
-      seq = ring.tryNext();
+      return ring.tryNext();
     } catch (InsufficientCapacityException e) {
+      quotas.release(q);
+      drop(q);
+      return -1;
+    }
+  }
+
+  private void drop(AuditQuotas.Quota q) {
+    if (q != quotas.warmUp) {
       dropped.increment();
+      quotas.dropped(q, System.nanoTime() / 1_000 + epochOffsetUs);
+    }
+  }
+
+  private void enqueue(VerdictView v, boolean warmUp) {
+    AuditQuotas.Quota q = warmUp ? quotas.warmUp : quotas.quota(v.cameraId());
+    long seq = claim(q);
+    if (seq < 0) {
       return;
     }
     try {
       Entry e = ring.get(seq);
+      e.quota = q;
       e.camera = v.cameraId();
       e.sequence = v.sequence();
       e.captureUs = v.captureTimeUs();
@@ -255,18 +319,18 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
 
   /**
    * Records what became of a part's reject ({@code DELIVERED}, or why it was missed), from any
-   * thread; a full queue counts it as dropped.
+   * thread. It counts against the camera's share like its verdicts (a flood's FAIL verdicts each
+   * bring one outcome per output); over that share it is dropped, counted and recorded as a gap.
    */
   public void rejectOutcome(String output, String cameraId, long sequence, String outcome) {
-    long seq;
-    try {
-      seq = ring.tryNext();
-    } catch (InsufficientCapacityException e) {
-      dropped.increment();
+    AuditQuotas.Quota q = quotas.quota(cameraId);
+    long seq = claim(q);
+    if (seq < 0) {
       return;
     }
     try {
       Entry e = ring.get(seq);
+      e.quota = q;
       e.camera = cameraId;
       e.sequence = sequence;
       e.output = output;
@@ -286,6 +350,9 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     // (the audit would stop): the entry is counted as lost and the writer moves on.
     EventPoller.Handler<Entry> handler =
         (e, s, end) -> {
+          // The ring slot comes free when the poll ends, so the share's slot is given back then.
+          releases[releaseCount++] = e.quota;
+          e.quota = null;
           try {
             return append(e);
           } catch (Throwable t) {
@@ -297,9 +364,19 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
         };
     while (running || poller.getSequence().get() < ring.getCursor()) {
       stage.beat();
+      if (held && running) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        continue;
+      }
       try {
-        EventPoller.PollState state = poller.poll(handler);
+        EventPoller.PollState state;
+        try {
+          state = poller.poll(handler);
+        } finally {
+          releasePolled();
+        }
         flushBuffer();
+        recordGaps(false);
         maybeRotateOrForce();
         if (state != EventPoller.PollState.PROCESSING) {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
@@ -311,6 +388,91 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       }
     }
     stage.stopped();
+  }
+
+  private void releasePolled() {
+    for (int i = 0; i < releaseCount; i++) {
+      if (releases[i] != null) {
+        quotas.release(releases[i]);
+        releases[i] = null;
+      }
+    }
+    releaseCount = 0;
+  }
+
+  /**
+   * Writes a {@code "type":"dropped"} line for every camera whose drops are not yet in the chain,
+   * once its backlog has eased to half its share (the flood's pressure ended), at least every
+   * second while it lasts, and for all at {@code all} (closing).
+   */
+  private void recordGaps(boolean all) {
+    if (channel == null) {
+      return; // the disk is failing: the counters keep the drops until a segment is open again
+    }
+    long now = System.nanoTime();
+    int share = quotas.share();
+    for (AuditQuotas.Quota q : quotas.cameras()) {
+      recordGap(q, all, now, share);
+    }
+    recordGap(quotas.cameraless, all, now, share);
+  }
+
+  private void recordGap(AuditQuotas.Quota q, boolean all, long now, int share) {
+    long total = q.dropped.sum();
+    long n = total - q.recorded;
+    if (n == 0) {
+      return;
+    }
+    if (q.seenNs == 0) {
+      q.seenNs = now;
+      LOG.log(
+          Level.WARNING,
+          "audit: dropping records of camera {0}: it holds its share of the audit queue while"
+              + " others need theirs; the gap will be recorded in the chain",
+          q.camera);
+    }
+    if (!all && q.queued.get() > share / 2 && now - q.seenNs < GAP_MAX_NS) {
+      return;
+    }
+    long to = q.lastDropUs;
+    long from = q.firstDropUs.getAndSet(0);
+    if (from == 0 || from > to) {
+      from = q.lastGapToUs > 0 ? Math.min(q.lastGapToUs, to) : to; // a drop raced the last gap
+    }
+    try {
+      line.reset();
+      json.writeStartObject();
+      if (q.camera == null) {
+        json.writeNullField("cam");
+      } else {
+        json.writeStringField("cam", q.camera);
+      }
+      json.writeNumberField("dropped", n);
+      json.writeNumberField("fromUs", from);
+      json.writeNumberField("toUs", to);
+      appendHashed("dropped");
+    } catch (IOException impossible) {
+      throw new IllegalStateException(impossible); // LineBytes never throws
+    }
+    q.recorded = total;
+    q.seenNs = 0;
+    q.lastGapToUs = to;
+    LOG.log(
+        Level.WARNING,
+        "audit: {0} records of camera {1} dropped between {2} and {3} (its share of the audit"
+            + " queue was full); recorded in the chain",
+        String.valueOf(n),
+        q.camera,
+        AuditVerifier.instant(from),
+        AuditVerifier.instant(to));
+  }
+
+  /**
+   * Tests: the writer stands still (as behind a stalled disk) while {@code hold}, so that the queue
+   * fills deterministically; it drains again when released, or when closing.
+   */
+  void holdWriter(boolean hold) {
+    held = hold;
   }
 
   /** After a record failed half-way: a new generator, outside any object, on an empty line. */
@@ -558,6 +720,11 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     channel = null;
   }
 
+  /**
+   * Deletes the oldest closed segments beyond {@code retainMaxBytes}; before each deletion, a
+   * {@code "type":"retention"} line naming it (and every segment deleted before) is written into
+   * the open segment and forced to disk. A segment whose line could not be written is kept.
+   */
   private void enforceRetention() {
     try {
       List<Path> segments = AuditVerifier.segments(dir);
@@ -566,14 +733,72 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
         total += Files.size(p);
       }
       for (int i = 0; i < segments.size() - 1 && total > config.retainMaxBytes(); i++) {
-        long size = Files.size(segments.get(i));
-        Files.delete(segments.get(i));
+        Path victim = segments.get(i);
+        long size = Files.size(victim);
+        AuditVerifier.SegmentEnds ends = AuditVerifier.ends(victim);
+        if (!recordRetention(segments, ends)) {
+          return;
+        }
+        Files.delete(victim);
+        retentionDeleted.increment();
         total -= size;
-        LOG.log(Level.INFO, "audit: retention removed {0}", segments.get(i).getFileName());
+        LOG.log(
+            Level.INFO,
+            "audit: retention removed {0} (records {1}-{2}), recorded in {3}",
+            victim.getFileName(),
+            String.valueOf(ends.firstRecord()),
+            String.valueOf(ends.lastRecord()),
+            segmentPath.getFileName());
       }
     } catch (IOException e) {
       failed(e);
     }
+  }
+
+  /** Writes and forces the retention line for deleting {@code victim}; false when it failed. */
+  private boolean recordRetention(List<Path> segments, AuditVerifier.SegmentEnds victim)
+      throws IOException {
+    if (!retainedLookedUp) {
+      retained = AuditVerifier.latestRetention(segments);
+      retainedLookedUp = true;
+    }
+    long now = epochMicros.getAsLong();
+    // Cumulative only while the deletions are contiguous: a segment missing before this one that
+    // retention did not delete stays unnamed, and the verifier fails on it.
+    boolean continues = retained != null && retained.lastSegment() + 1 == victim.segment();
+    AuditVerifier.Retention r =
+        new AuditVerifier.Retention(
+            continues ? retained.firstSegment() : victim.segment(),
+            victim.segment(),
+            continues ? retained.firstRecord() : victim.firstRecord(),
+            victim.lastRecord(),
+            continues ? retained.fromUs() : victim.openedUs(),
+            victim.endUs(),
+            victim.lastHash(),
+            continues ? retained.firstAtUs() : now,
+            now);
+    if (channel == null) {
+      return false;
+    }
+    line.reset();
+    json.writeStartObject();
+    json.writeNumberField("firstSegment", r.firstSegment());
+    json.writeNumberField("lastSegment", r.lastSegment());
+    json.writeNumberField("firstRecord", r.firstRecord());
+    json.writeNumberField("lastRecord", r.lastRecord());
+    json.writeNumberField("fromUs", r.fromUs());
+    json.writeNumberField("toUs", r.toUs());
+    json.writeStringField("lastHash", r.lastHash());
+    json.writeNumberField("firstAtUs", r.firstAtUs());
+    json.writeNumberField("atUs", r.atUs());
+    appendHashed("retention");
+    flushBuffer();
+    if (channel == null) {
+      return false; // the write failed: keep the segment, the next rotation tries again
+    }
+    channel.force(false);
+    retained = r;
+    return true;
   }
 
   private void failed(Exception e) {
@@ -598,6 +823,19 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   /** Records written to disk (handed to the OS; forced per the fsync policy). */
   public long written() {
     return written.sum();
+  }
+
+  /** Segments deleted by retention (each recorded in the chain first). */
+  public long retentionDeleted() {
+    return retentionDeleted.sum();
+  }
+
+  /**
+   * Records dropped so far per camera (the metrics label: the id, or {@code other}; {@code ""} for
+   * records without a camera), for {@code /metrics}. Allocates: for scrapes, not the line.
+   */
+  public java.util.Map<String, Long> droppedByCamera() {
+    return quotas.droppedByCamera();
   }
 
   /** Verdicts not recorded because the queue was full. */
@@ -639,6 +877,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     }
     try {
       if (channel != null) {
+        recordGaps(true);
         closeSegment();
       }
     } catch (IOException e) {

@@ -12,9 +12,11 @@ package io.lineinspect.core.config;
  * @param fsyncIntervalMs the interval for {@code fsync: interval} (default 1000)
  * @param segmentMaxBytes a segment is closed and a new one opened beyond this size (default 64 MiB)
  * @param segmentMaxSeconds ... or after this long (default 3600)
- * @param retainMaxBytes the oldest closed segments are deleted beyond this total (default 10 GiB)
- * @param queueSize verdicts waiting to be written, a power of two (default 8192); beyond it they
- *     are counted as dropped, never waited for
+ * @param retainMaxBytes the oldest closed segments are deleted beyond this total (default 10 GiB),
+ *     each recorded in the chain first
+ * @param queueSize records waiting to be written, a power of two (default 8192), shared fairly
+ *     among cameras; a record that finds no room is counted as dropped (and recorded as a gap),
+ *     never waited for
  */
 public record AuditConfig(
     Boolean enabled,

@@ -139,11 +139,15 @@ public record ServiceConfig(
   }
 
   /**
-   * The camera ids the configuration names: {@code metrics.cameras} and the camera ids each
-   * actuator output names (a Modbus output's {@code cameras:} slot map), in that order.
+   * The camera ids the configuration names: {@code metrics.cameras}, the cameras with credentials
+   * ({@code ingest.cameras}) and the camera ids each actuator output names (a Modbus output's
+   * {@code cameras:} slot map), in that order.
    */
   public java.util.Set<String> namedCameras() {
     java.util.Set<String> ids = new java.util.LinkedHashSet<>(metrics.cameras());
+    if (ingest.cameras() != null) {
+      ids.addAll(ingest.cameras().keySet());
+    }
     for (ActuatorOutputConfig o : actuators.outputs()) {
       ids.addAll(o.namedCameras());
     }

@@ -65,6 +65,11 @@ public final class CameraSeries {
     return cameraId;
   }
 
+  /** The ids that always get their own series (the configuration's cameras). */
+  public Set<String> named() {
+    return named;
+  }
+
   /** The most distinct labels {@link #label} can return: named, unnamed and {@link #OTHER}. */
   public int maxLabels() {
     return named.size() + maxUnnamed + 1;
