@@ -304,6 +304,7 @@ public final class DjlBackend extends GuardedBackend {
    * Frames this backend failed safe INFERENCE_ERROR because the model's output broke the manifest's
    * rule ({@link OutputCheck}); any thread.
    */
+  @Override
   public long outputErrors() {
     return outputErrors.get();
   }

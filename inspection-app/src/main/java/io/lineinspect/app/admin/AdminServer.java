@@ -6,8 +6,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.lineinspect.app.InspectionService;
 import io.lineinspect.core.config.AdminConfig;
+import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.model.ShadowRunner;
-import io.lineinspect.inference.djl.DjlBackend;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -312,7 +312,8 @@ public final class AdminServer implements AutoCloseable {
 
       @Override
       public long outputErrors() {
-        return service.servedBackend() instanceof DjlBackend d ? d.outputErrors() : -1;
+        InferenceBackend b = service.servedBackend();
+        return b == null ? -1 : b.outputErrors();
       }
     };
   }

@@ -76,6 +76,16 @@ public interface InferenceBackend extends AutoCloseable {
    */
   default void limitCallingThread(int threads) {}
 
+  /**
+   * Frames this backend failed safe INFERENCE_ERROR because the model's output broke its manifest's
+   * rule (NaN, out of range, class values not summing to 1), since it was loaded; any thread.
+   * Default: -1, this backend does not check its outputs itself (the decider's score rule still
+   * applies to every score).
+   */
+  default long outputErrors() {
+    return -1;
+  }
+
   /** A preprocessor owned by the calling preprocess worker. */
   Preprocessor newPreprocessor();
 
