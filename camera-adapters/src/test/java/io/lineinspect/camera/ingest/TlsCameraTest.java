@@ -204,6 +204,47 @@ class TlsCameraTest {
   }
 
   @Test
+  void shouldCloseAtHelloTimeoutWhenItComesBeforeTheHandshakeTimeout() throws Exception {
+    IngestConfig base = LoopbackServer.ingest(64 * 1024);
+    IngestConfig ingest =
+        base.withLimits(
+                base.maxConnections(),
+                base.maxConnectionsPerAddress(),
+                300,
+                base.messageTimeoutMs(),
+                base.maxBufferedBytes(),
+                base.maxFramesPerSecond())
+            .withTls(
+                new IngestTlsConfig(
+                    true,
+                    TestTls.file("server.pem").toString(),
+                    TestTls.file("server.key").toString(),
+                    null,
+                    null,
+                    5_000));
+    line =
+        LoopbackServer.of(new PipelineConfig(256, 1, 8, 1.0, 1024), 10_000, new ScriptedBackend(8))
+            .ingest(ingest)
+            .start();
+    server = line.server();
+    long t0 = System.nanoTime();
+    try (Socket s = new Socket("127.0.0.1", line.port())) {
+      s.setSoTimeout(8_000);
+      try {
+        assertEquals(-1, s.getInputStream().read(), "closed, no ERROR in clear");
+      } catch (java.net.SocketException reset) {
+        // closed by a reset: also closed
+      }
+    }
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    // The handshake's time is part of the HELLO's: ingest.helloTimeoutMs holds over TLS too.
+    assertTrue(ms >= 250 && ms < 2_000, "closed by the 300 ms HELLO timeout, took " + ms);
+    await(
+        () -> server.metrics().limited(IngestMetrics.Limit.HELLO_TIMEOUT) == 1,
+        "counted as HELLO_TIMEOUT");
+  }
+
+  @Test
   void shouldOfferOnlyTheConfiguredProtocols() throws Exception {
     start(TestTls.server(false)); // default: TLSv1.3 only
     javax.net.ssl.SSLContext tls12 = TestTls.camera(null);
