@@ -10,6 +10,7 @@ import io.lineinspect.app.models.ShadowControl;
 import io.lineinspect.camera.actuator.ActuatorOutputs;
 import io.lineinspect.camera.auth.CameraAuth;
 import io.lineinspect.camera.ingest.CameraServer;
+import io.lineinspect.camera.ingest.CameraTls;
 import io.lineinspect.camera.ingest.IngestWarmUp;
 import io.lineinspect.core.actuate.ActuatorMetrics;
 import io.lineinspect.core.actuate.RejectScheduler;
@@ -88,8 +89,9 @@ public final class InspectionService implements AutoCloseable {
       ServiceConfig config, Path home, UnaryOperator<InferenceBackend> decorate) {
     config.checkFitsHeap(Runtime.getRuntime().maxMemory());
     config.checkFitsDirectMemory(CameraServer.directMemoryCap());
-    // Secret files are read first: a missing one stops start-up before anything is opened.
+    // Secret and TLS files are read first: a bad one stops start-up before anything is opened.
     CameraAuth cameraAuth = CameraAuth.of(config.ingest().cameras(), home);
+    CameraTls cameraTls = CameraTls.of(config.ingest().tls(), home);
     this.config = config;
     this.home = home;
     ModelRegistry registry = new ModelRegistry(home.resolve(config.models().registry()));
@@ -136,7 +138,8 @@ public final class InspectionService implements AutoCloseable {
       audit.limitCameras(cameraSeries); // the same labels, named cameras' shares from the start
     }
     this.server =
-        new CameraServer(config.ingest(), config.line(), pipeline, clock, clocks, cameraAuth);
+        new CameraServer(
+            config.ingest(), config.line(), pipeline, clock, clocks, cameraAuth, cameraTls);
     StageHealth health = pipeline.health();
     if (rejects != null) {
       health.add(rejects.stage());
@@ -333,7 +336,8 @@ public final class InspectionService implements AutoCloseable {
             NanoClock.SYSTEM,
             frames,
             config.warmup().framesPerRound() * config.warmup().minRounds(),
-            pipeline.timing().maxBatch());
+            pipeline.timing().maxBatch(),
+            server.tls());
     if (archive != null && !archive.awaitIdle(5_000)) {
       LOG.log(System.Logger.Level.WARNING, "warm-up: the archive writer is still busy after 5 s");
     }

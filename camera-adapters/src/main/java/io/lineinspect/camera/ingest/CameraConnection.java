@@ -16,6 +16,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.lang.System.Logger.Level;
@@ -46,6 +48,12 @@ import java.util.List;
  * unknown id or a wrong token is refused (AUTHENTICATION_FAILED) without touching the id; a proven
  * HELLO takes its id over from the connection holding it, which finishes its verdicts first ({@link
  * #takenOver}).
+ *
+ * <p>On a TLS port ({@code ingest.tls}, {@link CameraTls}) an {@link SslHandler} sits before this
+ * decoder: it sees the decrypted protocol v1 stream, unchanged. The connection limits and {@code
+ * helloTimeoutMs} count from the TCP connect, so the handshake's time is part of the HELLO's; a
+ * failed handshake is counted ({@code TLS_HANDSHAKE}) and closes the connection, and a fatal error
+ * before the handshake completed closes it without an ERROR (none can be sent yet).
  *
  * <p>Owned by the channel's event loop ({@link #retryBuffer()} may be called from any thread).
  */
@@ -529,9 +537,20 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
           code,
           message + (limit ? " (" + server.metrics().errors(code) + " so far)" : ""));
     }
+    if (tlsPending()) {
+      // The ERROR cannot travel before the TLS connection exists (and must not in clear): close.
+      ctx.close();
+      return;
+    }
     ByteBuf err = ctx.alloc().ioBuffer(64 + message.length());
     Messages.writeError(err, code, ProtocolV1.NO_SEQUENCE, message);
     ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** True on a TLS port ({@code ingest.tls}) while the handshake has not succeeded. */
+  private boolean tlsPending() {
+    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    return ssl != null && !ssl.handshakeFuture().isSuccess();
   }
 
   /**
@@ -594,6 +613,16 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof SslHandshakeCompletionEvent done) {
+      if (done.isSuccess()) {
+        server.metrics().onTlsHandshake();
+      } else if (state != State.CLOSING) {
+        state = State.CLOSING;
+        server.onTlsHandshakeFailed(ctx.channel().remoteAddress(), done.cause());
+        ctx.close();
+      }
+      return;
+    }
     if (evt instanceof IdleStateEvent idle) {
       // Not read on purpose (verdicts not taken, or waiting for buffer budget) is not idle: the
       // VERDICTS_NOT_READ check and ingest.messageTimeoutMs close such connections.
@@ -701,12 +730,26 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     if (cause instanceof java.nio.channels.ClosedChannelException) {
       return; // a write raced with the close; what it carried is counted as undeliverable
     }
+    if (isTls(cause) && tlsPending()) {
+      // A failed handshake: counted and logged (rate-limited) on its SslHandshakeCompletionEvent.
+      ctx.close();
+      return;
+    }
     LOG.log(
         Level.WARNING,
         "connection {0} failed: {1}",
         ctx.channel().remoteAddress(),
         String.valueOf(cause));
     ctx.close();
+  }
+
+  private static boolean isTls(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String printable(String s) {

@@ -49,6 +49,9 @@ public final class CameraServer implements AutoCloseable {
   private final NanoClock clock;
   private final CameraClocks clocks;
   private final CameraAuth auth;
+  private final CameraTls tls;
+  private final java.util.concurrent.atomic.AtomicLong tlsFailures =
+      new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong tokenlessConnects =
       new java.util.concurrent.atomic.AtomicLong();
   private final IngestMetrics metrics = new IngestMetrics();
@@ -79,8 +82,8 @@ public final class CameraServer implements AutoCloseable {
    *     configuration assembled in code skips the loader's check)
    * @param clocks where the timestamps of the cameras' HEARTBEATs go (the reject scheduler reads
    *     each camera's clock offset there)
-   * @throws io.lineinspect.core.config.ConfigException when a camera's {@code secretFile} (relative
-   *     to the working directory here) cannot be read
+   * @throws io.lineinspect.core.config.ConfigException when a camera's {@code secretFile} or a file
+   *     of {@code ingest.tls} (relative to the working directory here) cannot be read
    */
   public CameraServer(
       IngestConfig config,
@@ -94,6 +97,8 @@ public final class CameraServer implements AutoCloseable {
   /**
    * @param auth who may speak for which camera id: {@link CameraAuth#of} of {@code ingest.cameras},
    *     its secret files read against the install directory
+   * @throws io.lineinspect.core.config.ConfigException when a file of {@code ingest.tls} (relative
+   *     to the working directory here) cannot be read or is invalid
    */
   public CameraServer(
       IngestConfig config,
@@ -102,7 +107,22 @@ public final class CameraServer implements AutoCloseable {
       NanoClock clock,
       CameraClocks clocks,
       CameraAuth auth) {
-    this(config, line, pipeline, clock, clocks, auth, false);
+    this(config, line, pipeline, clock, clocks, auth, CameraTls.of(config.tls(), Path.of("")));
+  }
+
+  /**
+   * @param tls the camera port's TLS: {@link CameraTls#of} of {@code ingest.tls}, its files read
+   *     against the install directory, or {@link CameraTls#off()}
+   */
+  public CameraServer(
+      IngestConfig config,
+      LineConfig line,
+      InspectionPipeline pipeline,
+      NanoClock clock,
+      CameraClocks clocks,
+      CameraAuth auth,
+      CameraTls tls) {
+    this(config, line, pipeline, clock, clocks, auth, tls, false);
   }
 
   private CameraServer(
@@ -112,8 +132,10 @@ public final class CameraServer implements AutoCloseable {
       NanoClock clock,
       CameraClocks clocks,
       CameraAuth auth,
+      CameraTls tls,
       boolean warmUpOnly) {
     this.auth = auth;
+    this.tls = tls;
     this.config = config;
     this.transportChoice = IngestTransport.of(config.transport());
     this.line = line;
@@ -127,9 +149,16 @@ public final class CameraServer implements AutoCloseable {
    * A server for the ingest warm-up ({@link IngestWarmUp}) only: every session on it is a warm-up
    * source, so its verdicts reach the listeners' dry run and nothing else; it keeps its own metrics
    * and camera clocks, apart from the real server's.
+   *
+   * @param tls the real port's TLS ({@link CameraTls#forWarmUp}: the same certificate and
+   *     protocols, no client certificate asked), or off
    */
   static CameraServer forWarmUp(
-      IngestConfig config, LineConfig line, InspectionPipeline pipeline, NanoClock clock) {
+      IngestConfig config,
+      LineConfig line,
+      InspectionPipeline pipeline,
+      NanoClock clock,
+      CameraTls tls) {
     return new CameraServer(
         config,
         line,
@@ -138,6 +167,7 @@ public final class CameraServer implements AutoCloseable {
         new CameraClocks(10_000, io.lineinspect.core.actuate.RejectScheduler::systemEpochMicros),
         // Its only client is the service's own warm-up, on a private loopback port.
         CameraAuth.open(),
+        tls.forWarmUp(),
         true);
   }
 
@@ -173,6 +203,10 @@ public final class CameraServer implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    if (tls.enabled()) {
+                      // First: every byte in and out of the protocol is inside the TLS connection.
+                      ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                    }
                     ch.pipeline()
                         .addLast(
                             "idle",
@@ -195,11 +229,12 @@ public final class CameraServer implements AutoCloseable {
     int port = port();
     LOG.log(
         warmUpOnly ? Level.DEBUG : Level.INFO,
-        "camera server listening on {0}:{1} ({2}, {3} I/O thread(s))",
+        "camera server listening on {0}:{1} ({2}, {3} I/O thread(s), {4})",
         config.host(),
         String.valueOf(port),
         transport,
-        String.valueOf(config.ioThreads()));
+        String.valueOf(config.ioThreads()),
+        tls.enabled() ? "TLS: " + tls.describe() : "plain TCP, no TLS");
     logPosture();
     return port;
   }
@@ -411,6 +446,32 @@ public final class CameraServer implements AutoCloseable {
 
   CameraAuth auth() {
     return auth;
+  }
+
+  /** The camera port's TLS ({@link CameraTls#off()} for plain TCP). */
+  public CameraTls tls() {
+    return tls;
+  }
+
+  /**
+   * A TLS handshake failed: counted ({@link IngestMetrics.Limit#TLS_HANDSHAKE}) and logged at the
+   * 1st, 2nd, 4th, … failure, so a port scan or a misconfigured camera is not a flood of log lines.
+   */
+  void onTlsHandshakeFailed(Object from, Throwable cause) {
+    metrics.onLimit(IngestMetrics.Limit.TLS_HANDSHAKE);
+    long n = tlsFailures.incrementAndGet();
+    if (ErrorLog.shouldLog(n)) {
+      Throwable root = cause;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      LOG.log(
+          Level.WARNING,
+          "closing connection {0} (before HELLO): TLS handshake failed: {1} ({2} so far)",
+          from,
+          String.valueOf(root),
+          String.valueOf(n));
+    }
   }
 
   /**

@@ -21,7 +21,13 @@ public final class IngestMetrics {
     /** A connection paused: its message did not fit into {@code ingest.maxBufferedBytes}. */
     BUFFER_WAIT,
     /** A frame above its camera's {@code ingest.maxFramesPerSecond}: OVERLOAD at once. */
-    FRAME_RATE
+    FRAME_RATE,
+    /**
+     * A connection closed because its TLS handshake failed ({@code ingest.tls}): no, a wrong or an
+     * untrusted client certificate, a plain TCP client on a TLS port, no common protocol, or no
+     * handshake within {@code ingest.tls.handshakeTimeoutMs}.
+     */
+    TLS_HANDSHAKE
   }
 
   private final LongAdder[] limits = new LongAdder[Limit.values().length];
@@ -30,6 +36,7 @@ public final class IngestMetrics {
   private final java.util.concurrent.atomic.LongAccumulator longestReadUs =
       new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
   private final LongAdder connectionsOpened = new LongAdder();
+  private final LongAdder tlsHandshakes = new LongAdder();
   private final LongAdder connectionsClosed = new LongAdder();
   private final LongAdder frames = new LongAdder();
   private final LongAdder truncatedAtDisconnect = new LongAdder();
@@ -88,6 +95,15 @@ public final class IngestMetrics {
    */
   public long longestFrameReadUs() {
     return longestReadUs.get();
+  }
+
+  void onTlsHandshake() {
+    tlsHandshakes.increment();
+  }
+
+  /** TLS handshakes completed ({@code ingest.tls}); the failed ones count as {@link Limit}. */
+  public long tlsHandshakes() {
+    return tlsHandshakes.sum();
   }
 
   void onConnect() {

@@ -82,6 +82,27 @@ public final class IngestWarmUp {
       int count,
       int largestBatch)
       throws InterruptedException {
+    return run(ingest, line, pipeline, clock, frames, count, largestBatch, CameraTls.off());
+  }
+
+  /**
+   * As above, on a camera port with TLS ({@code ingest.tls}): the warm-up server speaks TLS with
+   * the same certificate and protocols ({@link CameraTls#forWarmUp}: no client certificate asked,
+   * the service holds no camera's), and the warm-up's client trusts exactly that certificate, so
+   * the handshake and the record layer are compiled before the first real camera too.
+   *
+   * @param tls the real port's TLS, or {@link CameraTls#off()}
+   */
+  public static Result run(
+      IngestConfig ingest,
+      LineConfig line,
+      InspectionPipeline pipeline,
+      NanoClock clock,
+      List<LineWarmUp.Frame> frames,
+      int count,
+      int largestBatch,
+      CameraTls tls)
+      throws InterruptedException {
     if (frames.isEmpty() || count <= 0) {
       return new Result(0, 0, 0, 0);
     }
@@ -96,14 +117,14 @@ public final class IngestWarmUp {
                 ingest.messageTimeoutMs(),
                 ingest.maxBufferedBytes(),
                 0);
-    CameraServer server = CameraServer.forWarmUp(own, line, pipeline, clock);
+    CameraServer server = CameraServer.forWarmUp(own, line, pipeline, clock, tls);
     int port = server.start();
     int failSafe;
-    try (Socket socket = new Socket()) {
-      socket.setTcpNoDelay(true);
-      socket.setSoTimeout(READ_TIMEOUT_MS);
-      socket.connect(
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), port), READ_TIMEOUT_MS);
+    try (Socket tcp = new Socket();
+        Socket socket = tls.enabled() ? overTls(tcp, tls, port) : tcp) {
+      if (!tls.enabled()) {
+        connect(tcp, port);
+      }
       failSafe =
           converse(
               socket.getOutputStream(),
@@ -117,6 +138,24 @@ public final class IngestWarmUp {
       server.close();
     }
     return new Result(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), count, failSafe, port);
+  }
+
+  private static void connect(Socket tcp, int port) throws IOException {
+    tcp.setTcpNoDelay(true);
+    tcp.setSoTimeout(READ_TIMEOUT_MS);
+    tcp.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), READ_TIMEOUT_MS);
+  }
+
+  private static Socket overTls(Socket tcp, CameraTls tls, int port) throws IOException {
+    connect(tcp, port);
+    javax.net.ssl.SSLSocket s =
+        (javax.net.ssl.SSLSocket)
+            tls.selfTrustingClient()
+                .getSocketFactory()
+                .createSocket(tcp, InetAddress.getLoopbackAddress().getHostAddress(), port, true);
+    s.setEnabledProtocols(tls.protocols().toArray(String[]::new));
+    s.startHandshake();
+    return s;
   }
 
   private static int converse(

@@ -67,6 +67,38 @@ final class TestCamera implements AutoCloseable {
     out = socket.getOutputStream();
   }
 
+  /** Wraps a connected socket: a TLS one ({@link #overTls}) or any other. */
+  private TestCamera(Socket connected) throws IOException {
+    socket = connected;
+    socket.setTcpNoDelay(true);
+    socket.setSoTimeout(5_000);
+    in = new DataInputStream(socket.getInputStream());
+    out = socket.getOutputStream();
+  }
+
+  /**
+   * Connects over TLS with {@code tls} (its trust and, for mutual TLS, its client certificate: see
+   * {@link TestTls}), checking that the service's certificate names 127.0.0.1, and completes the
+   * client's side of the handshake. With TLS 1.3 the service checks a client certificate after
+   * that, so a refused one shows at the first read, not here.
+   */
+  static TestCamera overTls(int port, javax.net.ssl.SSLContext tls) throws IOException {
+    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket();
+    javax.net.ssl.SSLParameters p = s.getSSLParameters();
+    p.setEndpointIdentificationAlgorithm("HTTPS");
+    s.setSSLParameters(p);
+    s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
+    s.setSoTimeout(5_000);
+    s.startHandshake();
+    return new TestCamera(s);
+  }
+
+  /** Over TLS ({@link #overTls}) and past HELLO_ACK as {@code cameraId}. */
+  static TestCamera connectedOverTls(int port, javax.net.ssl.SSLContext tls, String cameraId)
+      throws IOException {
+    return handshake(overTls(port, tls), cameraId, new byte[0]);
+  }
+
   static TestCamera connected(int port, String cameraId) throws IOException {
     return connected(port, cameraId, new byte[0]);
   }

@@ -496,7 +496,7 @@ public final class ServiceMetrics {
     counter(
         "inspection_ingest_limited_total",
         "client limits hit, by limit (docs/security.md; FAIR_SHARE: OVERLOAD for a camera over its"
-            + " share of admission)",
+            + " share of admission; TLS_HANDSHAKE: a connection whose TLS handshake failed)",
         cb -> {
           for (IngestMetrics.Limit l : IngestMetrics.Limit.values()) {
             cb.call(in.limited(l), l.name());
@@ -504,6 +504,10 @@ public final class ServiceMetrics {
           cb.call(service.pipeline().metrics().fairShareRefused(), "FAIR_SHARE");
         },
         "limit");
+    counter(
+        "inspection_ingest_tls_handshakes_total",
+        "TLS handshakes completed on the camera port (ingest.tls; failed ones: limit TLS_HANDSHAKE)",
+        in::tlsHandshakes);
     gauge(
         "inspection_ingest_buffered_bytes",
         "bytes of incomplete camera messages held now (ingest.maxBufferedBytes)",

@@ -31,6 +31,8 @@ package io.lineinspect.core.config;
  * @param cameras who may speak for which camera id ({@code ingest.cameras}: id → credential, see
  *     {@link CameraCredentialConfig}); null (the key absent) = the open camera port of protocol v1
  *     before credentials: any client may claim any id, the HELLO token is ignored
+ * @param tls TLS on the camera port ({@code ingest.tls}, {@link IngestTlsConfig}); absent = off,
+ *     plain TCP
  */
 public record IngestConfig(
     String host,
@@ -46,7 +48,8 @@ public record IngestConfig(
     Integer messageTimeoutMs,
     Long maxBufferedBytes,
     Integer maxFramesPerSecond,
-    java.util.Map<String, CameraCredentialConfig> cameras) {
+    java.util.Map<String, CameraCredentialConfig> cameras,
+    IngestTlsConfig tls) {
   /** Default {@link #maxImagePixels}: a 36-megapixel frame (6000x6000, 7360x4912 is 36.2 MP). */
   public static final int DEFAULT_MAX_IMAGE_PIXELS = 36_000_000;
 
@@ -90,6 +93,41 @@ public record IngestConfig(
     maxFramesPerSecond =
         Check.intIn("ingest.maxFramesPerSecond", maxFramesPerSecond, 1_000, 0, 1_000_000);
     cameras = checkCameras(cameras);
+    tls = tls == null ? IngestTlsConfig.disabled() : IngestTlsConfig.checkComplete(tls);
+  }
+
+  /** The settings before TLS: the camera port is plain TCP. */
+  public IngestConfig(
+      String host,
+      Integer port,
+      Integer maxMessageBytes,
+      Integer idleTimeoutMs,
+      Integer ioThreads,
+      String transport,
+      Integer maxImagePixels,
+      Integer maxConnections,
+      Integer maxConnectionsPerAddress,
+      Integer helloTimeoutMs,
+      Integer messageTimeoutMs,
+      Long maxBufferedBytes,
+      Integer maxFramesPerSecond,
+      java.util.Map<String, CameraCredentialConfig> cameras) {
+    this(
+        host,
+        port,
+        maxMessageBytes,
+        idleTimeoutMs,
+        ioThreads,
+        transport,
+        maxImagePixels,
+        maxConnections,
+        maxConnectionsPerAddress,
+        helloTimeoutMs,
+        messageTimeoutMs,
+        maxBufferedBytes,
+        maxFramesPerSecond,
+        cameras,
+        null);
   }
 
   /**
@@ -168,7 +206,8 @@ public record IngestConfig(
         messageTimeoutMs,
         maxBufferedBytes,
         maxFramesPerSecond,
-        cameras);
+        cameras,
+        tls);
   }
 
   /** The same settings with other client limits (tests, measurements). */
@@ -193,7 +232,28 @@ public record IngestConfig(
         messageTimeoutMs,
         maxBufferedBytes,
         maxFramesPerSecond,
-        cameras);
+        cameras,
+        tls);
+  }
+
+  /** The same settings with TLS on the camera port as {@code tls} says (tests, measurements). */
+  public IngestConfig withTls(IngestTlsConfig tls) {
+    return new IngestConfig(
+        host,
+        port,
+        maxMessageBytes,
+        idleTimeoutMs,
+        ioThreads,
+        transport,
+        maxImagePixels,
+        maxConnections,
+        maxConnectionsPerAddress,
+        helloTimeoutMs,
+        messageTimeoutMs,
+        maxBufferedBytes,
+        maxFramesPerSecond,
+        cameras,
+        tls);
   }
 
   /** All defaults. */
