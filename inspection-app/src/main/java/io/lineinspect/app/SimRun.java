@@ -2,6 +2,7 @@ package io.lineinspect.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lineinspect.core.decide.ReasonCode;
+import io.lineinspect.sim.CameraSecrets;
 import io.lineinspect.sim.SimStats;
 import io.lineinspect.sim.SimulatedCamera;
 import java.io.IOException;
@@ -25,6 +26,7 @@ public final class SimRun {
   private final SimulatedCamera.Settings settings;
   private final int seconds;
   private final PrintStream out;
+  private CameraSecrets secrets = CameraSecrets.none();
 
   public SimRun(
       String host,
@@ -39,6 +41,12 @@ public final class SimRun {
     this.settings = settings;
     this.seconds = seconds;
     this.out = out;
+  }
+
+  /** The HELLO tokens of the cameras {@code cam-1 … cam-N} (default none: an open port). */
+  public SimRun withSecrets(CameraSecrets secrets) {
+    this.secrets = secrets;
+    return this;
   }
 
   /**
@@ -63,7 +71,8 @@ public final class SimRun {
                 settings.fps(),
                 settings.defectRate(),
                 settings.seed() + i * 1_000_003L);
-        cams.add(new SimulatedCamera(host, port, "cam-" + i, s, stats));
+        String id = "cam-" + i;
+        cams.add(new SimulatedCamera(host, port, id, s, stats, null, secrets.tokenFor(id)));
       }
       long start = System.nanoTime();
       for (int t = 1; t <= seconds; t++) {

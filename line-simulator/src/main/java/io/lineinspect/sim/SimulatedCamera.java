@@ -129,6 +129,26 @@ public final class SimulatedCamera implements AutoCloseable {
   public SimulatedCamera(
       String host, int port, String cameraId, Settings settings, SimStats stats, Traffic traffic)
       throws IOException {
+    this(host, port, cameraId, settings, stats, traffic, new byte[0]);
+  }
+
+  /**
+   * Connects and completes the handshake, proving {@code cameraId} with {@code token} in HELLO (the
+   * camera's secret, {@code ingest.cameras}; empty for an open camera port); otherwise as {@link
+   * #SimulatedCamera(String, int, String, Settings, SimStats, Traffic)}.
+   *
+   * @throws IOException when the service cannot be reached or refuses the camera (the message says
+   *     why: a wrong or missing token is AUTHENTICATION_FAILED)
+   */
+  public SimulatedCamera(
+      String host,
+      int port,
+      String cameraId,
+      Settings settings,
+      SimStats stats,
+      Traffic traffic,
+      byte[] token)
+      throws IOException {
     this.cameraId = cameraId;
     this.settings = settings;
     this.stats = stats;
@@ -138,7 +158,7 @@ public final class SimulatedCamera implements AutoCloseable {
     socket.connect(new InetSocketAddress(host, port), 5_000);
     in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 1 << 16));
     out = socket.getOutputStream();
-    handshake();
+    handshake(token);
     sender = new Thread(this::sendLoop, "camsim-" + cameraId + "-tx");
     receiver = new Thread(this::receiveLoop, "camsim-" + cameraId + "-rx");
     sender.setDaemon(true);
@@ -147,10 +167,11 @@ public final class SimulatedCamera implements AutoCloseable {
     sender.start();
   }
 
-  private void handshake() throws IOException {
-    ByteBuf hello = Unpooled.buffer(128);
-    Messages.writeHello(hello, cameraId, new byte[0]);
+  private void handshake(byte[] token) throws IOException {
+    ByteBuf hello = Unpooled.buffer(128 + token.length);
+    Messages.writeHello(hello, cameraId, token);
     out.write(hello.array(), hello.arrayOffset(), hello.readableBytes());
+    java.util.Arrays.fill(hello.array(), (byte) 0);
     out.flush();
     socket.setSoTimeout(5_000);
     try {

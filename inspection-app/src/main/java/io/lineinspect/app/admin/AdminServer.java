@@ -71,24 +71,123 @@ public final class AdminServer implements AutoCloseable {
               return t;
             });
     http.setExecutor(executor);
-    http.createContext("/models", this::models);
-    http.createContext("/metrics", this::metrics);
-    http.createContext("/health", this::health);
-    http.createContext(
-        "/ready",
-        ex -> {
-          List<String> problems = service.health().problems();
-          boolean ready = !stopping && service.ready() && problems.isEmpty();
-          text(
-              ex,
-              ready ? 200 : 503,
-              ready
-                  ? "ready\n"
-                  : !problems.isEmpty()
-                      ? "not ready: unhealthy: " + String.join("; ", problems) + "\n"
-                      : "not ready (warming up or stopping)\n");
-        });
+    // One context for every path: the JDK matches contexts by prefix ("/health" would also serve
+    // "/healthz" and "/health/../models/activate"); route() matches whole paths only.
+    http.createContext("/", this::dispatch);
     http.start();
+  }
+
+  /** What a request is routed to ({@link #route}). */
+  enum Route {
+    METRICS,
+    HEALTH,
+    READY,
+    MODELS_LIST,
+    MODELS_STATUS,
+    MODELS_ACTIVATE,
+    MODELS_ROLLBACK,
+    MODELS_SHADOW_START,
+    MODELS_SHADOW_STOP,
+    /** A documented path, another method: 405. */
+    METHOD_NOT_ALLOWED,
+    /** Anything else: 404. */
+    NOT_FOUND;
+
+    /** Whether the route needs {@code Authorization: Bearer <token>}. */
+    boolean modelOperation() {
+      return name().startsWith("MODELS_");
+    }
+  }
+
+  /** The documented requests: method and path, exactly. */
+  private static final Map<String, Route> ROUTES =
+      Map.of(
+          "GET /metrics", Route.METRICS,
+          "GET /health", Route.HEALTH,
+          "GET /ready", Route.READY,
+          "GET /models", Route.MODELS_LIST,
+          "GET /models/", Route.MODELS_LIST,
+          "GET /models/status", Route.MODELS_STATUS,
+          "POST /models/activate", Route.MODELS_ACTIVATE,
+          "POST /models/rollback", Route.MODELS_ROLLBACK,
+          "POST /models/shadow", Route.MODELS_SHADOW_START,
+          "DELETE /models/shadow", Route.MODELS_SHADOW_STOP);
+
+  private static final java.util.Set<String> PATHS =
+      ROUTES.keySet().stream()
+          .map(k -> k.substring(k.indexOf(' ') + 1))
+          .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
+  /**
+   * Routes a request by its method and its <em>raw</em> path (as sent, before percent-decoding, no
+   * query): only the documented pairs are routed, compared whole, so no spelling of a path ({@code
+   * ..}, {@code %2e%2e}, {@code //}, {@code ;}, a suffix) reaches another handler. Any strings,
+   * null included; never throws.
+   */
+  static Route route(String method, String rawPath) {
+    if (method == null || rawPath == null) {
+      return Route.NOT_FOUND;
+    }
+    Route r = ROUTES.get(method + " " + rawPath);
+    if (r != null) {
+      return r;
+    }
+    return PATHS.contains(rawPath) ? Route.METHOD_NOT_ALLOWED : Route.NOT_FOUND;
+  }
+
+  /** Every request: routed by {@link #route}, then answered by its handler. */
+  private void dispatch(HttpExchange ex) throws IOException {
+    try (ex) {
+      String rawPath = ex.getRequestURI().getRawPath();
+      Route r = route(ex.getRequestMethod(), rawPath);
+      // Anything under /models needs the token first, so a stranger learns nothing of it.
+      if (r.modelOperation() || (rawPath != null && rawPath.startsWith("/models"))) {
+        models(ex, r);
+        return;
+      }
+      switch (r) {
+        case METRICS -> metrics(ex);
+        case HEALTH -> health(ex);
+        case READY -> ready(ex);
+        case METHOD_NOT_ALLOWED -> {
+          ex.getResponseHeaders().set("Allow", allowed(rawPath));
+          text(ex, 405, "method " + printable(ex.getRequestMethod()) + " not allowed\n");
+        }
+        default -> text(ex, 404, "not found (GET /metrics, GET /health, GET /ready, /models)\n");
+      }
+    }
+  }
+
+  /** The methods documented for {@code path}, for the {@code Allow} header of a 405. */
+  private static String allowed(String path) {
+    return ROUTES.keySet().stream()
+        .filter(k -> k.endsWith(" " + path))
+        .map(k -> k.substring(0, k.indexOf(' ')))
+        .sorted()
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
+  /** At most 80 characters of {@code s}, anything outside printable ASCII as '?'. */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; s != null && i < s.length() && i < 80; i++) {
+      char c = s.charAt(i);
+      b.append(c >= 0x20 && c < 0x7F ? c : '?');
+    }
+    return b.toString();
+  }
+
+  private void ready(HttpExchange ex) throws IOException {
+    List<String> problems = service.health().problems();
+    boolean ready = !stopping && service.ready() && problems.isEmpty();
+    text(
+        ex,
+        ready ? 200 : 503,
+        ready
+            ? "ready\n"
+            : !problems.isEmpty()
+                ? "not ready: unhealthy: " + String.join("; ", problems) + "\n"
+                : "not ready (warming up or stopping)\n");
   }
 
   /** Connections the admin endpoint keeps open at once; more are closed at accept. */
@@ -161,9 +260,9 @@ public final class AdminServer implements AutoCloseable {
     return m;
   }
 
-  /** {@code /models...}: authorised, then routed by method and path. */
-  private void models(HttpExchange ex) throws IOException {
-    try (ex) {
+  /** {@code /models...}: authorised, then answered by its {@link #route route}. */
+  private void models(HttpExchange ex, Route route) throws IOException {
+    try {
       String auth = ex.getRequestHeaders().getFirst("Authorization");
       String presented =
           auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip() : null;
@@ -179,43 +278,41 @@ public final class AdminServer implements AutoCloseable {
                     : "wrong token"));
         return;
       }
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
       ModelLifecycle lifecycle = service.models();
-      switch (method + " " + path) {
-        case "GET /models", "GET /models/" -> json(ex, 200, listing(lifecycle));
-        case "GET /models/status" -> json(ex, 200, lifecycle.status());
-        case "POST /models/activate" -> {
+      switch (route) {
+        case MODELS_LIST -> json(ex, 200, listing(lifecycle));
+        case MODELS_STATUS -> json(ex, 200, lifecycle.status());
+        case MODELS_ACTIVATE -> {
           String[] nv = nameAndVersion(ex);
           if (nv != null) {
             ModelLifecycle.Result r = lifecycle.activate(nv[0], nv[1]);
             json(ex, r.outcome().httpStatus, r);
           }
         }
-        case "POST /models/rollback" -> {
+        case MODELS_ROLLBACK -> {
           ModelLifecycle.Result r = lifecycle.rollback();
           json(ex, r.outcome().httpStatus, r);
         }
-        case "POST /models/shadow" -> {
+        case MODELS_SHADOW_START -> {
           String[] nv = nameAndVersion(ex);
           if (nv != null) {
             ModelLifecycle.Result r = lifecycle.startShadow(nv[0], nv[1]);
             json(ex, r.outcome().httpStatus, r);
           }
         }
-        case "DELETE /models/shadow" -> {
+        case MODELS_SHADOW_STOP -> {
           ModelLifecycle.Result r = lifecycle.stopShadow();
           json(ex, r.outcome().httpStatus, r);
         }
         default ->
             json(
                 ex,
-                404,
+                route == Route.METHOD_NOT_ALLOWED ? 405 : 404,
                 error(
                     "no such model operation: "
-                        + method
+                        + printable(ex.getRequestMethod())
                         + " "
-                        + path
+                        + printable(ex.getRequestURI().getRawPath())
                         + " (GET /models, GET /models/status, POST /models/activate, POST"
                         + " /models/rollback, POST /models/shadow, DELETE /models/shadow)"));
       }

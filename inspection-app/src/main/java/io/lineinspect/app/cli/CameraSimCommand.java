@@ -11,7 +11,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "camera-sim",
     mixinStandardHelpOptions = true,
-    description = "Simulated line cameras sending rendered parts to a running service.")
+    description =
+        "Simulated line cameras (cam-1 ... cam-N) sending rendered parts to a running service;"
+            + " with ingest.cameras configured there, give their secrets (--secret-file or"
+            + " --credentials).")
 public final class CameraSimCommand implements Callable<Integer> {
   @Option(
       names = "--host",
@@ -27,11 +30,15 @@ public final class CameraSimCommand implements Callable<Integer> {
 
   @CommandLine.Mixin CameraOptions options;
 
+  @CommandLine.Mixin SecretOptions secretOptions;
+
   @Override
   public Integer call() throws Exception {
     CameraOptions o = options;
     SimRun.Result r =
-        new SimRun(host, port, o.cameras, o.settings(), o.seconds, System.out).run(() -> "");
+        new SimRun(host, port, o.cameras, o.settings(), o.seconds, System.out)
+            .withSecrets(secretOptions.secrets())
+            .run(() -> "");
     return o.report(r, Map.of());
   }
 }

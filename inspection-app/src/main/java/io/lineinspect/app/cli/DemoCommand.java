@@ -56,6 +56,15 @@ public final class DemoCommand implements Callable<Integer> {
               + " priority. Default: ${DEFAULT-VALUE}.")
   int simPlcPriority;
 
+  @Option(
+      names = "--open-port",
+      description =
+          "Run the camera port open (no ingest.cameras, no tokens), as the demo configuration"
+              + " file says. Default: each simulated camera cam-1 ... cam-N proves its id with a"
+              + " secret the demo makes at start (SecureRandom, 16 bytes), configured as"
+              + " ingest.cameras (replacing the configuration's own list).")
+  boolean openPort;
+
   @CommandLine.Mixin CameraOptions options;
 
   @Override
@@ -75,7 +84,8 @@ public final class DemoCommand implements Callable<Integer> {
             plc,
             rejectFiring,
             schedulerFifo,
-            simPlcPriority);
+            simPlcPriority,
+            openPort);
     DemoLine.Run run = new DemoLine(plan, home, System.out).run();
     return o.report(run.result(), run.extra());
   }

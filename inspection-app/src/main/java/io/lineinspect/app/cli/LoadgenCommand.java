@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -157,6 +158,8 @@ public final class LoadgenCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the report as one JSON object on the last line.")
   boolean json;
 
+  @CommandLine.Mixin SecretOptions secretOptions;
+
   private final PrintStream out;
 
   public LoadgenCommand() {
@@ -193,7 +196,8 @@ public final class LoadgenCommand implements Callable<Integer> {
             steps,
             modelSeconds,
             injectDelayMs,
-            json);
+            json,
+            secretOptions.secrets());
     return new Loadgen(plan, InspectCommand.home(), out).run();
   }
 

@@ -4,15 +4,20 @@ import io.lineinspect.app.InspectionService;
 import io.lineinspect.app.SimRun;
 import io.lineinspect.app.StatusLine;
 import io.lineinspect.core.config.ActuatorsConfig;
+import io.lineinspect.core.config.CameraCredentialConfig;
 import io.lineinspect.core.config.ConfigLoader;
 import io.lineinspect.core.config.IngestConfig;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.core.metrics.PipelineMetrics;
+import io.lineinspect.sim.CameraSecrets;
 import io.lineinspect.sim.SimStats;
 import io.lineinspect.sim.SimulatedCamera;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -33,6 +38,8 @@ public final class DemoLine {
    * @param rejectFiring {@code plc}, {@code service}, or null to keep the configuration's
    * @param schedulerFifo the reject scheduler's {@code SCHED_FIFO} priority, or null
    * @param simPlcPriority the simulated PLC's stroke thread priority (0: normal)
+   * @param openPort run the camera port open (no {@code ingest.cameras}, no tokens) instead of
+   *     giving each simulated camera a secret made at start
    */
   public record Plan(
       Path config,
@@ -42,7 +49,8 @@ public final class DemoLine {
       String plc,
       String rejectFiring,
       Integer schedulerFifo,
-      int simPlcPriority) {}
+      int simPlcPriority,
+      boolean openPort) {}
 
   /** The cameras' figures and the demo's own for the JSON summary (actuators, audit, archive). */
   public record Run(SimRun.Result result, Map<String, Object> extra) {}
@@ -65,6 +73,13 @@ public final class DemoLine {
   public Run run() throws Exception {
     SimulatedCamera.Settings settings = plan.settings();
     ServiceConfig cfg = loopbackConfig(settings);
+    CameraSecrets secrets = CameraSecrets.none();
+    if (!plan.openPort()) {
+      Map<String, byte[]> made = madeSecrets(plan.cameras());
+      cfg = withCredentials(cfg, made);
+      secrets = CameraSecrets.perCamera(made, "the demo's secrets");
+      made.values().forEach(b -> java.util.Arrays.fill(b, (byte) 0));
+    }
     DemoActuators actuators =
         DemoActuators.prepare(
             cfg, plan.plc(), plan.cameras(), plan.rejectFiring(), plan.simPlcPriority());
@@ -89,9 +104,17 @@ public final class DemoLine {
           port,
           service.server().transport(),
           StatusLine.adminUrl(service));
+      out.println(
+          plan.openPort()
+              ? "camera credentials: none (--open-port): any client may claim any camera id"
+              : "camera credentials: cam-1 ... cam-"
+                  + plan.cameras()
+                  + " each prove their id with a secret made at start (ingest.cameras; 16 random"
+                  + " bytes each, never written anywhere)");
       actuators.describe(out);
       SimRun.Result r =
           new SimRun("127.0.0.1", port, plan.cameras(), settings, plan.seconds(), out)
+              .withSecrets(secrets)
               .run(
                   () -> {
                     PipelineMetrics.Snapshot m = service.pipeline().metrics().snapshot();
@@ -166,6 +189,31 @@ public final class DemoLine {
                   cfg.actuators().outputs()));
     }
     return cfg;
+  }
+
+  /** A fresh random 16-byte secret for each of {@code cam-1 … cam-n} (SecureRandom). */
+  static Map<String, byte[]> madeSecrets(int n) {
+    SecureRandom random = new SecureRandom();
+    Map<String, byte[]> secrets = new LinkedHashMap<>();
+    for (int i = 1; i <= n; i++) {
+      byte[] s = new byte[CameraCredentialConfig.MIN_SECRET_HEX / 2];
+      random.nextBytes(s);
+      secrets.put("cam-" + i, s);
+    }
+    return secrets;
+  }
+
+  /**
+   * {@code cfg} with {@code ingest.cameras} listing exactly {@code secrets} (inline, as hex): the
+   * configuration's own list, if any, is replaced, since the demo's cameras are {@code cam-1 …
+   * cam-N}.
+   */
+  static ServiceConfig withCredentials(ServiceConfig cfg, Map<String, byte[]> secrets) {
+    Map<String, CameraCredentialConfig> cameras = new LinkedHashMap<>();
+    secrets.forEach(
+        (id, s) ->
+            cameras.put(id, new CameraCredentialConfig(HexFormat.of().formatHex(s), null, null)));
+    return cfg.withIngest(cfg.ingest().withCameras(cameras));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.lineinspect.app.loadgen;
 
 import io.lineinspect.core.frame.PixelFormat;
+import io.lineinspect.sim.CameraSecrets;
 import io.lineinspect.sim.SimulatedCamera;
 import java.nio.file.Path;
 
@@ -19,6 +20,8 @@ import java.nio.file.Path;
  * @param modelSeconds seconds for the bare-model and naive baselines, 0 to skip
  * @param injectDelayMs a deliberate sleep in every inference batch (in-process service only)
  * @param json print the report as one JSON object on the last line
+ * @param secrets the HELLO tokens of the cameras {@code load-1 … load-N} ({@link
+ *     CameraSecrets#none()} for an open camera port)
  */
 public record LoadPlan(
     String host,
@@ -40,7 +43,8 @@ public record LoadPlan(
     int steps,
     double modelSeconds,
     double injectDelayMs,
-    boolean json) {
+    boolean json,
+    CameraSecrets secrets) {
 
   /** The rate of a run without {@code findMax}, and the default first step of a search. */
   public double rateOrDefault() {

@@ -65,7 +65,9 @@ final class LoadStep {
                 startNs + warmNs,
                 startNs + warmNs + runNs,
                 warm);
-        cams.add(new SimulatedCamera(plan.host(), port, "load-" + (c + 1), s, stats, t));
+        String id = "load-" + (c + 1);
+        cams.add(
+            new SimulatedCamera(plan.host(), port, id, s, stats, t, plan.secrets().tokenFor(id)));
       }
       budgetMs = cams.get(0).budgetMs();
       long endNs = startNs + warmNs + runNs;

@@ -210,6 +210,28 @@ public record IngestConfig(
         tls);
   }
 
+  /**
+   * The same settings with {@code cameras} as {@code ingest.cameras} (null: an open camera port).
+   * The demo configures its own simulated cameras' secrets this way.
+   */
+  public IngestConfig withCameras(java.util.Map<String, CameraCredentialConfig> cameras) {
+    return new IngestConfig(
+        host,
+        port,
+        maxMessageBytes,
+        idleTimeoutMs,
+        ioThreads,
+        transport,
+        maxImagePixels,
+        maxConnections,
+        maxConnectionsPerAddress,
+        helloTimeoutMs,
+        messageTimeoutMs,
+        maxBufferedBytes,
+        maxFramesPerSecond,
+        cameras);
+  }
+
   /** The same settings with other client limits (tests, measurements). */
   public IngestConfig withLimits(
       int maxConnections,

@@ -96,6 +96,13 @@ public record ServiceConfig(
         WarmupConfig.off());
   }
 
+  /** The same configuration with other camera-port settings. */
+  public ServiceConfig withIngest(IngestConfig other) {
+    return new ServiceConfig(
+        line, other, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, metrics);
+  }
+
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
