@@ -229,7 +229,8 @@ public record IngestConfig(
         messageTimeoutMs,
         maxBufferedBytes,
         maxFramesPerSecond,
-        cameras);
+        cameras,
+        tls);
   }
 
   /** The same settings with other client limits (tests, measurements). */

@@ -79,4 +79,14 @@ class IngestTlsConfigTest {
     assertTrue(m.startsWith("test.yaml: ingest.tls.certfile: unknown key (known keys here:"), m);
     assertTrue(m.contains("certFile") && m.contains("clientCaFile"), m);
   }
+
+  @Test
+  void everyWitherKeepsTheCameraPortsTls() {
+    IngestTlsConfig tls = new IngestTlsConfig(true, "s.pem", "s.key", null, null, null);
+    IngestConfig c = IngestConfig.defaults().withTls(tls);
+    // The demo sets its cameras' secrets with withCameras: TLS from --config must survive it.
+    assertEquals(tls, c.withCameras(null).tls());
+    assertEquals(tls, c.listeningOn("127.0.0.1", 0).tls());
+    assertEquals(tls, c.withLimits(64, 16, 2000, 2000, 128L << 20, 1000).tls());
+  }
 }
