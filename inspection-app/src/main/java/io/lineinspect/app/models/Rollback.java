@@ -92,6 +92,11 @@ public final class Rollback {
       if (loadedHere) {
         session.close();
         next.backend.close();
+      } else {
+        // Taken from the warm slot: it goes back there, so the next rollback is still a switch
+        // of milliseconds (and the backend is closed with the others, not leaked).
+        next.idleSession = session;
+        served.keepWarmPrevious(next);
       }
       return Ending.failed(error);
     }

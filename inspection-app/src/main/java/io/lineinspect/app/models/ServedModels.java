@@ -128,6 +128,18 @@ public final class ServedModels {
   }
 
   /**
+   * Gives back a model {@link #takeWarmPrevious taken} for a rollback that did not switch. Held
+   * again as the previous model (closed when another one already took its place).
+   */
+  void keepWarmPrevious(LoadedModel p) {
+    if (previous == null) {
+      previous = p;
+    } else {
+      p.close();
+    }
+  }
+
+  /**
    * Hands {@code next} to the inference thread. On success the outgoing model keeps its live batch
    * timings and idle session (it becomes {@code previous}, unless this is a rollback, when it is
    * closed: a rollback goes further back, never forth), the state file is written, the drift
