@@ -41,6 +41,9 @@ public final class RejectGateProcess implements RejectGate {
           "-XX:TieredStopAtLevel=1",
           "-XX:CICompilerCount=1");
 
+  /** Environment variable whose JVM options (space separated) are added to the child's. */
+  public static final String EXTRA_OPTIONS_ENV = "INSPECT_SIM_PLC_JAVA_OPTS";
+
   /** Modbus round trips the child makes against itself before it reports ready. */
   static final int WARM_UP_ROUND_TRIPS = 1_500;
 
@@ -73,6 +76,11 @@ public final class RejectGateProcess implements RejectGate {
     List<String> command = new ArrayList<>();
     command.add(java);
     command.addAll(CHILD_JVM_OPTIONS);
+    // Diagnosis only (e.g. -Xlog:safepoint:file=plc.log): appended, so they win.
+    String extra = System.getenv(EXTRA_OPTIONS_ENV);
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(RejectGateProcess.class.getName());

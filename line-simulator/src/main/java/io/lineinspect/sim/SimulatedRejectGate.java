@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -37,7 +39,10 @@ import java.util.concurrent.locks.LockSupport;
  * the PLC's clock (same machine). A stroke is recorded like a coil's rising edge.
  *
  * <p>Threads: Modbus requests arrive on the server's Netty threads; strokes fire on {@code
- * sim-plc-strokes}; everything shared is guarded by this object's lock.
+ * sim-plc-strokes}. The stroke thread never takes a lock: it gets its orders and hands its strokes
+ * over through lock-free queues (a lock held by a preempted normal-priority thread would delay a
+ * {@code SCHED_FIFO} stroke: Java monitors do not inherit priority). Everything else shared is
+ * guarded by this object's lock.
  */
 public final class SimulatedRejectGate implements RejectGate {
   /** The stroke timer spins, instead of sleeping, for the last this many ns before a due time. */
@@ -56,8 +61,16 @@ public final class SimulatedRejectGate implements RejectGate {
   private final Map<Integer, TreeSet<Long>> risingEdgesUs = new HashMap<>();
   private final Map<Integer, Boolean> coils = new HashMap<>();
   private final int[] registers = new int[65_536];
-  private final PriorityQueue<long[]> strokes =
-      new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+
+  /** Orders taken, on their way to the stroke thread: {dueUs, coil}. */
+  private final ConcurrentLinkedQueue<long[]> incoming = new ConcurrentLinkedQueue<>();
+
+  /** Strokes fired, on their way to the record: {coil, firedUs, errorUs}. */
+  private final ConcurrentLinkedQueue<long[]> fired = new ConcurrentLinkedQueue<>();
+
+  /** Orders taken and not yet fired. */
+  private final AtomicInteger unfired = new AtomicInteger();
+
   private final List<Long> strokeErrorsUs = new ArrayList<>();
   private long registerWrites;
   private int ordersAddress = -1;
@@ -137,10 +150,8 @@ public final class SimulatedRejectGate implements RejectGate {
   public GateRecord awaitStrokes(long timeoutMs) throws InterruptedException {
     long until = System.nanoTime() + timeoutMs * 1_000_000L;
     while (System.nanoTime() - until < 0) {
-      synchronized (this) {
-        if (strokes.isEmpty()) {
-          break;
-        }
+      if (unfired.get() == 0) {
+        break;
       }
       Thread.sleep(2);
     }
@@ -149,6 +160,7 @@ public final class SimulatedRejectGate implements RejectGate {
 
   /** What the gate saw so far. */
   public synchronized GateRecord record() {
+    drainFired();
     Map<Integer, TreeSet<Long>> edges = new TreeMap<>();
     risingEdgesUs.forEach((coil, e) -> edges.put(coil, new TreeSet<>(e)));
     return new GateRecord(
@@ -172,6 +184,7 @@ public final class SimulatedRejectGate implements RejectGate {
 
   /** Forgets the coil edges and register writes seen so far (a warm-up's traffic). */
   synchronized void forgetWarmUp() {
+    drainFired();
     risingEdgesUs.clear();
     coils.clear();
     registerWrites = 0;
@@ -217,7 +230,8 @@ public final class SimulatedRejectGate implements RejectGate {
       registers[area + SLOTS + k] = RESULT_LATE;
     } else {
       ordersTaken++;
-      strokes.add(new long[] {dueUs, firstCoil + slot});
+      unfired.incrementAndGet();
+      incoming.add(new long[] {dueUs, firstCoil + slot});
       LockSupport.unpark(strokeThread);
       registers[area + SLOTS + k] = RESULT_TAKEN;
     }
@@ -242,11 +256,12 @@ public final class SimulatedRejectGate implements RejectGate {
     }
     long offsetNs = epochMicros() * 1_000 - System.nanoTime();
     long refreshedNs = System.nanoTime();
+    PriorityQueue<long[]> due = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
     while (running) {
-      long[] next;
-      synchronized (this) {
-        next = strokes.peek();
+      for (long[] o = incoming.poll(); o != null; o = incoming.poll()) {
+        due.add(o);
       }
+      long[] next = due.peek();
       long now = System.nanoTime();
       if (now - refreshedNs > 1_000_000_000L) {
         offsetNs = epochMicros() * 1_000 - System.nanoTime();
@@ -266,11 +281,17 @@ public final class SimulatedRejectGate implements RejectGate {
         Thread.onSpinWait();
       }
       long firedUs = epochMicros();
-      synchronized (this) {
-        strokes.remove(next);
-        risingEdgesUs.computeIfAbsent((int) next[1], a -> new TreeSet<>()).add(firedUs);
-        strokeErrorsUs.add(firedUs - next[0]);
-      }
+      due.poll();
+      fired.add(new long[] {next[1], firedUs, firedUs - next[0]});
+      unfired.decrementAndGet();
+    }
+  }
+
+  /** Moves the strokes fired so far into the record; under this object's lock. */
+  private void drainFired() {
+    for (long[] f = fired.poll(); f != null; f = fired.poll()) {
+      risingEdgesUs.computeIfAbsent((int) f[0], a -> new TreeSet<>()).add(f[1]);
+      strokeErrorsUs.add(f[2]);
     }
   }
 
