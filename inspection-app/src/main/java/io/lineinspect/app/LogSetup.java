@@ -18,7 +18,8 @@ import java.util.logging.SimpleFormatter;
  * object per line ({@code INSPECT_LOG_FORMAT=json}), with repeated WARNING/ERROR lines
  * de-duplicated: the same logger and text within {@value #WINDOW_MS} ms is logged once, and the
  * next one after the window says how many were suppressed. A PLC that went away or a full disk then
- * yields a line every 10 s, not thousands.
+ * yields a line every 10 s, not thousands. Lines are written by a thread of their own ({@link
+ * AsyncLogHandler}), so a slow standard error never stalls the thread that logs.
  */
 final class LogSetup {
   static final long WINDOW_MS = 10_000;
@@ -34,8 +35,11 @@ final class LogSetup {
     console.setLevel(Level.ALL);
     console.setFormatter(
         "json".equalsIgnoreCase(format) ? new JsonFormatter() : new SimpleFormatter());
-    console.setFilter(new Dedup(WINDOW_MS));
-    root.addHandler(console);
+    // The console writes on its own thread: a line thread never waits for standard error.
+    AsyncLogHandler async = new AsyncLogHandler(console, AsyncLogHandler.CAPACITY);
+    async.setLevel(Level.ALL);
+    async.setFilter(new Dedup(WINDOW_MS));
+    root.addHandler(async);
   }
 
   /** Suppresses repeats of the same WARNING/SEVERE template within a window; counts them. */
