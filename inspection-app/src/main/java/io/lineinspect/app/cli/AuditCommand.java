@@ -213,7 +213,7 @@ public final class AuditCommand implements Runnable {
               StringBuilder b = new StringBuilder();
               for (String k : CSV) {
                 b.append(b.length() == 0 ? "" : ",")
-                    .append(r.path(k).isNull() ? "" : r.path(k).asText());
+                    .append(csvField(r.path(k).isNull() ? "" : r.path(k).asText()));
               }
               out.println(b);
             }
@@ -224,6 +224,14 @@ public final class AuditCommand implements Runnable {
         }
       }
       return 0;
+    }
+
+    /** RFC 4180: a field with a comma, a quote or a line break is quoted, quotes doubled. */
+    static String csvField(String v) {
+      if (v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0) {
+        return v;
+      }
+      return '"' + v.replace("\"", "\"\"") + '"';
     }
 
     private boolean matchesModel(JsonNode r) {

@@ -113,6 +113,22 @@ class AuditCommandTest {
     assertEquals(camera, r.path("cam").asText());
     assertEquals(7, r.path("frame").asLong());
     assertEquals(detail, r.path("detail").asText());
+
+    Run csv =
+        inspect("audit", "query", "--dir", dir.toString(), "--camera", camera, "--format", "csv");
+    assertEquals(0, csv.exit(), csv.out());
+    String[] lines = csv.out().trim().split("\n");
+    assertEquals(2, lines.length, csv.out());
+    // The camera field quoted, its quotes doubled: the row still has as many fields as the header.
+    assertTrue(lines[1].contains("\"cam \"\"east\"\" \\ 1\""), lines[1]);
+  }
+
+  @Test
+  void csvFieldsAreQuotedPerRfc4180() {
+    assertEquals("plain", AuditCommand.Query.csvField("plain"));
+    assertEquals("\"a,b\"", AuditCommand.Query.csvField("a,b"));
+    assertEquals("\"say \"\"hi\"\"\"", AuditCommand.Query.csvField("say \"hi\""));
+    assertEquals("\"l1\nl2\"", AuditCommand.Query.csvField("l1\nl2"));
   }
 
   @Test
