@@ -1,7 +1,6 @@
 package io.lineinspect.app;
 
 import io.lineinspect.app.admin.AdminServer;
-import io.lineinspect.app.admin.AdminToken;
 import io.lineinspect.app.admin.ModelLifecycle;
 import io.lineinspect.app.models.Activation;
 import io.lineinspect.app.models.ModelRegistry;
@@ -280,8 +279,7 @@ public final class InspectionService implements AutoCloseable {
   public int start() throws InterruptedException {
     if (config.admin().enabled()) {
       try {
-        admin =
-            new AdminServer(this, config.admin(), AdminToken.resolve(config.admin(), home, true));
+        admin = new AdminServer(this, config.admin(), home);
       } catch (java.io.IOException e) {
         throw new ConfigException(
             "admin.port: cannot serve the admin endpoint on "

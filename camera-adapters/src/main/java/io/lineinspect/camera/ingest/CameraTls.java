@@ -2,49 +2,30 @@ package io.lineinspect.camera.ingest;
 
 import io.lineinspect.core.config.ConfigException;
 import io.lineinspect.core.config.IngestTlsConfig;
+import io.lineinspect.core.tls.PemTls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.Signature;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * TLS on the camera port ({@code ingest.tls}): the server's {@link SslContext} (JDK provider),
- * built once at start-up from PEM files, each read and checked here so that a missing, unreadable
- * or invalid file stops start-up with a message naming its key. Protocol v1 runs unchanged inside
- * the TLS connection; {@link CameraServer} puts {@link #newHandler} first in every connection's
- * pipeline.
+ * built once at start-up from PEM files, each read and checked ({@link PemTls}) so that a missing,
+ * unreadable or invalid file stops start-up with a message naming its key. Protocol v1 runs
+ * unchanged inside the TLS connection; {@link CameraServer} puts {@link #newHandler} first in every
+ * connection's pipeline.
  *
  * <p>Immutable; any thread.
  */
 public final class CameraTls {
-  private static final System.Logger LOG = System.getLogger(CameraTls.class.getName());
-  private static final Pattern PEM_KEY =
-      Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
-
   private final SslContext context;
   private final SslContext warmUpContext;
   private final X509Certificate leaf;
@@ -84,14 +65,18 @@ public final class CameraTls {
     if (config == null || !config.enabled()) {
       return off();
     }
-    X509Certificate[] chain = certificates("ingest.tls.certFile", home.resolve(config.certFile()));
-    PrivateKey key = privateKey("ingest.tls.keyFile", home.resolve(config.keyFile()));
-    checkPair(chain[0], key, home.resolve(config.keyFile()));
+    PemTls.Identity id =
+        PemTls.serverIdentity(
+            "ingest.tls",
+            home.resolve(config.certFile()),
+            home.resolve(config.keyFile()),
+            "cameras");
+    X509Certificate[] chain = id.chain();
+    PrivateKey key = id.key();
     X509Certificate[] clientCas =
         config.clientCaFile() == null
             ? null
-            : certificates("ingest.tls.clientCaFile", home.resolve(config.clientCaFile()));
-    warnIfExpiring(chain[0], home.resolve(config.certFile()));
+            : PemTls.certificates("ingest.tls.clientCaFile", home.resolve(config.clientCaFile()));
     try {
       SslContext server =
           builder(chain, key, config.protocols())
@@ -163,19 +148,7 @@ public final class CameraTls {
    * warm-up's client, talking to the service's own loopback port.
    */
   SSLContext selfTrustingClient() {
-    try {
-      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-      trust.load(null, null);
-      trust.setCertificateEntry("service", leaf);
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      SSLContext c = SSLContext.getInstance("TLS");
-      c.init(null, tmf.getTrustManagers(), null);
-      return c;
-    } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalStateException("ingest warm-up: cannot build its TLS client: " + e, e);
-    }
+    return PemTls.context(null, new X509Certificate[] {leaf});
   }
 
   /** One line for the start-up log. */
@@ -184,114 +157,5 @@ public final class CameraTls {
         + ", certificate "
         + leaf.getSubjectX500Principal().getName()
         + (mutual ? ", client certificates required (mutual TLS)" : ", no client certificates");
-  }
-
-  private static X509Certificate[] certificates(String key, Path file) {
-    byte[] bytes = read(key, file);
-    try {
-      List<X509Certificate> certs =
-          CertificateFactory.getInstance("X.509")
-              .generateCertificates(new ByteArrayInputStream(bytes))
-              .stream()
-              .map(X509Certificate.class::cast)
-              .toList();
-      if (certs.isEmpty()) {
-        throw new ConfigException(key + ": no PEM certificate in " + file);
-      }
-      return certs.toArray(X509Certificate[]::new);
-    } catch (GeneralSecurityException e) {
-      throw new ConfigException(
-          key + ": not a PEM certificate (-----BEGIN CERTIFICATE-----) in " + file + ": " + e, e);
-    }
-  }
-
-  private static PrivateKey privateKey(String key, Path file) {
-    String pem = new String(read(key, file), StandardCharsets.US_ASCII);
-    Matcher m = PEM_KEY.matcher(pem);
-    if (!m.find()) {
-      String hint =
-          pem.contains("ENCRYPTED PRIVATE KEY")
-              ? "an encrypted key; the service cannot ask for a password"
-              : pem.contains("RSA PRIVATE KEY") || pem.contains("EC PRIVATE KEY")
-                  ? "a key in the older RSA/EC format"
-                  : "no PEM private key";
-      throw new ConfigException(
-          key
-              + ": expected an unencrypted PKCS#8 PEM key (-----BEGIN PRIVATE KEY-----) in "
-              + file
-              + ", found "
-              + hint
-              + " (convert: openssl pkcs8 -topk8 -nocrypt -in old.key -out new.key)");
-    }
-    byte[] der = Base64.getMimeDecoder().decode(m.group(1));
-    for (String algorithm : List.of("EC", "RSA", "Ed25519")) {
-      try {
-        return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-      } catch (GeneralSecurityException e) {
-        // try the next algorithm
-      }
-    }
-    throw new ConfigException(key + ": not an EC, RSA or Ed25519 PKCS#8 private key: " + file);
-  }
-
-  /** The key must belong to the leaf certificate: sign with one, verify with the other. */
-  private static void checkPair(X509Certificate leaf, PrivateKey key, Path keyFile) {
-    String algorithm =
-        switch (key.getAlgorithm()) {
-          case "EC" -> "SHA256withECDSA";
-          case "RSA" -> "SHA256withRSA";
-          default -> key.getAlgorithm();
-        };
-    boolean match;
-    try {
-      byte[] probe = "ingest.tls".getBytes(StandardCharsets.US_ASCII);
-      Signature s = Signature.getInstance(algorithm);
-      s.initSign(key);
-      s.update(probe);
-      byte[] signature = s.sign();
-      Signature v = Signature.getInstance(algorithm);
-      v.initVerify(leaf.getPublicKey());
-      v.update(probe);
-      match = v.verify(signature);
-    } catch (GeneralSecurityException e) {
-      match = false;
-    }
-    if (!match) {
-      throw new ConfigException(
-          "ingest.tls.keyFile: "
-              + keyFile
-              + " is not the private key of the first certificate in ingest.tls.certFile ("
-              + leaf.getSubjectX500Principal().getName()
-              + ")");
-    }
-  }
-
-  private static void warnIfExpiring(X509Certificate leaf, Path file) {
-    Instant end = leaf.getNotAfter().toInstant();
-    Instant now = Instant.now();
-    if (end.isBefore(now.plus(Duration.ofDays(30)))) {
-      LOG.log(
-          Level.WARNING,
-          "ingest.tls.certFile: the service''s certificate in {0} {1} on {2}: cameras will refuse it;"
-              + " replace the files and restart (docs/security.md#tls-on-the-camera-port)",
-          file,
-          end.isBefore(now) ? "expired" : "expires",
-          end);
-    }
-    if (leaf.getNotBefore().toInstant().isAfter(now)) {
-      LOG.log(
-          Level.WARNING,
-          "ingest.tls.certFile: the service''s certificate in {0} is not valid before {1}",
-          file,
-          leaf.getNotBefore().toInstant());
-    }
-  }
-
-  private static byte[] read(String key, Path file) {
-    try {
-      return Files.readAllBytes(file);
-    } catch (IOException e) {
-      throw new ConfigException(key + ": cannot read " + file + ": " + e, e);
-    }
   }
 }

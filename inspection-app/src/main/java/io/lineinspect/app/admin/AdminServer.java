@@ -4,20 +4,31 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.lineinspect.app.InspectionService;
+import io.lineinspect.core.actuate.RejectScheduler;
+import io.lineinspect.core.audit.AuditLog;
 import io.lineinspect.core.config.AdminConfig;
+import io.lineinspect.core.config.AdminTlsConfig;
 import io.lineinspect.core.inference.InferenceBackend;
 import io.lineinspect.core.model.ShadowRunner;
+import io.lineinspect.core.tls.PemTls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The admin endpoint (JDK HTTP server, one thread, bound to loopback by default):
@@ -28,36 +39,47 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /health}: 200 while the process serves; 503 once it is stopping;
  *   <li>{@code GET /ready}: 200 only once the model is loaded and warmed up and cameras are
  *       accepted, else 503;
- *   <li>{@code /models...}: the model lifecycle ({@code docs/models.md}), only with {@code
- *       Authorization: Bearer <token>} ({@link AdminToken}): {@code GET /models} (served version,
+ *   <li>{@code /models...}: the model lifecycle ({@code docs/models.md}), only with a credential
+ *       ({@link AdminAuth}; reads: viewer, changes: engineer): {@code GET /models} (served version,
  *       rollback target, registry), {@code POST /models/activate} with {@code
  *       {"name":…,"version":…}}, {@code POST /models/rollback}, {@code GET /models/status}, {@code
  *       POST /models/shadow} (same body) and {@code DELETE /models/shadow}.
  * </ul>
  *
- * Every metric is listed in {@code docs/operations.md}.
+ * Every route needs a {@link Role} ({@link Route#required}), checked by {@link AdminAuth} before
+ * anything else: a wrong or missing credential is 401, a role too low 403. Every change (a model
+ * operation) and every refusal is recorded in the audit chain ({@link
+ * io.lineinspect.core.audit.AuditLog#adminAction}). With {@code admin.tls} the endpoint speaks
+ * HTTPS only. Every metric is listed in {@code docs/operations.md}.
  */
 public final class AdminServer implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_BODY = 4096;
 
   private final InspectionService service;
   private final HttpServer http;
-  private final String token;
+  private final AdminAuth auth;
+  private final java.util.concurrent.atomic.AtomicLong refusedCount =
+      new java.util.concurrent.atomic.AtomicLong();
   private final ServiceMetrics metrics;
   private final java.util.concurrent.ExecutorService executor;
   private volatile boolean stopping;
 
   /**
-   * @param token the secret {@code /models} requests must carry
+   * Reads the role credentials ({@link AdminAuth#of}) and, with {@code admin.tls}, the certificate
+   * and key, then serves.
+   *
+   * @param home the install directory: relative credential and TLS files resolve here
+   * @throws io.lineinspect.core.config.ConfigException naming the key of a file that cannot be read
+   *     or is invalid
    */
-  public AdminServer(InspectionService service, AdminConfig config, String token)
-      throws IOException {
+  public AdminServer(InspectionService service, AdminConfig config, Path home) throws IOException {
     this.service = service;
-    this.token = token;
+    this.auth = AdminAuth.of(config, home);
     this.metrics = new ServiceMetrics(service, models(service));
     limitClients();
-    http = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 16);
+    http = create(config, home);
     // Several threads: a model activation takes seconds and must not hold up /metrics scrapes.
     // One per allowed connection, so slow clients (dropped after MAX_REQUEST_SECONDS) never queue
     // a /health request behind them.
@@ -77,23 +99,76 @@ public final class AdminServer implements AutoCloseable {
     http.start();
   }
 
-  /** What a request is routed to ({@link #route}). */
-  enum Route {
-    METRICS,
-    HEALTH,
-    READY,
-    MODELS_LIST,
-    MODELS_STATUS,
-    MODELS_ACTIVATE,
-    MODELS_ROLLBACK,
-    MODELS_SHADOW_START,
-    MODELS_SHADOW_STOP,
-    /** A documented path, another method: 405. */
-    METHOD_NOT_ALLOWED,
-    /** Anything else: 404. */
-    NOT_FOUND;
+  /** An HTTP or, with {@code admin.tls}, HTTPS server on the configured address. */
+  private static HttpServer create(AdminConfig config, Path home) throws IOException {
+    InetSocketAddress address = new InetSocketAddress(config.host(), config.port());
+    AdminTlsConfig tls = config.tls();
+    if (!tls.enabled()) {
+      return HttpServer.create(address, 16);
+    }
+    PemTls.Identity id =
+        PemTls.serverIdentity(
+            "admin.tls",
+            home.resolve(tls.certFile()),
+            home.resolve(tls.keyFile()),
+            "admin clients");
+    SSLContext context = PemTls.context(id, null);
+    String[] protocols = tls.protocols().toArray(String[]::new);
+    HttpsServer https = HttpsServer.create(address, 16);
+    https.setHttpsConfigurator(
+        new HttpsConfigurator(context) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters p = getSSLContext().getDefaultSSLParameters();
+            p.setProtocols(protocols);
+            p.setNeedClientAuth(false);
+            params.setSSLParameters(p);
+          }
+        });
+    LOG.log(
+        Level.INFO,
+        "admin: HTTPS ({0}), certificate {1}",
+        String.join("/", protocols),
+        id.leaf().getSubjectX500Principal().getName());
+    return https;
+  }
 
-    /** Whether the route needs {@code Authorization: Bearer <token>}. */
+  /**
+   * What a request is routed to ({@link #route}), and the role it needs: reads need {@link
+   * Role#VIEWER} (the monitoring probes without a credential where {@code admin.openReads} opens
+   * them), model operations {@link Role#ENGINEER}.
+   */
+  enum Route {
+    METRICS(Role.VIEWER, true, false),
+    HEALTH(Role.VIEWER, true, false),
+    READY(Role.VIEWER, true, false),
+    MODELS_LIST(Role.VIEWER, false, false),
+    MODELS_STATUS(Role.VIEWER, false, false),
+    MODELS_ACTIVATE(Role.ENGINEER, false, true),
+    MODELS_ROLLBACK(Role.ENGINEER, false, true),
+    MODELS_SHADOW_START(Role.ENGINEER, false, true),
+    MODELS_SHADOW_STOP(Role.ENGINEER, false, true),
+    /** A documented path, another method: 405. */
+    METHOD_NOT_ALLOWED(null, false, false),
+    /** Anything else: 404. */
+    NOT_FOUND(null, false, false);
+
+    /** The role a request needs (null: none, the answer is 404 or 405). */
+    final Role required;
+
+    /** A monitoring probe: {@code admin.openReads} may serve it without a credential. */
+    final boolean openRead;
+
+    /** A change: audited. */
+    final boolean write;
+
+    Route(Role required, boolean openRead, boolean write) {
+      this.required = required;
+      this.openRead = openRead;
+      this.write = write;
+    }
+
+    /** Whether the route is a model operation (under {@code /models}). */
     boolean modelOperation() {
       return name().startsWith("MODELS_");
     }
@@ -135,14 +210,31 @@ public final class AdminServer implements AutoCloseable {
     return PATHS.contains(rawPath) ? Route.METHOD_NOT_ALLOWED : Route.NOT_FOUND;
   }
 
-  /** Every request: routed by {@link #route}, then answered by its handler. */
+  /** Every request: routed by {@link #route}, its role checked, then answered by its handler. */
   private void dispatch(HttpExchange ex) throws IOException {
     try (ex) {
+      long atUs = RejectScheduler.systemEpochMicros();
       String rawPath = ex.getRequestURI().getRawPath();
       Route r = route(ex.getRequestMethod(), rawPath);
-      // Anything under /models needs the token first, so a stranger learns nothing of it.
-      if (r.modelOperation() || (rawPath != null && rawPath.startsWith("/models"))) {
-        models(ex, r);
+      // Anything under /models needs a credential first, so a stranger learns nothing of it.
+      boolean models = r.modelOperation() || (rawPath != null && rawPath.startsWith("/models"));
+      Role required = r.required != null ? r.required : models ? Role.VIEWER : null;
+      Role role = null;
+      if (required != null) {
+        AdminAuth.Access a =
+            auth.check(
+                ex.getRequestHeaders().getFirst("Authorization"),
+                ex.getRemoteAddress().getAddress(),
+                required,
+                r.openRead);
+        if (a.decision() != AdminAuth.Decision.ALLOWED) {
+          refuse(ex, a, required, atUs);
+          return;
+        }
+        role = a.role();
+      }
+      if (models) {
+        models(ex, r, role, atUs);
         return;
       }
       switch (r) {
@@ -260,50 +352,121 @@ public final class AdminServer implements AutoCloseable {
     return m;
   }
 
-  /** {@code /models...}: authorised, then answered by its {@link #route route}. */
-  private void models(HttpExchange ex, Route route) throws IOException {
+  /**
+   * Answers a request {@link AdminAuth} refused: 401 (with {@code WWW-Authenticate}) or 403; logs
+   * it (the 1st, 2nd, 4th, … refusal) and records it in the audit chain (rate-limited there).
+   */
+  private void refuse(HttpExchange ex, AdminAuth.Access a, Role required, long atUs)
+      throws IOException {
+    boolean forbidden = a.decision() == AdminAuth.Decision.FORBIDDEN;
+    String path = printable(ex.getRequestURI().getRawPath());
+    if (forbidden) {
+      json(
+          ex,
+          403,
+          error(
+              "this needs the "
+                  + required.label()
+                  + " role; the credential presented is the "
+                  + a.role().label()
+                  + "'s"));
+    } else {
+      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+      boolean none = ex.getRequestHeaders().getFirst("Authorization") == null;
+      json(
+          ex,
+          401,
+          error(
+              none
+                  ? "this needs 'Authorization: Bearer <token>' of the "
+                      + required.label()
+                      + " role or higher (docs/security.md#admin-roles)"
+                  : "wrong token"));
+    }
+    long n = refusedCount.incrementAndGet();
+    if (Long.bitCount(n) == 1) {
+      LOG.log(
+          Level.WARNING,
+          "admin: refused {0} {1} from {2}: {3} ({4} refusal(s) since start)",
+          printable(ex.getRequestMethod()),
+          path,
+          remote(ex),
+          forbidden
+              ? "the " + a.role().label() + " role may not (needs " + required.label() + ")"
+              : "wrong or missing credential",
+          String.valueOf(n));
+    }
+    audit(ex, a.role(), Map.of(), forbidden ? "FORBIDDEN" : "UNAUTHENTICATED", atUs);
+  }
+
+  /** Refused requests since start (401 and 403). */
+  public long refused() {
+    return refusedCount.get();
+  }
+
+  private static String remote(HttpExchange ex) {
+    InetSocketAddress r = ex.getRemoteAddress();
+    return r == null || r.getAddress() == null ? "?" : r.getAddress().getHostAddress();
+  }
+
+  /** Records an answered request in the audit chain (when the service keeps one). */
+  private void audit(
+      HttpExchange ex, Role role, Map<String, String> params, String outcome, long atUs) {
+    AuditLog audit = service.audit();
+    int status = ex.getResponseCode();
+    AuditLog.AdminAction action =
+        new AuditLog.AdminAction(
+            role == null ? null : role.label(),
+            remote(ex),
+            printable(ex.getRequestMethod()),
+            printable(ex.getRequestURI().getRawPath()),
+            params,
+            status,
+            outcome,
+            atUs,
+            RejectScheduler.systemEpochMicros());
+    if (!action.refused()) {
+      LOG.log(
+          Level.INFO,
+          "admin: {0} {1}{2} by the {3} from {4}: {5} {6}",
+          action.method(),
+          action.path(),
+          params.isEmpty() ? "" : " " + params,
+          action.role(),
+          action.remote(),
+          String.valueOf(status),
+          outcome);
+    }
+    if (audit != null) {
+      audit.adminAction(action);
+    }
+  }
+
+  /** {@code /models...}, the role checked: answered by its {@link #route route}. */
+  private void models(HttpExchange ex, Route route, Role role, long atUs) throws IOException {
+    Map<String, String> params = new LinkedHashMap<>();
+    String outcome = "INTERNAL_ERROR";
     try {
-      String auth = ex.getRequestHeaders().getFirst("Authorization");
-      String presented =
-          auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip() : null;
-      if (!AdminToken.matches(token, presented)) {
-        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-        json(
-            ex,
-            401,
-            error(
-                presented == null
-                    ? "model changes need 'Authorization: Bearer <token>' (admin.token or the"
-                        + " content of admin.tokenFile)"
-                    : "wrong token"));
-        return;
-      }
       ModelLifecycle lifecycle = service.models();
       switch (route) {
         case MODELS_LIST -> json(ex, 200, listing(lifecycle));
         case MODELS_STATUS -> json(ex, 200, lifecycle.status());
         case MODELS_ACTIVATE -> {
-          String[] nv = nameAndVersion(ex);
+          outcome = "BAD_REQUEST";
+          String[] nv = nameAndVersion(ex, params);
           if (nv != null) {
-            ModelLifecycle.Result r = lifecycle.activate(nv[0], nv[1]);
-            json(ex, r.outcome().httpStatus, r);
+            outcome = answer(ex, lifecycle.activate(nv[0], nv[1]));
           }
         }
-        case MODELS_ROLLBACK -> {
-          ModelLifecycle.Result r = lifecycle.rollback();
-          json(ex, r.outcome().httpStatus, r);
-        }
+        case MODELS_ROLLBACK -> outcome = answer(ex, lifecycle.rollback());
         case MODELS_SHADOW_START -> {
-          String[] nv = nameAndVersion(ex);
+          outcome = "BAD_REQUEST";
+          String[] nv = nameAndVersion(ex, params);
           if (nv != null) {
-            ModelLifecycle.Result r = lifecycle.startShadow(nv[0], nv[1]);
-            json(ex, r.outcome().httpStatus, r);
+            outcome = answer(ex, lifecycle.startShadow(nv[0], nv[1]));
           }
         }
-        case MODELS_SHADOW_STOP -> {
-          ModelLifecycle.Result r = lifecycle.stopShadow();
-          json(ex, r.outcome().httpStatus, r);
-        }
+        case MODELS_SHADOW_STOP -> outcome = answer(ex, lifecycle.stopShadow());
         default ->
             json(
                 ex,
@@ -318,7 +481,17 @@ public final class AdminServer implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       json(ex, 500, error("internal error: " + e));
+    } finally {
+      if (route.write) {
+        audit(ex, role, params, outcome, atUs);
+      }
     }
+  }
+
+  /** Answers a model operation's result; returns its outcome's name. */
+  private static String answer(HttpExchange ex, ModelLifecycle.Result r) throws IOException {
+    json(ex, r.outcome().httpStatus, r);
+    return r.outcome().name();
   }
 
   private static Map<String, Object> listing(ModelLifecycle lifecycle) throws IOException {
@@ -331,14 +504,24 @@ public final class AdminServer implements AutoCloseable {
     return m;
   }
 
-  /** {@code {"name": …, "version": …}} from the body, or null after answering 400. */
-  private static String[] nameAndVersion(HttpExchange ex) throws IOException {
+  /**
+   * {@code {"name": …, "version": …}} from the body (each also put into {@code params}, for the
+   * audit, as far as given), or null after answering 400.
+   */
+  private static String[] nameAndVersion(HttpExchange ex, Map<String, String> params)
+      throws IOException {
     JsonNode body = body(ex);
     if (body == null) {
       return null;
     }
     String name = text(body, "name");
     String version = text(body, "version");
+    if (name != null) {
+      params.put("name", printable(name));
+    }
+    if (version != null) {
+      params.put("version", printable(version));
+    }
     if (name == null || version == null) {
       json(ex, 400, error("the body must be {\"name\": \"…\", \"version\": \"…\"}"));
       return null;

@@ -8,14 +8,13 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
- * The secret that changes to the served model over the admin API must carry: {@code admin.token},
- * else the content of {@code admin.tokenFile}, which the service creates (random, owner-only) when
- * it is missing.
+ * The admin credentials (bearer tokens, see {@link AdminAuth}): the engineer's is {@code
+ * admin.token}, else the content of {@code admin.tokenFile}; the other roles' are the contents of
+ * their files. The service creates a missing file (random, owner-only).
  */
 public final class AdminToken {
   private AdminToken() {}
@@ -28,21 +27,29 @@ public final class AdminToken {
     if (config.token() != null) {
       return config.token().strip();
     }
-    Path file = home.resolve(config.tokenFile());
+    return resolveFile("admin.tokenFile", config.tokenFile(), home, create);
+  }
+
+  /**
+   * The token in {@code name} (relative to {@code home}), made when missing if {@code create}.
+   *
+   * @param key the configuration key naming the file, for errors
+   */
+  static String resolveFile(String key, String name, Path home, boolean create) {
+    Path file = home.resolve(name);
     try {
       if (Files.isRegularFile(file)) {
         String t = Files.readString(file, StandardCharsets.UTF_8).strip();
         if (t.length() < 16) {
           throw new ConfigException(
-              "admin.tokenFile: "
-                  + file
-                  + " holds fewer than 16 characters; put a longer token in");
+              key + ": " + file + " holds fewer than 16 characters; put a longer token in");
         }
         return t;
       }
       if (!create) {
         throw new ConfigException(
-            "admin.tokenFile: "
+            key
+                + ": "
                 + file
                 + " does not exist yet: the service creates it at its first start (or set"
                 + " admin.token)");
@@ -59,16 +66,7 @@ public final class AdminToken {
       Files.writeString(file, t + "\n", StandardCharsets.UTF_8);
       return t;
     } catch (IOException e) {
-      throw new ConfigException("admin.tokenFile: " + file + ": " + e.getMessage(), e);
+      throw new ConfigException(key + ": " + file + ": " + e.getMessage(), e);
     }
-  }
-
-  /** Compares in constant time (no timing side channel on the token). */
-  static boolean matches(String expected, String presented) {
-    if (presented == null) {
-      return false;
-    }
-    return MessageDigest.isEqual(
-        expected.getBytes(StandardCharsets.UTF_8), presented.getBytes(StandardCharsets.UTF_8));
   }
 }

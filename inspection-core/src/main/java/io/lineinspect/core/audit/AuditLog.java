@@ -65,6 +65,14 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   static final String ZERO_HASH = "0".repeat(64);
   private static final int BUFFER_BYTES = 256 * 1024;
 
+  /** Admin requests queued for the writer at most (16 admin threads each wait for theirs). */
+  private static final int ADMIN_QUEUE = 256;
+
+  /** Refused admin requests written one by one at most in a burst, then one per interval. */
+  public static final int REFUSALS_BURST = 10;
+
+  public static final long REFUSAL_INTERVAL_NS = TimeUnit.SECONDS.toNanos(10);
+
   /** A gap still growing under a sustained flood is recorded at least this often. */
   private static final long GAP_MAX_NS = TimeUnit.SECONDS.toNanos(1);
 
@@ -94,6 +102,15 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   private final LongAdder warmUpFormatted = new LongAdder();
   private final LongAdder retentionDeleted = new LongAdder();
   private final AuditQuotas quotas;
+
+  /** Admin requests to write, from the admin HTTP threads; never the line's (see adminAction). */
+  private final java.util.concurrent.ArrayBlockingQueue<AdminAction> adminQueue =
+      new java.util.concurrent.ArrayBlockingQueue<>(ADMIN_QUEUE);
+
+  private final LongAdder adminLost = new LongAdder();
+
+  /** Guarded by itself: the refusal budget and the refusals not written one by one. */
+  private final RefusalBudget refusals = new RefusalBudget();
 
   /** Writer thread: the quotas of the entries of the poll in progress, released after it. */
   private final AuditQuotas.Quota[] releases;
@@ -377,6 +394,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
         }
         flushBuffer();
         recordGaps(false);
+        recordAdmin(false);
         maybeRotateOrForce();
         if (state != EventPoller.PollState.PROCESSING) {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
@@ -463,6 +481,157 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
             + " queue was full); recorded in the chain",
         String.valueOf(n),
         q.camera,
+        AuditVerifier.instant(from),
+        AuditVerifier.instant(to));
+  }
+
+  /**
+   * One request to the admin endpoint that changed something or was refused, for the chain as a
+   * {@code "type":"admin"} line (format: {@code docs/operations.md#admin-actions}).
+   *
+   * @param role who (the role its credential proved), or null when it proved none
+   * @param remote the client's address
+   * @param params what it asked for (a model's name and version), in order; never a credential
+   * @param status the HTTP status answered: 401 or 403 = refused
+   * @param outcome the result in one word ({@code ACTIVATED}, {@code REFUSED}, {@code
+   *     UNAUTHENTICATED}, {@code FORBIDDEN}, …)
+   * @param atUs when the request arrived (epoch µs)
+   * @param doneUs when it was answered (epoch µs)
+   */
+  public record AdminAction(
+      String role,
+      String remote,
+      String method,
+      String path,
+      java.util.Map<String, String> params,
+      int status,
+      String outcome,
+      long atUs,
+      long doneUs) {
+    /** Whether the request was refused for its credential (401) or its role (403). */
+    public boolean refused() {
+      return status == 401 || status == 403;
+    }
+  }
+
+  /** The refusal budget: a token bucket, and what it kept out of the chain since its last line. */
+  private static final class RefusalBudget {
+    double tokens = REFUSALS_BURST;
+    long refilledNs = System.nanoTime();
+    long unrecorded;
+    long fromUs;
+    long toUs;
+
+    /** Takes one token if there is one. Hold the monitor. */
+    boolean take(long nowNs) {
+      tokens =
+          Math.min(REFUSALS_BURST, tokens + (double) (nowNs - refilledNs) / REFUSAL_INTERVAL_NS);
+      refilledNs = nowNs;
+      if (tokens >= 1) {
+        tokens -= 1;
+        return true;
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Records an admin request, from any thread but the line's (an admin HTTP thread; it may wait up
+   * to a second for room). Accepted requests are always written. Refused ones (401, 403) are
+   * written one by one up to {@link #REFUSALS_BURST} in a burst, then one per {@link
+   * #REFUSAL_INTERVAL_NS}; the others are counted and written as one {@code "type":"admin-refused"}
+   * line when the budget allows again (or at close), so a flood of wrong tokens costs the chain a
+   * line per ten seconds, not one per request, and still leaves its count.
+   */
+  public void adminAction(AdminAction a) {
+    if (a.refused()) {
+      synchronized (refusals) {
+        if (refusals.unrecorded > 0 || !refusals.take(System.nanoTime())) {
+          if (refusals.unrecorded++ == 0) {
+            refusals.fromUs = a.atUs();
+          }
+          refusals.toUs = a.atUs();
+          return;
+        }
+      }
+    }
+    try {
+      if (!running || !adminQueue.offer(a, 1, TimeUnit.SECONDS)) {
+        adminLost.increment();
+        LOG.log(
+            Level.WARNING,
+            "audit: admin request {0} {1} not recorded (the audit writer is stopped or stalled)",
+            a.method(),
+            a.path());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      adminLost.increment();
+    }
+  }
+
+  /** Admin requests that could not be recorded (the writer stopped or stalled). */
+  public long adminLost() {
+    return adminLost.sum();
+  }
+
+  /** Refused admin requests counted but not yet written into the chain. */
+  public long adminRefusalsUnrecorded() {
+    synchronized (refusals) {
+      return refusals.unrecorded;
+    }
+  }
+
+  /** Writes the queued admin requests, then the count of refusals kept out, when allowed. */
+  private void recordAdmin(boolean all) throws IOException {
+    if (channel == null) {
+      return; // the disk is failing: kept queued until a segment is open again
+    }
+    for (AdminAction a; (a = adminQueue.poll()) != null; ) {
+      line.reset();
+      json.writeStartObject();
+      if (a.role() == null) {
+        json.writeNullField("role");
+      } else {
+        json.writeStringField("role", a.role());
+      }
+      json.writeStringField("remote", a.remote());
+      json.writeStringField("method", a.method());
+      json.writeStringField("path", a.path());
+      json.writeObjectFieldStart("params");
+      for (java.util.Map.Entry<String, String> p : a.params().entrySet()) {
+        json.writeStringField(p.getKey(), p.getValue());
+      }
+      json.writeEndObject();
+      json.writeNumberField("status", a.status());
+      json.writeStringField("outcome", a.outcome());
+      json.writeNumberField("atUs", a.atUs());
+      json.writeNumberField("doneUs", a.doneUs());
+      appendHashed("admin");
+    }
+    long n;
+    long from;
+    long to;
+    synchronized (refusals) {
+      if (refusals.unrecorded == 0 || !(all || refusals.take(System.nanoTime()))) {
+        return;
+      }
+      n = refusals.unrecorded;
+      from = refusals.fromUs;
+      to = refusals.toUs;
+      refusals.unrecorded = 0;
+    }
+    line.reset();
+    json.writeStartObject();
+    json.writeNumberField("refused", n);
+    json.writeNumberField("fromUs", from);
+    json.writeNumberField("toUs", to);
+    appendHashed("admin-refused");
+    LOG.log(
+        Level.WARNING,
+        "audit: {0} refused admin request(s) between {1} and {2} recorded as one count (more than"
+            + " the chain takes one by one)",
+        String.valueOf(n),
         AuditVerifier.instant(from),
         AuditVerifier.instant(to));
   }
@@ -878,6 +1047,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     try {
       if (channel != null) {
         recordGaps(true);
+        recordAdmin(true);
         closeSegment();
       }
     } catch (IOException e) {

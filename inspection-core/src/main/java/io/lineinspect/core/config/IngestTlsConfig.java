@@ -35,7 +35,7 @@ public record IngestTlsConfig(
     certFile = path("ingest.tls.certFile", certFile);
     keyFile = path("ingest.tls.keyFile", keyFile);
     clientCaFile = path("ingest.tls.clientCaFile", clientCaFile);
-    protocols = protocols(protocols);
+    protocols = protocols("ingest.tls.protocols", protocols);
     handshakeTimeoutMs =
         Check.intIn("ingest.tls.handshakeTimeoutMs", handshakeTimeoutMs, 1_000, 10, 3_600_000);
   }
@@ -60,29 +60,33 @@ public record IngestTlsConfig(
     return tls;
   }
 
-  private static String path(String key, String value) {
+  /** A path key's value: absent (null) or not blank. Shared with {@link AdminTlsConfig}. */
+  static String path(String key, String value) {
     if (value != null && value.isBlank()) {
       throw new ConfigException(key + ": empty path");
     }
     return value;
   }
 
-  private static List<String> protocols(List<String> protocols) {
+  /**
+   * The TLS versions of the key {@code key}: default {@code [TLSv1.3]}, else some of {@link
+   * #KNOWN_PROTOCOLS}, each once. Shared with {@link AdminTlsConfig}.
+   */
+  static List<String> protocols(String key, List<String> protocols) {
     if (protocols == null) {
       return List.of("TLSv1.3");
     }
     if (protocols.isEmpty()) {
-      throw new ConfigException(
-          "ingest.tls.protocols: empty: name at least one of " + KNOWN_PROTOCOLS);
+      throw new ConfigException(key + ": empty: name at least one of " + KNOWN_PROTOCOLS);
     }
     for (String p : protocols) {
       if (!KNOWN_PROTOCOLS.contains(p)) {
         throw new ConfigException(
-            "ingest.tls.protocols: expected some of " + KNOWN_PROTOCOLS + ", got '" + p + "'");
+            key + ": expected some of " + KNOWN_PROTOCOLS + ", got '" + p + "'");
       }
     }
     if (protocols.stream().distinct().count() != protocols.size()) {
-      throw new ConfigException("ingest.tls.protocols: a protocol is named twice: " + protocols);
+      throw new ConfigException(key + ": a protocol is named twice: " + protocols);
     }
     return List.copyOf(protocols);
   }
