@@ -39,12 +39,13 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs a TorchScript model through DJL's PyTorch engine: CUDA when a GPU is visible (or {@code
- * device: gpu}), the CPU otherwise. The model is refused, with a message naming the file, when its
- * manifest is invalid, the file is missing, its SHA-256 differs from the manifest, it does not load
- * as TorchScript, or its output for a probe batch does not have the shape and the values the
- * manifest declares ({@link OutputCheck}: probabilities summing to 1, or an anomaly score in its
- * range).
+ * Runs a TorchScript model through DJL's PyTorch engine, or an ONNX model through DJL's OnnxRuntime
+ * engine (manifest {@code engine: onnxruntime}; CPU only, natives from the onnxruntime jar).
+ * PyTorch runs on CUDA when a GPU is visible (or {@code device: gpu}), the CPU otherwise. The model
+ * is refused, with a message naming the file, when its manifest is invalid, the file is missing,
+ * its SHA-256 differs from the manifest, it does not load as TorchScript, or its output for a probe
+ * batch does not have the shape and the values the manifest declares ({@link OutputCheck}:
+ * probabilities summing to 1, or an anomaly score in its range).
  *
  * <p>While serving, every frame's output is checked by the same rule: a frame whose values break it
  * fails safe INFERENCE_ERROR with the values and the rule in its detail (the other frames of the
@@ -120,26 +121,48 @@ public final class DjlBackend extends GuardedBackend {
               + manifest.sha256()
               + "; refusing a model that is not the one described");
     }
+    String engineName = manifest.onnx() ? "OnnxRuntime" : "PyTorch";
     Engine engine;
     try {
-      engine = Engine.getEngine("PyTorch");
+      engine = Engine.getEngine(engineName);
     } catch (RuntimeException | LinkageError e) {
-      throw new ModelException("the PyTorch engine cannot start: " + e.getMessage(), e);
+      throw new ModelException(
+          "the " + engineName + " engine cannot start (for " + file + "): " + e.getMessage(), e);
     }
-    Device device = chooseDevice(config.device(), engine);
+    Device device;
+    if (manifest.onnx()) {
+      if (config.device().equals("gpu")) {
+        throw new ModelException(
+            manifestPath
+                + ": engine onnxruntime runs on the CPU only here, but inference.djl.device is gpu");
+      }
+      device = Device.cpu();
+    } else {
+      device = chooseDevice(config.device(), engine);
+    }
     ZooModel<NDList, NDList> zoo;
     try {
-      zoo =
+      Criteria.Builder<NDList, NDList> criteria =
           Criteria.builder()
               .setTypes(NDList.class, NDList.class)
-              .optEngine("PyTorch")
+              .optEngine(engineName)
               .optModelPath(file)
               .optDevice(device)
-              .optTranslator(new NoopTranslator())
-              .build()
-              .loadModel();
+              .optTranslator(new NoopTranslator());
+      if (manifest.onnx() && config.threads() > 0) {
+        // ONNX Runtime's thread pool belongs to the session, fixed at load (no per-thread limit).
+        criteria.optOption("intraOpNumThreads", String.valueOf(config.threads()));
+        criteria.optOption("interOpNumThreads", "1");
+      }
+      zoo = criteria.build().loadModel();
     } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
-      throw new ModelException(file + ": not a loadable TorchScript model: " + e.getMessage(), e);
+      throw new ModelException(
+          file
+              + ": not a loadable "
+              + (manifest.onnx() ? "ONNX" : "TorchScript")
+              + " model: "
+              + e.getMessage(),
+          e);
     }
     ModelInfo info =
         new ModelInfo(
@@ -155,7 +178,7 @@ public final class DjlBackend extends GuardedBackend {
     }
     LOG.log(
         Level.INFO,
-        "model {0} ({1}) on {2}: PyTorch {3}, DJL {4}, intra-op threads {5}, input {6}x{7}x{8}",
+        "model {0} ({1}) on {2}: {9} {3}, DJL {4}, intra-op threads {5}, input {6}x{7}x{8}",
         info.id(),
         file,
         device,
@@ -164,7 +187,8 @@ public final class DjlBackend extends GuardedBackend {
         System.getProperty("ai.djl.pytorch.num_threads", "default (cores)"),
         String.valueOf(manifest.input().channels()),
         String.valueOf(manifest.input().height()),
-        String.valueOf(manifest.input().width()));
+        String.valueOf(manifest.input().width()),
+        engineName);
     return backend;
   }
 
@@ -202,7 +226,7 @@ public final class DjlBackend extends GuardedBackend {
       NDArray x =
           m.create(FloatBuffer.wrap(input), new Shape(n, in.channels(), in.height(), in.width()));
       try (NDList out = p.predict(new NDList(x))) {
-        NDArray y = out.singletonOrThrow();
+        NDArray y = scoreOutput(out, file, n);
         Shape shape = y.getShape();
         long expected = (long) n * manifest.outputsPerFrame();
         if (shape.get(0) != n || shape.size() != expected) {
@@ -219,8 +243,12 @@ public final class DjlBackend extends GuardedBackend {
                   + ")");
         }
         float[] values = y.toFloatArray();
+        float[] map = manifest.anomalyMap() ? out.get(1).toFloatArray() : null;
         for (int i = 0; i < n; i++) {
           String problem = check.problem(values, i);
+          if (problem == null && map != null) {
+            problem = check.mapProblem(map, i);
+          }
           if (problem != null) {
             throw new ModelException(
                 file
@@ -244,6 +272,46 @@ public final class DjlBackend extends GuardedBackend {
       throw new ModelException(
           file + ": fails on an input of the declared shape: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The output holding the per-frame scores: the only one, or for ANOMALY_MAP the first of two
+   * (image score, then the map), whose map has the declared size.
+   */
+  private NDArray scoreOutput(NDList out, Path file, int n) {
+    if (!manifest.anomalyMap()) {
+      if (out.size() != 1) {
+        throw new ModelException(
+            file
+                + ": returns "
+                + out.size()
+                + " outputs, output.kind "
+                + manifest.output().kind()
+                + " expects 1");
+      }
+      return out.get(0);
+    }
+    if (out.size() != 2) {
+      throw new ModelException(
+          file
+              + ": returns "
+              + out.size()
+              + " output(s), output.kind ANOMALY_MAP expects 2 (image score, per-pixel map)");
+    }
+    Shape mapShape = out.get(1).getShape();
+    if (mapShape.get(0) != n || mapShape.size() != (long) n * manifest.mapFloats()) {
+      throw new ModelException(
+          file
+              + ": anomaly map shape "
+              + mapShape
+              + " for a batch of "
+              + n
+              + " contradicts output.mapWidth x output.mapHeight "
+              + manifest.output().mapWidth()
+              + "x"
+              + manifest.output().mapHeight());
+    }
+    return out.get(0);
   }
 
   /** Hex SHA-256 of a file; a read error is a {@link ModelException} naming it. */
@@ -285,7 +353,9 @@ public final class DjlBackend extends GuardedBackend {
    */
   @Override
   public void limitCallingThread(int threads) {
-    limitThreadsOfCallingThread(threads);
+    if (!manifest.onnx()) {
+      limitThreadsOfCallingThread(threads);
+    }
   }
 
   /** As {@link #limitCallingThread}, before a model is loaded (loading runs a probe batch). */
@@ -376,6 +446,7 @@ public final class DjlBackend extends GuardedBackend {
     private final Predictor<NDList, NDList> predictor = model.newPredictor();
     private final int perFrame = manifest.inputFloats();
     private final int outputs = manifest.outputsPerFrame();
+    private final int mapFloats = manifest.mapFloats();
     private final ByteBuffer batchBytes =
         ByteBuffer.allocateDirect(maxBatch * perFrame * Float.BYTES).order(ByteOrder.nativeOrder());
     private final FloatBuffer batchInput = batchBytes.asFloatBuffer();
@@ -397,7 +468,13 @@ public final class DjlBackend extends GuardedBackend {
                 new Shape(count, in.channels(), in.height(), in.width()),
                 DataType.FLOAT32);
         try (NDList out = predictor.predict(new NDList(x))) {
-          float[] values = out.singletonOrThrow().toFloatArray();
+          float[] values = out.get(0).toFloatArray();
+          float[] map = mapFloats > 0 ? out.get(1).toFloatArray() : null;
+          if (out.size() != (mapFloats > 0 ? 2 : 1)
+              || (map != null && map.length != count * mapFloats)) {
+            throw new IllegalStateException(
+                "the model returned " + out.size() + " outputs, not what the manifest says");
+          }
           if (values.length != count * outputs) {
             throw new IllegalStateException(
                 "the model returned "
@@ -410,6 +487,9 @@ public final class DjlBackend extends GuardedBackend {
           }
           for (int i = 0; i < count; i++) {
             String problem = check.problem(values, i);
+            if (problem == null && map != null) {
+              problem = check.mapProblem(map, i);
+            }
             if (problem != null) {
               rejectOutput(batch[i], problem);
               continue;

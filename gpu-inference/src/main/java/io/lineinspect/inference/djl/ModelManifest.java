@@ -23,7 +23,10 @@ import java.util.List;
  *
  * @param name model name (required)
  * @param version model version (required)
- * @param file the TorchScript file, relative to the manifest (default {@code model.pt})
+ * @param engine {@code pytorch} (TorchScript, the default) or {@code onnxruntime} (an ONNX file run
+ *     by DJL's OnnxRuntime engine, CPU)
+ * @param file the model file, relative to the manifest (default {@code model.pt} for pytorch,
+ *     {@code model.onnx} for onnxruntime)
  * @param sha256 hex SHA-256 of the file (required); a mismatch refuses the model
  * @param input input geometry and normalisation
  * @param output what the model returns
@@ -33,22 +36,60 @@ import java.util.List;
  * @param quality optional limits a frame must keep to be judged by this model (fitness check),
  *     derived from the golden set with {@code inspect models quality}; limits left out (or the
  *     whole section) get the conservative defaults of {@link QualityLimits}
+ * @param calibration how {@code threshold} was derived (required for {@code ANOMALY_MAP}: a model
+ *     trained on good parts has no natural 0.5; its threshold comes from good images by a rule)
  */
 @JsonIgnoreProperties({"trainedOn", "testAccuracy"})
 public record ModelManifest(
     String name,
     String version,
+    String engine,
     String file,
     String sha256,
     Input input,
     Output output,
     Double threshold,
     String golden,
-    QualityLimits quality) {
+    QualityLimits quality,
+    Calibration calibration) {
+
+  /** The engine names {@code engine} takes. */
+  public static final List<String> ENGINES = List.of("pytorch", "onnxruntime");
 
   public ModelManifest {
     quality = quality == null ? QualityLimits.defaults() : quality;
   }
+
+  /** {@code engine}, or {@code pytorch} when the manifest names none. */
+  public String engineOrDefault() {
+    return engine == null ? "pytorch" : engine;
+  }
+
+  /** True when the model is an ONNX file for DJL's OnnxRuntime engine. */
+  public boolean onnx() {
+    return engineOrDefault().equals("onnxruntime");
+  }
+
+  /**
+   * How a threshold was derived from good images: {@code threshold = min(1, margin ×
+   * quantileScore)} where {@code quantileScore} is the quantile {@code q} of the defect scores
+   * (after {@code output.range}, as the service computes them) of {@code images} held-out good
+   * images.
+   *
+   * @param rule {@code GOOD_QUANTILE} (the only rule so far)
+   * @param quantile q, in (0, 1]
+   * @param margin factor on the quantile, at least 1
+   * @param images how many held-out good images the quantile was taken over
+   * @param source where they came from (command, seed), for the audit
+   * @param quantileScore the quantile measured (the threshold is checked against the rule)
+   */
+  public record Calibration(
+      String rule,
+      Double quantile,
+      Double margin,
+      Integer images,
+      String source,
+      Double quantileScore) {}
 
   /**
    * @param width model input width (required)
@@ -81,13 +122,17 @@ public record ModelManifest(
    * @param range ANOMALY_SCORE: {@code [min, max]} of the model's value (default {@code [0, 1]}); a
    *     value outside it fails safe INFERENCE_ERROR, a value inside is mapped linearly onto the
    *     defect score 0..1 that {@code threshold} applies to
+   * @param mapWidth ANOMALY_MAP: width of the per-pixel anomaly map (the model's second output)
+   * @param mapHeight ANOMALY_MAP: its height
    */
   public record Output(
       String kind,
       List<String> classes,
       List<String> defectClasses,
       Double sumTolerance,
-      List<Double> range) {
+      List<Double> range,
+      Integer mapWidth,
+      Integer mapHeight) {
 
     /** {@code sumTolerance} when the manifest gives none. */
     public static final double DEFAULT_SUM_TOLERANCE = 0.01;
@@ -153,6 +198,10 @@ public record ModelManifest(
     require(path, name != null && !name.isBlank(), "name is required");
     require(path, version != null && !version.isBlank(), "version is required");
     require(
+        path,
+        engine == null || ENGINES.contains(engine),
+        "engine must be one of " + ENGINES + ", got " + engine);
+    require(
         path, sha256 != null && sha256.matches("[0-9a-fA-F]{64}"), "sha256 must be 64 hex digits");
     require(
         path,
@@ -209,8 +258,54 @@ public record ModelManifest(
     } else {
       require(
           path,
-          output.kind().equals("ANOMALY_SCORE"),
-          "output.kind must be CLASS_SCORES or ANOMALY_SCORE, got " + output.kind());
+          output.kind().equals("ANOMALY_SCORE") || output.kind().equals("ANOMALY_MAP"),
+          "output.kind must be CLASS_SCORES, ANOMALY_SCORE or ANOMALY_MAP, got " + output.kind());
+      if (output.kind().equals("ANOMALY_MAP")) {
+        require(
+            path,
+            output.mapWidth() != null
+                && output.mapWidth() > 0
+                && output.mapHeight() != null
+                && output.mapHeight() > 0,
+            "output.mapWidth and output.mapHeight are required for ANOMALY_MAP");
+        require(
+            path,
+            calibration != null,
+            "calibration is required for ANOMALY_MAP (how threshold was derived from good images)");
+        require(
+            path,
+            "GOOD_QUANTILE".equals(calibration.rule()),
+            "calibration.rule must be GOOD_QUANTILE, got " + calibration.rule());
+        require(
+            path,
+            calibration.quantile() != null
+                && calibration.quantile() > 0
+                && calibration.quantile() <= 1,
+            "calibration.quantile must be within (0, 1]");
+        require(
+            path,
+            calibration.margin() != null && calibration.margin() >= 1,
+            "calibration.margin must be at least 1");
+        require(
+            path,
+            calibration.images() != null && calibration.images() > 0,
+            "calibration.images must be the number of good images used (> 0)");
+        require(
+            path,
+            calibration.quantileScore() != null
+                && Math.abs(
+                        Math.min(1.0, calibration.margin() * calibration.quantileScore())
+                            - threshold)
+                    <= 1e-4,
+            "threshold "
+                + threshold
+                + " does not follow calibration: min(1, margin × quantileScore)");
+      } else {
+        require(
+            path,
+            output.mapWidth() == null && output.mapHeight() == null,
+            "output.mapWidth/mapHeight are for ANOMALY_MAP only");
+      }
       require(path, output.sumTolerance() == null, "output.sumTolerance is for CLASS_SCORES only");
       require(
           path,
@@ -230,7 +325,8 @@ public record ModelManifest(
 
   /** The model file, resolved against the manifest's directory. */
   public Path modelFile(Path manifestPath) {
-    return manifestPath.toAbsolutePath().getParent().resolve(file == null ? "model.pt" : file);
+    String f = file != null ? file : onnx() ? "model.onnx" : "model.pt";
+    return manifestPath.toAbsolutePath().getParent().resolve(f);
   }
 
   /** The golden set's {@code labels.csv}, resolved against the manifest's directory, or null. */
@@ -241,6 +337,16 @@ public record ModelManifest(
   /** Values the model returns per frame. */
   public int outputsPerFrame() {
     return output.kind().equals("CLASS_SCORES") ? output.classes().size() : 1;
+  }
+
+  /** True for {@code ANOMALY_MAP}: a second output, the per-pixel map. */
+  public boolean anomalyMap() {
+    return output.kind().equals("ANOMALY_MAP");
+  }
+
+  /** Values of the anomaly map per frame (ANOMALY_MAP), else 0. */
+  public int mapFloats() {
+    return anomalyMap() ? output.mapWidth() * output.mapHeight() : 0;
   }
 
   /** The model input as the fitness check reads it back: {@code pixel/255 = x · std + mean}. */

@@ -16,6 +16,8 @@ import java.util.Locale;
  *       output.sumTolerance} (default 0.01).
  *   <li>{@code ANOMALY_SCORE}: the value finite and within {@code output.range} (default [0, 1],
  *       give or take {@value #VALUE_TOLERANCE} of its width).
+ *   <li>{@code ANOMALY_MAP}: the image score as ANOMALY_SCORE, and every value of the frame's
+ *       per-pixel map finite and at least 0 ({@link #mapProblem}).
  * </ul>
  *
  * <p>Immutable; any thread. {@link #problem} allocates only when it finds one.
@@ -32,7 +34,10 @@ final class OutputCheck {
   private final double min;
   private final double max;
 
+  private final int mapFloats;
+
   OutputCheck(ModelManifest manifest) {
+    this.mapFloats = manifest.mapFloats();
     ModelManifest.Output out = manifest.output();
     this.classScores = out.kind().equals("CLASS_SCORES");
     this.outputs = manifest.outputsPerFrame();
@@ -94,6 +99,22 @@ final class OutputCheck {
           (float) sum,
           sumTolerance,
           Arrays.toString(Arrays.copyOfRange(values, o, o + outputs)));
+    }
+    return null;
+  }
+
+  /**
+   * Why frame {@code frame}'s anomaly map (at {@code map[frame * mapFloats ...]}) is not one — a
+   * value NaN, infinite or negative — or null when it is.
+   */
+  String mapProblem(float[] map, int frame) {
+    int o = frame * mapFloats;
+    for (int k = 0; k < mapFloats; k++) {
+      float v = map[o + k];
+      if (!(v >= 0 && v < Float.POSITIVE_INFINITY)) {
+        return String.format(
+            Locale.ROOT, "anomaly map value %s at pixel %d is not a finite number >= 0", v, k);
+      }
     }
     return null;
   }
