@@ -34,8 +34,8 @@ public final class PlantRecords {
 
   static final JsonFactory JSON = new JsonFactory();
 
-  /** {@code ,"hash":"} + 64 hex digits + {@code "}} at the end of every audit line. */
-  static final int HASH_TAIL = 66;
+  /** {@code ,"hash":"} (9 bytes) + 64 hex digits + {@code "}} (2) at the end of every audit line. */
+  static final int HASH_TAIL = 75;
 
   /** What the exporter needs to know of an audit line: its type, camera and hash. */
   record LineInfo(String type, String camera, String hash) {}

@@ -155,9 +155,12 @@ class KafkaExporterTest {
       line.verdicts(300, 700, "cam-1", "cam-2", "cam-3");
       // the line goes on at full speed: feeding 2100 verdicts never waited for the broker
       long feedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(4)); // long enough to count as an outage
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!line.exporter.outage() && System.nanoTime() < until) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // 3 s without an ack
+      }
+      assertTrue(line.exporter.outage(), "the outage was noticed");
       assertTrue(line.exporter.spoolRecords() >= 2100, "spooled: " + line.exporter.spoolRecords());
-      assertTrue(line.exporter.outage());
       long spooledBytes = line.exporter.spoolBytes();
       broker.restart();
       assertTrue(line.exporter.awaitDrained(30_000), "drained after the broker returned");
