@@ -241,6 +241,11 @@ public final class InspectionService implements AutoCloseable {
     if (!k.enabled()) {
       return null;
     }
+    if (!config.audit().enabled()) {
+      throw new ConfigException(
+          "kafka.enabled: the exporter sends the audit chain (every verdict with its hash); it"
+              + " needs audit.enabled: true");
+    }
     Path dir = home.resolve(k.spoolDir());
     try {
       return new KafkaExporter(

@@ -16,14 +16,16 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * docs/configuration.md#kafka}.
  *
  * @param enabled export to Kafka (default false: a line is self-contained unless told otherwise)
- * @param bootstrapServers the plant's brokers, {@code host:port[,host:port…]}; required when enabled
+ * @param bootstrapServers the plant's brokers, {@code host:port[,host:port…]}; required when
+ *     enabled
  * @param lineId this line's name in topic names and records (default {@code line.name}); letters,
  *     digits, {@code . _ -}
  * @param topicPrefix first part of every topic name (default {@code lineinspect})
  * @param spoolDir the on-disk spool, relative to the install (default {@code var/kafka-spool})
  * @param spoolMaxBytes the spool's bound on disk (default 1 GiB, at least 1 MiB)
  * @param spoolAlarmPercent spool fill at which the alarm is raised (default 50)
- * @param fsyncIntervalMs how often the spool is forced to disk; 0 = after every write (default 1000)
+ * @param fsyncIntervalMs how often the spool is forced to disk; 0 = after every write (default
+ *     1000)
  * @param queueSize chain lines waiting for the spool writer, a power of two (default 8192)
  * @param images {@code reference} (path + SHA-256, default), {@code inline} (also the bytes, up to
  *     {@code imageInlineMaxBytes}) or {@code none}

@@ -182,7 +182,8 @@ public final class KafkaExporter
     this.epochMicros = epochMicros;
     this.boot = HexFormat.of().formatHex(longBytes(ThreadLocalRandom.current().nextLong()));
     for (int i = 0; i < 3; i++) {
-      topics[i] = KafkaExportConfig.topic(config.topicPrefix(), lineId, PlantRecords.TOPIC_KINDS[i]);
+      topics[i] =
+          KafkaExportConfig.topic(config.topicPrefix(), lineId, PlantRecords.TOPIC_KINDS[i]);
     }
     this.lineKey = lineId.getBytes(StandardCharsets.UTF_8);
     try {
@@ -347,7 +348,8 @@ public final class KafkaExporter
   /** Spools the audit lines written after the last one spooled before the stop. */
   private void catchUp(Path auditDir) throws IOException {
     String last = spool.chainEnd();
-    List<Path> segments = Files.isDirectory(auditDir) ? AuditVerifier.segments(auditDir) : List.of();
+    List<Path> segments =
+        Files.isDirectory(auditDir) ? AuditVerifier.segments(auditDir) : List.of();
     if (last == null || segments.isEmpty()) {
       return;
     }
@@ -510,8 +512,7 @@ public final class KafkaExporter
                   g.writeStringField("data", Base64.getEncoder().encodeToString(bytes));
                 }
               });
-      append(
-          PlantRecords.IMAGES, im.camera().getBytes(StandardCharsets.UTF_8), v, im.atUs());
+      append(PlantRecords.IMAGES, im.camera().getBytes(StandardCharsets.UTF_8), v, im.atUs());
     }
   }
 

@@ -34,7 +34,9 @@ public final class PlantRecords {
 
   static final JsonFactory JSON = new JsonFactory();
 
-  /** {@code ,"hash":"} (9 bytes) + 64 hex digits + {@code "}} (2) at the end of every audit line. */
+  /**
+   * {@code ,"hash":"} (9 bytes) + 64 hex digits + {@code "}} (2) at the end of every audit line.
+   */
   static final int HASH_TAIL = 75;
 
   /** What the exporter needs to know of an audit line: its type, camera and hash. */
@@ -120,9 +122,7 @@ public final class PlantRecords {
     void write(JsonGenerator g) throws IOException;
   }
 
-  /**
-   * An event record: {@code {"v":1,"type":…,"line":…,"boot":…,"seq":…,"atUs":…, fields…}}.
-   */
+  /** An event record: {@code {"v":1,"type":…,"line":…,"boot":…,"seq":…,"atUs":…, fields…}}. */
   static byte[] event(String type, String line, String boot, long seq, long atUs, Fields fields) {
     ByteArrayOutputStream o = new ByteArrayOutputStream(256);
     try (JsonGenerator g = JSON.createGenerator(o)) {

@@ -67,7 +67,8 @@ public final class PlantView {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(o.timeoutMs()));
-    p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(o.timeoutMs(), 30_000)));
+    p.put(
+        ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(o.timeoutMs(), 30_000)));
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(4 << 20));
     Map<String, Line> lines = new TreeMap<>();
     try (KafkaConsumer<byte[], byte[]> c =
@@ -222,10 +223,16 @@ public final class PlantView {
       String hash = a.path("hash").asText("");
       long n = a.path("n").asLong(-1);
       String cam = a.path("cam").isTextual() ? a.path("cam").asText() : null;
-      String what = a.path("type").asText() + (n >= 0 ? " n=" + n : "") + (cam == null ? "" : " " + cam);
+      String what =
+          a.path("type").asText() + (n >= 0 ? " n=" + n : "") + (cam == null ? "" : " " + cam);
       if (len < PlantRecords.HASH_TAIL
           || !Arrays.equals(
-              value, start + len - PlantRecords.HASH_TAIL, start + len - PlantRecords.HASH_TAIL + HASH.length, HASH, 0, HASH.length)) {
+              value,
+              start + len - PlantRecords.HASH_TAIL,
+              start + len - PlantRecords.HASH_TAIL + HASH.length,
+              HASH,
+              0,
+              HASH.length)) {
         altered++;
         problem(what + ": no chain hash at the end of the audit line");
         return;
@@ -372,7 +379,8 @@ public final class PlantView {
         }
       }
       starts.sort(
-          (x, y) -> Long.compare(x.n() < 0 ? Long.MAX_VALUE : x.n(), y.n() < 0 ? Long.MAX_VALUE : y.n()));
+          (x, y) ->
+              Long.compare(x.n() < 0 ? Long.MAX_VALUE : x.n(), y.n() < 0 ? Long.MAX_VALUE : y.n()));
       long breaks = Math.max(0, starts.size() - 1);
       for (int i = 1; i < starts.size() && i < 10; i++) {
         Link s = starts.get(i);
@@ -471,7 +479,11 @@ public final class PlantView {
         b.append(": no topics on the broker\n");
         continue;
       }
-      b.append(": ").append(l.get("verdicts")).append(" verdicts from cameras ").append(l.get("cameras")).append('\n');
+      b.append(": ")
+          .append(l.get("verdicts"))
+          .append(" verdicts from cameras ")
+          .append(l.get("cameras"))
+          .append('\n');
       b.append(
           String.format(
               java.util.Locale.ROOT,
@@ -497,12 +509,18 @@ public final class PlantView {
                 "  model %s@%s (sha256 %s): %d verdicts%n",
                 m.get("model"),
                 m.get("version"),
-                String.valueOf(m.get("sha256")).substring(0, Math.min(12, String.valueOf(m.get("sha256")).length())),
+                String.valueOf(m.get("sha256"))
+                    .substring(0, Math.min(12, String.valueOf(m.get("sha256")).length())),
                 m.get("verdicts")));
       }
       for (Object eo : (List<Object>) l.get("modelEvents")) {
         Map<String, Object> e = (Map<String, Object>) eo;
-        b.append("  model event: ").append(e.get("event")).append(' ').append(e.get("model")).append('@').append(e.get("version"));
+        b.append("  model event: ")
+            .append(e.get("event"))
+            .append(' ')
+            .append(e.get("model"))
+            .append('@')
+            .append(e.get("version"));
         if (e.get("outcome") != null) {
           b.append(' ').append(e.get("outcome"));
         }
@@ -538,7 +556,9 @@ public final class PlantView {
   }
 
   private static String percent(Object share) {
-    return share == null ? "-" : String.format(java.util.Locale.ROOT, "%.2f %%", (Double) share * 100);
+    return share == null
+        ? "-"
+        : String.format(java.util.Locale.ROOT, "%.2f %%", (Double) share * 100);
   }
 
   /** The report as JSON. */

@@ -163,7 +163,8 @@ final class Spool implements AutoCloseable {
 
   private long[] readCursor() throws IOException {
     try {
-      String[] p = Files.readString(dir.resolve("cursor"), StandardCharsets.US_ASCII).trim().split(" ");
+      String[] p =
+          Files.readString(dir.resolve("cursor"), StandardCharsets.US_ASCII).trim().split(" ");
       return new long[] {Long.parseLong(p[0]), Long.parseLong(p[1])};
     } catch (NoSuchFileException e) {
       return null;
@@ -214,8 +215,7 @@ final class Spool implements AutoCloseable {
 
   private void openOut() throws IOException {
     out =
-        FileChannel.open(
-            path(outSegment), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel.open(path(outSegment), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     outSize = 0;
     sizes.put(outSegment, 0L);
   }

@@ -113,7 +113,8 @@ class KafkaExporterTest {
     for (ConsumerRecord<byte[], byte[]> r :
         TestBroker.readAll(broker.bootstrap(), "lineinspect." + line + ".verdicts")) {
       JsonNode a = JSON.readTree(r.value()).path("audit");
-      m.computeIfAbsent(a.path("cam").asText(), k -> new ArrayList<>()).add(a.path("frame").asLong());
+      m.computeIfAbsent(a.path("cam").asText(), k -> new ArrayList<>())
+          .add(a.path("frame").asLong());
     }
     return m;
   }

@@ -81,8 +81,8 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
   private volatile SavedListener savedListener;
 
   /**
-   * Told of every image saved (the plant exporter sends FAIL images by reference or inline), on
-   * the {@code archive-writer} thread after the file is complete: must not block; an exception is
+   * Told of every image saved (the plant exporter sends FAIL images by reference or inline), on the
+   * {@code archive-writer} thread after the file is complete: must not block; an exception is
    * logged and ignored.
    */
   @FunctionalInterface
@@ -98,6 +98,7 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
   public void onSaved(SavedListener listener) {
     this.savedListener = listener;
   }
+
   private long totalBytes;
 
   public ImageArchive(ArchiveConfig config, Path dir) throws IOException {
