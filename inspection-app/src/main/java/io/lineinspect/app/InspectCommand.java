@@ -7,6 +7,7 @@ import io.lineinspect.app.cli.DemoCommand;
 import io.lineinspect.app.cli.GateCommand;
 import io.lineinspect.app.cli.LoadgenCommand;
 import io.lineinspect.app.cli.ModelsCommand;
+import io.lineinspect.app.cli.PlantCommand;
 import io.lineinspect.app.cli.ServeCommand;
 import io.lineinspect.core.config.ConfigException;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Command;
       AuditCommand.class,
       ModelsCommand.class,
       LoadgenCommand.class,
-      GateCommand.class
+      GateCommand.class,
+      PlantCommand.class
     })
 public final class InspectCommand implements Runnable {
 

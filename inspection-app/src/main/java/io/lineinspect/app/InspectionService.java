@@ -37,6 +37,8 @@ import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
 import io.lineinspect.inference.djl.DjlBackendConfig;
 import io.lineinspect.inference.djl.ModelException;
+import io.lineinspect.plant.KafkaExportConfig;
+import io.lineinspect.plant.KafkaExporter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +59,7 @@ public final class InspectionService implements AutoCloseable {
   private final RejectScheduler rejects;
   private final CameraClocks clocks;
   private final AuditLog audit;
+  private final KafkaExporter kafka;
   private final ImageArchive archive;
   private final DriftMonitor drift;
   private final UnfitAlarm unfit;
@@ -113,12 +116,24 @@ public final class InspectionService implements AutoCloseable {
                 clock,
                 RejectScheduler::systemEpochMicros,
                 clocks);
-    this.audit = config.audit().enabled() ? openAudit(config, home) : null;
+    this.kafka = openKafka(config, home); // before the audit trail: it feeds the exporter
+    this.audit = config.audit().enabled() ? openAudit(config, home, kafka) : null;
     this.archive = config.archive().enabled() ? openArchive(config, home) : null;
     this.drift = config.drift().enabled() ? new DriftMonitor(config.drift()) : null;
     this.unfit = new UnfitAlarm(config.quality());
     if (rejects != null && audit != null) {
       rejects.metrics().onOutcome(audit::rejectOutcome);
+    }
+    if (kafka != null) {
+      if (archive != null) {
+        archive.onSaved(kafka);
+      }
+      kafka.watch("unfit-image", unfit::alarmStates);
+      if (drift != null) {
+        DriftMonitor d = drift;
+        kafka.watch("drift", () -> java.util.Map.of("line", d.alarm()));
+      }
+      kafka.modelEvent("served", backend.model(), null, "served at start");
     }
     ShadowControl.ShadowTap shadowTap = new ShadowControl.ShadowTap();
     this.pipeline =
@@ -178,6 +193,21 @@ public final class InspectionService implements AutoCloseable {
             home.resolve(config.models().shadow().dir()),
             shadowTap,
             () -> pipeline.inFlight() == 0);
+    exportModelEvents();
+  }
+
+  /** Model operations as plant events: activation, rollback, refusal (a candidate refused). */
+  private void exportModelEvents() {
+    if (kafka == null) {
+      return;
+    }
+    models.onEnded(
+        (operation, target, outcome, message) ->
+            kafka.modelEvent(
+                outcome.isRefusal() ? "refusal" : operation,
+                pipeline.models().model(),
+                outcome.name(),
+                (target == null ? "" : target + ": ") + message));
   }
 
   private static DjlBackendConfig djlConfig(ServiceConfig config, Path manifest) {
@@ -205,10 +235,34 @@ public final class InspectionService implements AutoCloseable {
     }
   }
 
-  private static AuditLog openAudit(ServiceConfig config, Path home) {
+  private static KafkaExporter openKafka(ServiceConfig config, Path home) {
+    KafkaExportConfig k = KafkaExportConfig.of(config);
+    if (!k.enabled()) {
+      return null;
+    }
+    if (!config.audit().enabled()) {
+      throw new ConfigException(
+          "kafka.enabled: the exporter sends the audit chain (every verdict with its hash); it"
+              + " needs audit.enabled: true");
+    }
+    Path dir = home.resolve(k.spoolDir());
+    try {
+      return new KafkaExporter(
+          k,
+          k.lineIdOf(config),
+          dir,
+          home.resolve(config.audit().dir()),
+          RejectScheduler::systemEpochMicros);
+    } catch (java.io.IOException e) {
+      throw new ConfigException(
+          "kafka.spoolDir: cannot use the Kafka spool in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static AuditLog openAudit(ServiceConfig config, Path home, KafkaExporter kafka) {
     Path dir = home.resolve(config.audit().dir());
     try {
-      return new AuditLog(config.audit(), dir, RejectScheduler::systemEpochMicros);
+      return new AuditLog(config.audit(), dir, RejectScheduler::systemEpochMicros, kafka);
     } catch (java.io.IOException e) {
       throw new ConfigException(
           "audit.dir: cannot write the audit trail in " + dir + ": " + e.getMessage(), e);
@@ -521,9 +575,17 @@ public final class InspectionService implements AutoCloseable {
     if (archive != null) {
       archive.close();
     }
+    if (kafka != null) {
+      kafka.close(); // after the audit trail: its last lines go to the spool
+    }
     if (admin != null) {
       admin.close();
     }
+  }
+
+  /** The plant exporter ({@code kafka:}), or null when it is off. */
+  public KafkaExporter kafka() {
+    return kafka;
   }
 
   /** The health of every stage and condition (what {@code /health} reports). */

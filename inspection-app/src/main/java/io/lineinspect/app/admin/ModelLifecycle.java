@@ -123,10 +123,47 @@ public final class ModelLifecycle implements AutoCloseable {
     this.shadows = new ShadowControl(config, candidates, served, shadowRoot, shadowTap, lineIdle);
   }
 
+  /**
+   * Told when an activation or a rollback has ended (the plant exporter), on the thread that asked
+   * for it; must not block.
+   */
+  @FunctionalInterface
+  public interface Ended {
+    /**
+     * @param operation {@code activation} or {@code rollback}
+     * @param target the version asked for ({@code name@version}), or null for a rollback
+     */
+    void ended(String operation, String target, Outcome outcome, String message);
+  }
+
+  private volatile Ended ended;
+
+  /** Sets the one {@link Ended} listener (null: none). */
+  public void onEnded(Ended listener) {
+    this.ended = listener;
+  }
+
+  private Result told(String operation, String target, Result r) {
+    Ended e = ended;
+    if (e != null && r.outcome() != Outcome.BUSY) {
+      try {
+        e.ended(operation, target, r.outcome(), r.message());
+      } catch (RuntimeException ex) {
+        LOG.log(Level.WARNING, "models: the operation listener failed: " + ex);
+      }
+    }
+    return r;
+  }
+
   /** Loads, warms up and checks {@code name@version}, then serves it from the next batch on. */
   Result activate(String name, String version) {
-    return exclusive(
-        () -> tracked(p -> candidates.withServable(name, version, v -> activation.activate(v, p))));
+    return told(
+        "activation",
+        name + "@" + version,
+        exclusive(
+            () ->
+                tracked(
+                    p -> candidates.withServable(name, version, v -> activation.activate(v, p)))));
   }
 
   /**
@@ -134,7 +171,7 @@ public final class ModelLifecycle implements AutoCloseable {
    * is still loaded, else loaded from the registry and warmed up first.
    */
   Result rollback() {
-    return exclusive(() -> tracked(rollback::rollback));
+    return told("rollback", null, exclusive(() -> tracked(rollback::rollback)));
   }
 
   /**

@@ -65,6 +65,15 @@ public final class DemoCommand implements Callable<Integer> {
               + " ingest.cameras (replacing the configuration's own list).")
   boolean openPort;
 
+  @Option(
+      names = "--kafka",
+      paramLabel = "HOST:PORT",
+      description =
+          "Export every verdict, reject outcome, alarm and model event to this Kafka broker"
+              + " (kafka.enabled with kafka.bootstrapServers; spool in var/kafka-spool), then look"
+              + " at it with 'inspect plant --kafka HOST:PORT'.")
+  String kafka;
+
   @CommandLine.Mixin CameraOptions options;
 
   @Override
@@ -86,7 +95,7 @@ public final class DemoCommand implements Callable<Integer> {
             schedulerFifo,
             simPlcPriority,
             openPort);
-    DemoLine.Run run = new DemoLine(plan, home, System.out).run();
+    DemoLine.Run run = new DemoLine(plan, home, System.out, kafka).run();
     return o.report(run.result(), run.extra());
   }
 }

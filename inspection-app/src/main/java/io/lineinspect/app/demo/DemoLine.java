@@ -56,6 +56,7 @@ public final class DemoLine {
   public record Run(SimRun.Result result, Map<String, Object> extra) {}
 
   private final Plan plan;
+  private final String kafka;
   private final Path home;
   private final PrintStream out;
 
@@ -64,6 +65,12 @@ public final class DemoLine {
    * @param out where the progress and the demo's figures go
    */
   public DemoLine(Plan plan, Path home, PrintStream out) {
+    this(plan, home, out, null);
+  }
+
+  /** As {@link #DemoLine(Plan, Path, PrintStream)}, exporting to the Kafka at {@code kafka}. */
+  public DemoLine(Plan plan, Path home, PrintStream out, String kafka) {
+    this.kafka = kafka;
     this.plan = plan;
     this.home = home;
     this.out = out;
@@ -138,9 +145,32 @@ public final class DemoLine {
               + "; "
               + StatusLine.stages(m));
       // Fire the rejects still on their way to the gate, then see what left the belt.
+      io.lineinspect.plant.KafkaExporter exporter = service.kafka();
+      boolean drained = exporter == null || exporter.awaitDrained(10_000);
       service.close();
       Map<String, Object> extra = actuators.report(service.rejects(), stats, out);
       printRecords(service, extra);
+      if (exporter != null) {
+        Map<String, Object> k = new LinkedHashMap<>();
+        k.put("exported", exporter.exported());
+        k.put("spoolRecords", exporter.spoolRecords());
+        k.put("notExported", exporter.refused() + exporter.queueDropped());
+        k.put("drained", drained);
+        k.put("topics", exporter.topics());
+        extra.put("kafka", k);
+        out.printf(
+            Locale.ROOT,
+            "kafka: %d records exported to %s (topics %s), %d left in the spool%s; see them with"
+                + " bin/inspect plant --kafka %s%n",
+            exporter.exported(),
+            cfg.kafka().as(io.lineinspect.plant.KafkaExportConfig.class).bootstrapServers(),
+            String.join(", ", exporter.topics()),
+            exporter.spoolRecords(),
+            exporter.refused() + exporter.queueDropped() > 0
+                ? ", " + (exporter.refused() + exporter.queueDropped()) + " not exported (gaps)"
+                : "",
+            cfg.kafka().as(io.lineinspect.plant.KafkaExportConfig.class).bootstrapServers());
+      }
       return new Run(r, extra);
     }
   }
@@ -181,6 +211,14 @@ public final class DemoLine {
             loaded.models(),
             loaded.quality(),
             loaded.warmup());
+    cfg = cfg.withKafka(loaded.kafka());
+    if (kafka != null) {
+      // --kafka: the plant exporter towards that broker, its spool beside the demo's audit trail
+      cfg =
+          cfg.withKafka(
+              io.lineinspect.core.config.ModuleSection.of(
+                  ServiceConfig.KAFKA, io.lineinspect.plant.KafkaExportConfig.to(kafka)));
+    }
     if (plan.schedulerFifo() != null) {
       cfg =
           cfg.withActuators(

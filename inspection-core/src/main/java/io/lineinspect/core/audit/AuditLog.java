@@ -136,6 +136,33 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
   private final long epochOffsetUs;
   private long bufferedRecords;
 
+  /**
+   * Told every chained line once it is written to the segment (the plant exporter), or null. Lines
+   * waiting in {@link #buffer} are remembered by their end and the hash before them.
+   */
+  private final ChainListener chainListener;
+
+  private String[] pendingPrev = new String[64];
+  private int[] pendingEnd = new int[64];
+  private int pendingLines;
+
+  /**
+   * Sees every line of the chain — records, reject outcomes, {@code open}, {@code close}, {@code
+   * dropped} and {@code retention} lines — right after it was handed to the operating system, in
+   * chain order: exactly what is on disk, so a copy elsewhere (the plant's Kafka) verifies against
+   * the same hashes. Called on the {@code audit-writer} thread (or the closing thread after it
+   * stopped): must copy what it keeps, never block and never throw (an exception is counted as a
+   * write error of the listener and ignored).
+   */
+  @FunctionalInterface
+  public interface ChainListener {
+    /**
+     * @param prevHash the chain hash of the line before (64 hex digits; zeros for the first line)
+     * @param line the line's UTF-8 bytes, without its newline; valid during the call only
+     */
+    void onChained(String prevHash, byte[] line, int offset, int length);
+  }
+
   /** The bytes of the line being written: reused, grown (rarely) for a long detail text. */
   private static final class LineBytes extends OutputStream {
     byte[] bytes = new byte[1024];
@@ -203,6 +230,17 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
    * @throws IOException when the directory cannot be created or written
    */
   public AuditLog(AuditConfig config, Path dir, LongSupplier epochMicros) throws IOException {
+    this(config, dir, epochMicros, null);
+  }
+
+  /**
+   * As {@link #AuditLog(AuditConfig, Path, LongSupplier)}, telling {@code chainListener} every line
+   * of the chain once written, from the first (this start's {@code open} line) on.
+   */
+  public AuditLog(
+      AuditConfig config, Path dir, LongSupplier epochMicros, ChainListener chainListener)
+      throws IOException {
+    this.chainListener = chainListener;
     this.config = config;
     this.dir = dir;
     this.epochMicros = epochMicros;
@@ -748,14 +786,25 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
    * Ends the object open in {@link #json} with its type and the chain hash, and buffers the line.
    */
   private void appendHashed(String kind) throws IOException {
+    String before = prevHash;
     prevHash = finishLine(kind);
     if (line.size > buffer.remaining()) {
       flushBuffer();
     }
     if (line.size > buffer.remaining()) {
-      writeDirect(line.bytes, line.size);
+      if (writeDirect(line.bytes, line.size)) {
+        tellChained(before, line.bytes, 0, line.size - 1);
+      }
     } else {
       buffer.put(line.bytes, 0, line.size);
+      if (chainListener != null) {
+        if (pendingLines == pendingEnd.length) {
+          pendingEnd = Arrays.copyOf(pendingEnd, pendingLines * 2);
+          pendingPrev = Arrays.copyOf(pendingPrev, pendingLines * 2);
+        }
+        pendingPrev[pendingLines] = before;
+        pendingEnd[pendingLines++] = buffer.position();
+      }
       if (kind.equals("record") || kind.equals("reject")) {
         bufferedRecords++;
       }
@@ -794,7 +843,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     return b.toString();
   }
 
-  private void writeDirect(byte[] bytes, int length) {
+  private boolean writeDirect(byte[] bytes, int length) {
     try {
       ByteBuffer b = ByteBuffer.wrap(bytes, 0, length);
       while (b.hasRemaining()) {
@@ -802,9 +851,35 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       }
       segmentBytes += length;
       written.increment(); // only records are ever this long
+      return true;
     } catch (IOException e) {
       lost.increment();
       failed(e);
+      return false;
+    }
+  }
+
+  /** The lines of {@link #buffer} just written, to the chain listener. */
+  private void tellPending() {
+    int start = 0;
+    for (int i = 0; i < pendingLines; i++) {
+      int end = pendingEnd[i];
+      tellChained(pendingPrev[i], buffer.array(), start, end - start - 1);
+      pendingPrev[i] = null;
+      start = end;
+    }
+    pendingLines = 0;
+  }
+
+  private void tellChained(String prev, byte[] bytes, int offset, int length) {
+    if (chainListener == null) {
+      return;
+    }
+    try {
+      chainListener.onChained(prev, bytes, offset, length);
+    } catch (RuntimeException e) {
+      writeErrors.increment();
+      LOG.log(Level.WARNING, "audit: the chain listener failed: {0}", e.toString());
     }
   }
 
@@ -823,6 +898,7 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
       }
       segmentBytes += bytes;
       written.add(bufferedRecords);
+      tellPending();
       if ("always".equals(config.fsync())) {
         channel.force(false);
       }
@@ -833,6 +909,10 @@ public final class AuditLog implements VerdictListener, AutoCloseable {
     } finally {
       buffer.clear();
       bufferedRecords = 0;
+      for (int i = 0; i < pendingLines; i++) {
+        pendingPrev[i] = null; // not written: lost with the buffer, never told
+      }
+      pendingLines = 0;
     }
   }
 

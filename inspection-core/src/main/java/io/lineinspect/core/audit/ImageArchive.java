@@ -78,6 +78,27 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
   private final LongAdder evicted = new LongAdder();
   private final LongAdder warmUpEncoded = new LongAdder();
   private volatile boolean running = true;
+  private volatile SavedListener savedListener;
+
+  /**
+   * Told of every image saved (the plant exporter sends FAIL images by reference or inline), on the
+   * {@code archive-writer} thread after the file is complete: must not block; an exception is
+   * logged and ignored.
+   */
+  @FunctionalInterface
+  public interface SavedListener {
+    /**
+     * @param fail whether the part got FAIL (else a sampled PASS)
+     * @param file the saved file (it may be evicted later)
+     */
+    void onSaved(String camera, long frame, long captureUs, boolean fail, Path file);
+  }
+
+  /** Sets the one {@link SavedListener} (before the first verdict; null: none). */
+  public void onSaved(SavedListener listener) {
+    this.savedListener = listener;
+  }
+
   private long totalBytes;
 
   public ImageArchive(ArchiveConfig config, Path dir) throws IOException {
@@ -264,6 +285,14 @@ public final class ImageArchive implements VerdictListener, AutoCloseable {
     files.add(file);
     totalBytes += size(file);
     saved.increment();
+    SavedListener l = savedListener;
+    if (l != null) {
+      try {
+        l.onSaved(s.camera(), s.frame(), s.captureUs(), s.fail(), file);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "archive: the saved-image listener failed: {0}", e.toString());
+      }
+    }
     while (totalBytes > config.maxBytes() && files.size() > 1) {
       Path old = files.poll();
       totalBytes -= size(old);

@@ -32,6 +32,7 @@ public final class ImageCopy {
   private long frame;
   private long captureUs;
   private boolean dryRun;
+  private boolean fail;
 
   /** Whether the view has an image to copy (verdicts decided outside the ring have none). */
   public static boolean hasImage(VerdictView v) {
@@ -49,9 +50,10 @@ public final class ImageCopy {
     width = v.width();
     height = v.height();
     format = v.format();
-    camera = v.cameraId();
+    fail = v.verdict() == io.lineinspect.core.decide.Verdict.FAIL;
     frame = v.sequence();
     captureUs = v.captureTimeUs();
+    camera = v.cameraId();
   }
 
   /** Forgets the identity (the buffer is kept for the next frame). */
@@ -70,6 +72,11 @@ public final class ImageCopy {
   }
 
   /** Whether this copy is the warm start's ({@link #markDryRun}). */
+  /** Whether the copied part got FAIL. */
+  public boolean fail() {
+    return fail;
+  }
+
   public boolean dryRun() {
     return dryRun;
   }

@@ -18,7 +18,11 @@ public record ServiceConfig(
     ModelsConfig models,
     QualityAlarmConfig quality,
     WarmupConfig warmup,
-    MetricsConfig metrics) {
+    MetricsConfig metrics,
+    @ModuleSection.Key(ServiceConfig.KAFKA) ModuleSection kafka) {
+  /** The key of the plant exporter's section, owned by module {@code plant-export}. */
+  public static final String KAFKA = "kafka";
+
   public ServiceConfig {
     if (line == null) {
       throw new ConfigException("line: required section is missing");
@@ -47,6 +51,35 @@ public record ServiceConfig(
     quality = quality == null ? QualityAlarmConfig.defaults() : quality;
     warmup = warmup == null ? WarmupConfig.defaults() : warmup;
     metrics = metrics == null ? MetricsConfig.defaults() : metrics;
+    kafka = kafka == null ? ModuleSection.absent(KAFKA) : kafka;
+    kafka.refuseIfGivenWithoutModule("plant-export");
+  }
+
+  /** A configuration without the plant exporter's section (its defaults: off). */
+  public ServiceConfig(
+      LineConfig line,
+      IngestConfig ingest,
+      PipelineConfig pipeline,
+      InferenceConfig inference,
+      ActuatorsConfig actuators,
+      AuditConfig audit,
+      ArchiveConfig archive,
+      DriftConfig drift,
+      AdminConfig admin,
+      ModelsConfig models,
+      QualityAlarmConfig quality,
+      WarmupConfig warmup,
+      MetricsConfig metrics) {
+    this(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, metrics, null);
+  }
+
+  /** The same configuration with another plant exporter section (module {@code plant-export}). */
+  public ServiceConfig withKafka(ModuleSection other) {
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, metrics, other);
   }
 
   /** A configuration with the default per-camera metrics limits. */
@@ -100,49 +133,49 @@ public record ServiceConfig(
   public ServiceConfig withIngest(IngestConfig other) {
     return new ServiceConfig(
         line, other, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics);
+        warmup, metrics, kafka);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality,
-        warmup, metrics);
+        warmup, metrics, kafka);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models, quality,
-        warmup, metrics);
+        warmup, metrics, kafka);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality,
-        warmup, metrics);
+        warmup, metrics, kafka);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models, quality,
-        warmup, metrics);
+        warmup, metrics, kafka);
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality,
-        warmup, metrics);
+        warmup, metrics, kafka);
   }
 
   /** The same configuration with other per-camera metrics limits. */
   public ServiceConfig withMetrics(MetricsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, other);
+        warmup, other, kafka);
   }
 
   /**
@@ -166,7 +199,7 @@ public record ServiceConfig(
   public ServiceConfig withWarmup(WarmupConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        other, metrics);
+        other, metrics, kafka);
   }
 
   /**
