@@ -41,8 +41,11 @@ import java.util.List;
  * within {@code helloTimeoutMs}; every message must arrive within {@code messageTimeoutMs} of its
  * first byte; an incomplete message reserves its full size from the server's {@code
  * maxBufferedBytes} (when that is spent, this connection stops reading until bytes come free); a
- * camera's frames above {@code maxFramesPerSecond} get OVERLOAD at once. A frame's budget counts
- * from its first byte read, not its last.
+ * camera above {@code maxFramesPerSecond} is paced by TCP: its next frame waits, unread past what
+ * is already buffered, until the ceiling admits it (so a flood costs the service one frame per
+ * interval, not one OVERLOAD verdict per flooded frame). A frame's budget counts from its first
+ * byte read, not its last, and the time it waited for the ceiling is part of it. Whether the
+ * connection is read is one decision ({@link #shouldRead}).
  *
  * <p>Who may speak for a camera id ({@code ingest.cameras}, {@link CameraAuth}): a HELLO with an
  * unknown id or a wrong token is refused (AUTHENTICATION_FAILED) without touching the id; a proven
@@ -90,7 +93,12 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   // Frame-rate ceiling (GCRA): theoretical arrival time of the next frame, and the spacing.
   private final long frameIntervalNs;
   private long rateTatNs;
-  private long rateLimited;
+  // Paced by the ceiling: not read, the next complete frame held in the cumulation until due.
+  private boolean paced;
+  private long pacedTimes;
+  private long heldStartNs;
+  // The connection closed: frames still held are handled at once (the ceiling refuses them).
+  private boolean draining;
   private long currentStartNs;
   private CameraSession session;
   private ChannelHandlerContext ctx;
@@ -182,7 +190,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     }
     wantedBytes = total;
     waitingForBuffer = true;
-    ctx.channel().config().setAutoRead(false);
+    updateReading();
     server.awaitBuffer(this);
   }
 
@@ -192,7 +200,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
    */
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-    if (waitingForBuffer || !ctx.channel().isWritable()) {
+    if (!shouldRead()) {
       ctx.fireChannelReadComplete();
       return;
     }
@@ -210,14 +218,76 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
               if (server.reserveBuffer(wantedBytes)) {
                 reservedBytes = wantedBytes;
                 waitingForBuffer = false;
-                if (ctx.channel().isWritable()) {
-                  ctx.channel().config().setAutoRead(true);
+                updateReading();
+                if (shouldRead()) {
                   ctx.read();
                 }
               } else {
                 server.awaitBuffer(this);
               }
             });
+  }
+
+  /**
+   * The one decision whether this connection is read: not while closing, waiting for buffer budget,
+   * paced by the frame-rate ceiling, or unable to take its verdicts (not writable).
+   */
+  private boolean shouldRead() {
+    return state != State.CLOSING && !waitingForBuffer && !paced && ctx.channel().isWritable();
+  }
+
+  private void updateReading() {
+    ctx.channel().config().setAutoRead(shouldRead());
+  }
+
+  /**
+   * The frame-rate ceiling for a complete FRAME about to be handled: when the bucket would refuse
+   * it, the connection is paced (not read) until the frame is due, and true is returned; the frame
+   * stays in the cumulation and its budget counts from now (it has been read).
+   */
+  private boolean pace(long now) {
+    if (frameIntervalNs == 0 || draining || !ctx.channel().isActive()) {
+      return false;
+    }
+    long waitNs = notDueForNs(now);
+    if (waitNs == 0) {
+      return false;
+    }
+    paced = true;
+    heldStartNs = messageStartNs != 0 ? messageStartNs : now;
+    messageStartNs = 0; // not the sender's slowness: ingest.messageTimeoutMs does not run
+    server.metrics().onLimit(IngestMetrics.Limit.FRAME_RATE);
+    pacedTimes++;
+    if (Long.bitCount(pacedTimes) == 1) {
+      LOG.log(
+          Level.WARNING,
+          "camera {0} sends more than {1} frames/s (ingest.maxFramesPerSecond): not read until"
+              + " its next frame is due ({2} times)",
+          session.cameraId(),
+          String.valueOf(server.maxFramesPerSecond()),
+          pacedTimes);
+    }
+    updateReading();
+    ctx.executor().schedule(this::endPace, waitNs, java.util.concurrent.TimeUnit.NANOSECONDS);
+    return true;
+  }
+
+  /** The held frame is due: read again, and handle what the cumulation holds. */
+  private void endPace() {
+    if (!paced) {
+      return;
+    }
+    paced = false;
+    if (state == State.CLOSING || !ctx.channel().isActive()) {
+      return;
+    }
+    updateReading();
+    try {
+      // Decodes the bytes already held (an empty read appends nothing to the cumulation).
+      channelRead(ctx, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+    } catch (Exception e) {
+      ctx.fireExceptionCaught(e);
+    }
   }
 
   private void releaseReservation() {
@@ -281,7 +351,11 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
         }
         return; // wait for the rest of the message
       }
-      currentStartNs = messageStartNs != 0 ? messageStartNs : now;
+      if (type == ProtocolV1.TYPE_FRAME && state == State.READY && pace(now)) {
+        return; // held until the ceiling admits it; endPace decodes it
+      }
+      currentStartNs = heldStartNs != 0 ? heldStartNs : messageStartNs != 0 ? messageStartNs : now;
+      heldStartNs = 0;
       messageStartNs = 0;
       int body = start + HEADER_BYTES;
       in.readerIndex(body + (int) bodyLength);
@@ -417,27 +491,29 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     current = null;
   }
 
-  /** The camera's frame-rate ceiling (a bucket of one second of frames); counts what it refuses. */
-  private boolean overRate(long now) {
+  /**
+   * The camera's frame-rate ceiling (GCRA, a bucket of one second of frames): how long until its
+   * next frame is due, 0 when it is due now (or there is no ceiling).
+   */
+  private long notDueForNs(long now) {
     if (frameIntervalNs == 0) {
-      return false;
+      return 0;
     }
     long tat = rateTatNs - now < 0 ? now : rateTatNs;
-    if (tat - now > 1_000_000_000L - frameIntervalNs) {
-      server.metrics().onLimit(IngestMetrics.Limit.FRAME_RATE);
-      rateLimited++;
-      if (Long.bitCount(rateLimited) == 1) {
-        LOG.log(
-            Level.WARNING,
-            "camera {0} sends more than {1} frames/s (ingest.maxFramesPerSecond): {2} frames got"
-                + " OVERLOAD",
-            session.cameraId(),
-            String.valueOf(server.maxFramesPerSecond()),
-            rateLimited);
-      }
+    return Math.max(0, tat - now - (1_000_000_000L - frameIntervalNs));
+  }
+
+  /**
+   * Takes the frame's place under the ceiling and returns false, or returns true (refuse it) for a
+   * frame that is not due: only frames held by the ceiling when their connection closed.
+   */
+  private boolean overRate(long now) {
+    if (notDueForNs(now) > 0) {
       return true;
     }
-    rateTatNs = tat + frameIntervalNs;
+    if (frameIntervalNs != 0) {
+      rateTatNs = (rateTatNs - now < 0 ? now : rateTatNs) + frameIntervalNs;
+    }
     return false;
   }
 
@@ -565,7 +641,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
       return;
     }
     state = State.CLOSING;
-    ctx.channel().config().setAutoRead(false);
+    updateReading();
     LOG.log(
         Level.WARNING,
         "camera {0}: connection {1} authenticated as it; closing {2} after the verdicts of the"
@@ -653,9 +729,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
   public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
     // A camera that does not take its verdicts is not read either: its frames (and their verdicts)
     // wait in its own TCP buffers, not in the service's memory, and cost no other camera anything.
-    if (!waitingForBuffer && state != State.CLOSING) {
-      ctx.channel().config().setAutoRead(ctx.channel().isWritable());
-    }
+    updateReading();
     if (!ctx.channel().isWritable()) {
       ctx.executor()
           .schedule(
@@ -688,6 +762,13 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
 
   @Override
   protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (paced) {
+      // Complete frames held by the ceiling were received: each still gets its verdict (OVERLOAD
+      // where the ceiling refuses it), recorded like any other.
+      paced = false;
+      draining = true;
+      decode(ctx, in, out);
+    }
     if (in.isReadable() && state != State.CLOSING) {
       server.metrics().onTruncated();
       LOG.log(

@@ -454,7 +454,17 @@ class CameraServerTest {
 
   @Test
   void shouldDisconnectACameraThatStopsReadingItsVerdicts() throws Exception {
-    start(new ScriptedBackend(8), 500);
+    // No frame-rate ceiling: it would pace the deaf camera's flood by TCP, and its verdicts
+    // would take minutes to fill the buffers.
+    line =
+        LoopbackServer.of(new PipelineConfig(256, 1, 8, 1.0, 1024), 10_000, new ScriptedBackend(8))
+            .ingest(
+                LoopbackServer.ingest(MAX_MESSAGE, 500, 2, "auto")
+                    .withLimits(64, 16, 2_000, 2_000, 128L << 20, 0))
+            .start();
+    pipeline = line.pipeline();
+    server = line.server();
+    port = line.port();
     try (TestCamera other = TestCamera.connected(port, "other")) {
       java.net.Socket s = new java.net.Socket();
       s.setReceiveBufferSize(4096);

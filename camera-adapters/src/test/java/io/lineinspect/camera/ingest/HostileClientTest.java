@@ -171,13 +171,19 @@ class HostileClientTest {
   void shouldKeepARealCamerasBudgetBesideAFlood() throws Exception {
     start(ingest(1 << 20));
     AtomicBoolean flooding = new AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicLong floodVerdicts =
+        new java.util.concurrent.atomic.AtomicLong();
+    long floodStart = System.nanoTime();
+    long floodNs;
     try (TestCamera flood = TestCamera.connected(port, "flood", "127.0.0.3")) {
       Thread reader =
           new Thread(
               () -> {
                 try {
                   while (true) {
-                    flood.read();
+                    if (flood.read().type() == ProtocolV1.TYPE_VERDICT) {
+                      floodVerdicts.incrementAndGet();
+                    }
                   }
                 } catch (IOException e) {
                   // closed at the end
@@ -191,7 +197,7 @@ class HostileClientTest {
                 byte[] five = new byte[0];
                 long seq = 0;
                 try {
-                  while (flooding.get()) { // about 5000 frames/s: 5x the ceiling, 8x the backend
+                  while (flooding.get()) { // as fast as loopback takes it: TCP paces it
                     ByteBuf b = Unpooled.buffer();
                     for (int i = 0; i < 5; i++) {
                       FrameFlyweight.writeMessage(
@@ -200,7 +206,6 @@ class HostileClientTest {
                     five = new byte[b.readableBytes()];
                     b.readBytes(five);
                     flood.raw(five);
-                    sleep(1);
                   }
                 } catch (IOException e) {
                   // closed at the end
@@ -213,11 +218,20 @@ class HostileClientTest {
         Stream.run(cam, 50, 3_000).assertServedWithinBudget();
       } finally {
         flooding.set(false);
-        sender.join(2_000);
+        floodNs = System.nanoTime() - floodStart;
       }
     }
     assertTrue(server.metrics().limited(IngestMetrics.Limit.FRAME_RATE) > 0, "ceiling hit");
     assertTrue(pipeline.metrics().fairShareRefused() > 0, "fair share applied");
+    // Paced by TCP at the ceiling (1000 frames/s, a bucket of one second): the service read no
+    // more of the flood than that, so it answered no more (unpaced: several times as many).
+    long allowed = 1_000 + 1_000 * TimeUnit.NANOSECONDS.toMillis(floodNs) / 1_000;
+    System.out.printf(
+        "flood: %d verdicts in %d ms (ceiling allows %d)%n",
+        floodVerdicts.get(), TimeUnit.NANOSECONDS.toMillis(floodNs), allowed);
+    assertTrue(
+        floodVerdicts.get() <= allowed * 11 / 10,
+        "the flood was paced at its ceiling: " + floodVerdicts.get() + " verdicts > " + allowed);
   }
 
   @Test
@@ -268,15 +282,16 @@ class HostileClientTest {
 
   @Test
   void shouldGiveBadFramesBadImageEvenWhenRefusedOrLate() throws Exception {
-    start(ingest(1 << 20).withLimits(64, 16, 2_000, 2_000, 64L << 20, 10));
+    start(ingest(1 << 20).withLimits(64, 16, 2_000, 2_000, 64L << 20, 20));
     try (TestCamera c = TestCamera.connected(port, "bad")) {
-      // 60 bad frames back to back: 50 are above the ceiling of 10 frames/s (bucket of 10).
-      for (int i = 1; i <= 60; i++) {
+      // 30 bad frames back to back: 10 are above the ceiling of 20 frames/s (bucket of 20), so
+      // they wait for it (50 ms each) and the last ones are past their 50 ms budget.
+      for (int i = 1; i <= 30; i++) {
         c.frame(i, 16, 16, 1, new byte[7]);
       }
-      int[] reasons = verdictReasons(c, 60);
+      int[] reasons = verdictReasons(c, 30);
       assertEquals(
-          60, Arrays.stream(reasons).filter(r -> r == ReasonCode.BAD_IMAGE.code()).count());
+          30, Arrays.stream(reasons).filter(r -> r == ReasonCode.BAD_IMAGE.code()).count());
       assertTrue(server.metrics().limited(IngestMetrics.Limit.FRAME_RATE) > 0);
     }
     backend.gated(true);
