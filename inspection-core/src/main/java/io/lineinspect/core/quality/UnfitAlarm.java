@@ -30,6 +30,16 @@ public final class UnfitAlarm implements VerdictListener {
   private final int alarmAfter;
   private final int clearAfter;
   private final Map<String, Camera> cameras = new ConcurrentHashMap<>();
+  private long untracked;
+
+  /**
+   * Cameras tracked at most: at this many, a new camera first evicts those whose alarm is not
+   * raised (their run restarts if they come back); if every one has its alarm raised, the new
+   * camera is not tracked (its frames are still failed safe UNFIT_IMAGE, only this alarm is
+   * missing) and that is logged. Ever new camera ids on an open port cannot grow this without
+   * bound.
+   */
+  public static final int MAX_CAMERAS = 4096;
 
   private static final class Camera {
     long unfitRun;
@@ -52,7 +62,10 @@ public final class UnfitAlarm implements VerdictListener {
     String id = v.cameraId();
     Camera c = cameras.get(id);
     if (c == null) {
-      c = cameras.computeIfAbsent(id, k -> new Camera());
+      c = track(id);
+      if (c == null) {
+        return;
+      }
     }
     String raisedDetail = null;
     boolean cleared = false;
@@ -89,6 +102,31 @@ public final class UnfitAlarm implements VerdictListener {
           id,
           String.valueOf(run));
     }
+  }
+
+  private synchronized Camera track(String id) {
+    if (cameras.size() >= MAX_CAMERAS && !cameras.containsKey(id)) {
+      cameras.values().removeIf(c -> !c.alarm);
+      if (cameras.size() >= MAX_CAMERAS) {
+        untracked++;
+        if (Long.bitCount(untracked) == 1) {
+          LOG.log(
+              Level.WARNING,
+              "{0} cameras have their unfit-image alarm raised; camera {1} is not tracked ({2}"
+                  + " times so far)",
+              String.valueOf(MAX_CAMERAS),
+              id,
+              untracked);
+        }
+        return null;
+      }
+    }
+    return cameras.computeIfAbsent(id, k -> new Camera());
+  }
+
+  /** How many cameras are tracked now (at most {@link #MAX_CAMERAS}). */
+  public int tracked() {
+    return cameras.size();
   }
 
   /** Camera ids whose unfit-image alarm is raised now, sorted. */

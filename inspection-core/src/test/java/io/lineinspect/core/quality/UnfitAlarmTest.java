@@ -1,6 +1,7 @@
 package io.lineinspect.core.quality;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lineinspect.core.config.QualityAlarmConfig;
 import io.lineinspect.core.decide.ReasonCode;
@@ -49,5 +50,18 @@ class UnfitAlarmTest {
     assertEquals(List.of("cam-1"), alarm.activeAlarms(), "a DEADLINE neither counts nor breaks");
     feed(alarm, "cam-1", ReasonCode.OVERLOAD, 10);
     assertEquals(List.of("cam-1"), alarm.activeAlarms(), "overload does not clear it");
+  }
+
+  @Test
+  void shouldStayBoundedUnderEverNewCameraIdsAndKeepRaisedAlarms() {
+    UnfitAlarm alarm = new UnfitAlarm(new QualityAlarmConfig(2, 2));
+    feed(alarm, "lens-cap", ReasonCode.UNFIT_IMAGE, 2);
+    for (int i = 0; i < 3 * UnfitAlarm.MAX_CAMERAS; i++) {
+      feed(alarm, "id-" + i, ReasonCode.NONE, 1);
+    }
+    assertTrue(alarm.tracked() <= UnfitAlarm.MAX_CAMERAS, "tracked " + alarm.tracked());
+    assertEquals(List.of("lens-cap"), alarm.activeAlarms(), "a raised alarm is never evicted");
+    feed(alarm, "late", ReasonCode.UNFIT_IMAGE, 2);
+    assertEquals(List.of("late", "lens-cap"), alarm.activeAlarms(), "new cameras still tracked");
   }
 }
