@@ -22,7 +22,10 @@ import java.util.Map;
 public final class CameraAuth {
   /** The answer to one HELLO. */
   public enum Decision {
-    /** Configured id, right token (or no cameras configured at all). */
+    /**
+     * Configured id, right token or (tokenless and bound) the right client certificate, or no
+     * cameras configured at all.
+     */
     ACCEPTED,
     /** Configured {@code tokenless} id, no token: accepted, with a warning. */
     ACCEPTED_WITHOUT_TOKEN,
@@ -37,14 +40,17 @@ public final class CameraAuth {
   private static final byte[] DUMMY = new byte[32];
 
   private final Map<String, byte[]> secrets;
+  // The client certificate's subject CN each bound camera must connect with.
+  private final Map<String, String> certificateCns;
 
-  private CameraAuth(Map<String, byte[]> secrets) {
+  private CameraAuth(Map<String, byte[]> secrets, Map<String, String> certificateCns) {
     this.secrets = secrets;
+    this.certificateCns = certificateCns;
   }
 
   /** No cameras configured: every id accepted, tokens ignored. */
   public static CameraAuth open() {
-    return new CameraAuth(null);
+    return new CameraAuth(null, Map.of());
   }
 
   /**
@@ -57,10 +63,14 @@ public final class CameraAuth {
       return open();
     }
     Map<String, byte[]> secrets = new LinkedHashMap<>();
+    Map<String, String> cns = new LinkedHashMap<>();
     cameras.forEach(
         (id, c) -> {
           String key = "ingest.cameras." + id;
           CameraCredentialConfig.checkGiven(key, c);
+          if (c.certificateCn() != null) {
+            cns.put(id, c.certificateCn());
+          }
           if (c.tokenless()) {
             secrets.put(id, TOKENLESS);
           } else if (c.secret() != null) {
@@ -78,7 +88,12 @@ public final class CameraAuth {
             secrets.put(id, HexFormat.of().parseHex(hex));
           }
         });
-    return new CameraAuth(Map.copyOf(secrets));
+    return new CameraAuth(Map.copyOf(secrets), Map.copyOf(cns));
+  }
+
+  /** Whether some camera is bound to a client certificate ({@code certificateCn}). */
+  public boolean bindsCertificates() {
+    return !certificateCns.isEmpty();
   }
 
   /** Whether cameras are configured (else every id is accepted). */
@@ -103,14 +118,32 @@ public final class CameraAuth {
         .toList();
   }
 
-  /** The answer to a HELLO from {@code cameraId} with {@code token}. */
+  /** The answer to a HELLO from {@code cameraId} with {@code token}, no client certificate. */
   public Decision check(String cameraId, byte[] token) {
+    return check(cameraId, token, null);
+  }
+
+  /**
+   * The answer to a HELLO from {@code cameraId} with {@code token} over a connection whose verified
+   * client certificate has subject CN {@code peerCn} (null: none). A camera bound to a certificate
+   * ({@code certificateCn}) is refused over any other, with the same answer as a wrong token.
+   */
+  public Decision check(String cameraId, byte[] token, String peerCn) {
     if (secrets == null) {
       return Decision.ACCEPTED;
     }
+    String bound = certificateCns.get(cameraId);
+    if (bound != null && !bound.equals(peerCn)) {
+      MessageDigest.isEqual(DUMMY, token); // the same work as a wrong token
+      return Decision.REFUSED;
+    }
     byte[] secret = secrets.get(cameraId);
     if (secret == TOKENLESS) {
-      return token.length == 0 ? Decision.ACCEPTED_WITHOUT_TOKEN : Decision.REFUSED;
+      if (token.length != 0) {
+        return Decision.REFUSED;
+      }
+      // Its certificate proves a bound camera; an unbound one is merely allowed in.
+      return bound != null ? Decision.ACCEPTED : Decision.ACCEPTED_WITHOUT_TOKEN;
     }
     boolean known = secret != null;
     boolean equal = MessageDigest.isEqual(known ? secret : DUMMY, token);

@@ -419,7 +419,7 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     }
     byte[] token = new byte[tokenLength];
     in.getBytes(tokenIndex + 2, token);
-    CameraAuth.Decision decision = server.auth().check(cameraId, token);
+    CameraAuth.Decision decision = server.auth().check(cameraId, token, peerCertificateCn());
     java.util.Arrays.fill(token, (byte) 0);
     if (decision == CameraAuth.Decision.REFUSED) {
       // One answer for an unknown id and a wrong token; the id is neither held nor disturbed.
@@ -621,6 +621,34 @@ final class CameraConnection extends ByteToMessageDecoder implements FrameTransl
     ByteBuf err = ctx.alloc().ioBuffer(64 + message.length());
     Messages.writeError(err, code, ProtocolV1.NO_SEQUENCE, message);
     ctx.writeAndFlush(err).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * The subject CN of the client certificate this connection's TLS handshake verified, or null
+   * (plain TCP, no client certificate, no CN).
+   */
+  private String peerCertificateCn() {
+    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    if (ssl == null) {
+      return null;
+    }
+    try {
+      java.security.cert.Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+      if (chain.length == 0 || !(chain[0] instanceof java.security.cert.X509Certificate x)) {
+        return null;
+      }
+      String cn = null;
+      for (javax.naming.ldap.Rdn rdn :
+          new javax.naming.ldap.LdapName(x.getSubjectX500Principal().getName()).getRdns()) {
+        // getRdns() runs from the least specific RDN: the last CN is the most specific one.
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          cn = String.valueOf(rdn.getValue());
+        }
+      }
+      return cn;
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+      return null;
+    }
   }
 
   /** True on a TLS port ({@code ingest.tls}) while the handshake has not succeeded. */

@@ -134,6 +134,68 @@ class TlsCameraTest {
   }
 
   @Test
+  void shouldBindACameraIdToItsClientCertificate() throws Exception {
+    byte[] secret = new byte[16];
+    java.util.Arrays.fill(secret, (byte) 7);
+    java.util.Map<String, io.lineinspect.core.config.CameraCredentialConfig> cameras =
+        java.util.Map.of(
+            "cam-1",
+                new io.lineinspect.core.config.CameraCredentialConfig(null, null, true, "cam-1"),
+            "cam-2",
+                new io.lineinspect.core.config.CameraCredentialConfig(
+                    java.util.HexFormat.of().formatHex(secret), null, null, "cam-2"));
+    IngestConfig ingest =
+        LoopbackServer.ingest(64 * 1024).withTls(TestTls.server(true)).withCameras(cameras);
+    line =
+        LoopbackServer.of(new PipelineConfig(256, 1, 8, 1.0, 1024), 10_000, new ScriptedBackend(8))
+            .ingest(ingest)
+            .start();
+    server = line.server();
+    port = line.port();
+    // The right certificate (CN=cam-1) proves the tokenless camera; CN=cam-2 with the right secret.
+    try (TestCamera cam = TestCamera.connectedOverTls(port, TestTls.camera("client"), "cam-1")) {
+      stream(cam, 5, 1);
+    }
+    try (TestCamera cam = TestCamera.overTls(port, TestTls.camera("client2"))) {
+      cam.hello("cam-2", secret);
+      assertEquals(ProtocolV1.TYPE_HELLO_ACK, cam.read().type());
+      stream(cam, 5, 1);
+    }
+    // Another camera's certificate is refused for this id, even with the id's secret.
+    try (TestCamera cam = TestCamera.overTls(port, TestTls.camera("client"))) {
+      cam.hello("cam-2", secret);
+      TestCamera.Message m = cam.read();
+      assertEquals(ProtocolV1.TYPE_ERROR, m.type(), m.toString());
+      assertEquals(io.lineinspect.camera.protocol.ErrorCode.AUTHENTICATION_FAILED, m.errorCode());
+    }
+    try (TestCamera cam = TestCamera.overTls(port, TestTls.camera("client2"))) {
+      cam.hello("cam-1");
+      TestCamera.Message m = cam.read();
+      assertEquals(io.lineinspect.camera.protocol.ErrorCode.AUTHENTICATION_FAILED, m.errorCode());
+    }
+    assertEquals(
+        2, server.metrics().errors(io.lineinspect.camera.protocol.ErrorCode.AUTHENTICATION_FAILED));
+  }
+
+  @Test
+  void shouldRefuseACertificateBindingWithoutMutualTls() {
+    java.util.Map<String, io.lineinspect.core.config.CameraCredentialConfig> cameras =
+        java.util.Map.of(
+            "cam-1",
+            new io.lineinspect.core.config.CameraCredentialConfig(null, null, true, "cam-1"));
+    String m =
+        assertThrows(
+                ConfigException.class,
+                () ->
+                    LoopbackServer.ingest(64 * 1024)
+                        .withTls(TestTls.server(false))
+                        .withCameras(cameras))
+            .getMessage();
+    assertTrue(
+        m.startsWith("ingest.cameras.cam-1.certificateCn: binds the camera to its client"), m);
+  }
+
+  @Test
   void shouldRefuseAClientCertificateFromAnotherCaAndCountIt() throws Exception {
     start(TestTls.server(true));
     assertRefused(TestTls.camera("other-client"), port);

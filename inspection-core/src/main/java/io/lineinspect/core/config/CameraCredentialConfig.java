@@ -2,7 +2,8 @@ package io.lineinspect.core.config;
 
 /**
  * How one camera proves its id in HELLO ({@code ingest.cameras.<id>}; protocol: {@code
- * docs/protocol.md} §4.1, posture: {@code docs/security.md}). Exactly one of the three.
+ * docs/protocol.md} §4.1, posture: {@code docs/security.md}). Exactly one of the three, and
+ * optionally the client certificate the camera must connect with.
  *
  * @param secret the camera's secret as hex digits, at least 32 (16 bytes): the HELLO token must be
  *     exactly these bytes
@@ -10,8 +11,12 @@ package io.lineinspect.core.config;
  *     relative to the install directory; keep it readable by the service only
  * @param tokenless {@code true}: this camera may connect without a token (a device that cannot send
  *     one); accepted with a warning at start and on each connect
+ * @param certificateCn optional: the subject CN of the client certificate this camera connects with
+ *     (mutual TLS, {@code ingest.tls.clientCaFile}); a HELLO for this id over a connection whose
+ *     verified client certificate has another CN (or none) is refused like a wrong token
  */
-public record CameraCredentialConfig(String secret, String secretFile, Boolean tokenless) {
+public record CameraCredentialConfig(
+    String secret, String secretFile, Boolean tokenless, String certificateCn) {
   /** Fewest hex digits of a secret: 16 bytes. */
   public static final int MIN_SECRET_HEX = 32;
 
@@ -37,6 +42,14 @@ public record CameraCredentialConfig(String secret, String secretFile, Boolean t
     if (secretFile != null && secretFile.isBlank()) {
       throw new ConfigException("secretFile: empty path");
     }
+    if (certificateCn != null && certificateCn.isBlank()) {
+      throw new ConfigException("certificateCn: empty");
+    }
+  }
+
+  /** A credential not bound to a client certificate. */
+  public CameraCredentialConfig(String secret, String secretFile, Boolean tokenless) {
+    this(secret, secretFile, tokenless, null);
   }
 
   /**

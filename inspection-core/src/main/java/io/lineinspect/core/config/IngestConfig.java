@@ -94,6 +94,17 @@ public record IngestConfig(
         Check.intIn("ingest.maxFramesPerSecond", maxFramesPerSecond, 1_000, 0, 1_000_000);
     cameras = checkCameras(cameras);
     tls = tls == null ? IngestTlsConfig.disabled() : IngestTlsConfig.checkComplete(tls);
+    if (cameras != null && !(tls.enabled() && tls.clientCaFile() != null)) {
+      for (var e : cameras.entrySet()) {
+        if (e.getValue().certificateCn() != null) {
+          throw new ConfigException(
+              "ingest.cameras."
+                  + e.getKey()
+                  + ".certificateCn: binds the camera to its client certificate, which needs"
+                  + " mutual TLS (ingest.tls.enabled: true and ingest.tls.clientCaFile)");
+        }
+      }
+    }
   }
 
   /** The settings before TLS: the camera port is plain TCP. */

@@ -42,6 +42,26 @@ class CameraCredentialConfigTest {
   }
 
   @Test
+  void shouldBindACertificateCnOnlyWithMutualTls() {
+    String m = error("    cam-1: {tokenless: true, certificateCn: cam-1}\n");
+    assertEquals(
+        "test.yaml: ingest.cameras.cam-1.certificateCn: binds the camera to its client"
+            + " certificate, which needs mutual TLS (ingest.tls.enabled: true and"
+            + " ingest.tls.clientCaFile)",
+        m);
+    ServiceConfig c =
+        ConfigLoader.parse(
+            MINIMAL
+                + "ingest:\n  tls: {enabled: true, certFile: s.pem, keyFile: s.key,"
+                + " clientCaFile: ca.pem}\n  cameras:\n    cam-1: {tokenless: true,"
+                + " certificateCn: cam-1.line-4}\n",
+            "test.yaml");
+    assertEquals("cam-1.line-4", c.ingest().cameras().get("cam-1").certificateCn());
+    assertTrue(
+        error("    cam-1: {tokenless: true, certificateCn: ''}\n").contains("certificateCn"));
+  }
+
+  @Test
   void shouldNameTheCameraOfABadSecretWithoutShowingIt() {
     String m = error("    cam-1: {secret: 0011zz33445566778899aabbccddeeff}\n");
     assertEquals(
