@@ -8,6 +8,7 @@ import io.lineinspect.app.models.ModelRegistry;
 import io.lineinspect.app.models.ModelState;
 import io.lineinspect.core.config.ConfigLoader;
 import io.lineinspect.core.config.ServiceConfig;
+import io.lineinspect.core.tls.PemTls;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
@@ -64,8 +65,17 @@ public final class ModelsCommand implements Runnable {
 
     @Option(
         names = "--url",
-        description = "Admin endpoint of the service (default http://admin.host:admin.port).")
+        description =
+            "Admin endpoint of the service (default http://admin.host:admin.port, https:// when"
+                + " admin.tls.enabled).")
     String url;
+
+    @Option(
+        names = "--ca",
+        description =
+            "PEM certificates to trust for an https:// endpoint (default: admin.tls.certFile of"
+                + " --config when admin.tls is enabled, else the JDK's trust store).")
+    Path ca;
 
     @Option(
         names = "--token",
@@ -81,7 +91,26 @@ public final class ModelsCommand implements Runnable {
       if (url != null) {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
       }
-      return "http://" + c.admin().host() + ":" + c.admin().port();
+      String scheme = c.admin().tls().enabled() ? "https://" : "http://";
+      return scheme + c.admin().host() + ":" + c.admin().port();
+    }
+
+    /** A client for {@link #baseUrl}: HTTPS trusts {@code --ca}, else the service's own cert. */
+    Client client(ServiceConfig c) {
+      String base = baseUrl(c);
+      HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3));
+      if (base.startsWith("https://")) {
+        Path trusted = ca;
+        String key = "--ca";
+        if (trusted == null && c.admin().tls().enabled()) {
+          trusted = InspectCommand.home().resolve(c.admin().tls().certFile());
+          key = "admin.tls.certFile";
+        }
+        if (trusted != null) {
+          b.sslContext(PemTls.context(null, PemTls.certificates(key, trusted)));
+        }
+      }
+      return new Client(base, token(c), b.build());
     }
 
     String token(ServiceConfig c) {
@@ -91,14 +120,14 @@ public final class ModelsCommand implements Runnable {
 
   /** One request to the admin API; a service that is not there is a clear message, not a trace. */
   static final class Client {
-    private final HttpClient http =
-        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private final HttpClient http;
     private final String base;
     private final String token;
 
-    Client(String base, String token) {
+    Client(String base, String token, HttpClient http) {
       this.base = base;
       this.token = token;
+      this.http = http;
     }
 
     record Reply(int status, JsonNode body) {}
@@ -122,6 +151,15 @@ public final class ModelsCommand implements Runnable {
             "no service answers at "
                 + base
                 + " (is `inspect serve` running? admin.enabled, admin.host/port, or --url)",
+            e);
+      } catch (javax.net.ssl.SSLException e) {
+        throw new IOException(
+            "TLS to "
+                + base
+                + " failed: "
+                + e.getMessage()
+                + " (an https:// endpoint needs --ca with the certificate of the service or its"
+                + " CA; an http:// URL to an HTTPS port is refused)",
             e);
       }
       JsonNode n;
@@ -163,8 +201,7 @@ public final class ModelsCommand implements Runnable {
       String rollback = null;
       String source;
       try {
-        Client.Reply r =
-            new Client(target.baseUrl(c), target.token(c)).call("GET", "/models/status", null);
+        Client.Reply r = target.client(c).call("GET", "/models/status", null);
         if (r.status() != 200) {
           throw new IOException(r.body().path("error").asText("HTTP " + r.status()));
         }
@@ -222,8 +259,7 @@ public final class ModelsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ServiceConfig c = target.load();
-      Client.Reply r =
-          new Client(target.baseUrl(c), target.token(c)).call("GET", "/models/status", null);
+      Client.Reply r = target.client(c).call("GET", "/models/status", null);
       System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r.body()));
       return r.status() == 200 ? 0 : 1;
     }
@@ -248,7 +284,7 @@ public final class ModelsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ServiceConfig c = target.load();
-      Client client = new Client(target.baseUrl(c), target.token(c));
+      Client client = target.client(c);
       System.out.println("activating " + name + "@" + version + " at " + target.baseUrl(c) + " …");
       return run(client, "/models/activate", Map.of("name", name, "version", version));
     }
@@ -266,7 +302,7 @@ public final class ModelsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ServiceConfig c = target.load();
-      Client client = new Client(target.baseUrl(c), target.token(c));
+      Client client = target.client(c);
       return run(client, "/models/rollback", null);
     }
   }
@@ -292,7 +328,7 @@ public final class ModelsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ServiceConfig c = target.load();
-      Client client = new Client(target.baseUrl(c), target.token(c));
+      Client client = target.client(c);
       if (stop) {
         return run(client, "DELETE", "/models/shadow", null);
       }

@@ -178,7 +178,38 @@ class AdminAccessTest {
       // Plain HTTP to the HTTPS port: no answer in clear, the connection is closed.
       assertThrows(IOException.class, () -> call(HTTP, "http", port, "GET", "/health", null));
       assertEquals(200, call(trusting, "https", port, "GET", "/models/status", token("viewer")));
+      // `bin/inspect models` over HTTPS: trusting the line's CA (--ca), or refused with a reason.
+      Path line = home.resolve("line.yaml");
+      Files.writeString(line, "line: {name: t, budgetMs: 50}\ninference: {backend: builtin}\n");
+      String url = "https://127.0.0.1:" + port;
+      String[] common = {"--config", line.toString(), "--url", url, "--token", token("viewer")};
+      java.io.PrintStream old = System.out;
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      int trusted;
+      int untrusted;
+      try {
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        trusted =
+            new picocli.CommandLine(new io.lineinspect.app.cli.ModelsCommand())
+                .execute(
+                    concat(
+                        new String[] {"status", "--ca", TLS.resolve("ca.pem").toString()}, common));
+        untrusted =
+            new picocli.CommandLine(new io.lineinspect.app.cli.ModelsCommand())
+                .execute(concat(new String[] {"status"}, common));
+      } finally {
+        System.setOut(old);
+      }
+      assertEquals(0, trusted, out.toString());
+      assertTrue(out.toString().contains("\"served\""), out.toString());
+      assertTrue(untrusted != 0, "the JDK's trust store does not know the line's CA");
     }
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
   }
 
   @Test
