@@ -62,6 +62,8 @@ public final class AdminServer implements AutoCloseable {
   private final AdminAuth auth;
   private final java.util.concurrent.atomic.AtomicLong refusedCount =
       new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong forbiddenCount =
+      new java.util.concurrent.atomic.AtomicLong();
   private final ServiceMetrics metrics;
   private final java.util.concurrent.ExecutorService executor;
   private volatile boolean stopping;
@@ -78,6 +80,7 @@ public final class AdminServer implements AutoCloseable {
     this.service = service;
     this.auth = AdminAuth.of(config, home);
     this.metrics = new ServiceMetrics(service, models(service));
+    metrics.registerAdminRefusals(() -> refused() - forbidden(), this::forbidden);
     limitClients();
     http = create(config, home);
     // Several threads: a model activation takes seconds and must not hold up /metrics scrapes.
@@ -384,6 +387,9 @@ public final class AdminServer implements AutoCloseable {
                   : "wrong token"));
     }
     long n = refusedCount.incrementAndGet();
+    if (forbidden) {
+      forbiddenCount.incrementAndGet();
+    }
     if (Long.bitCount(n) == 1) {
       LOG.log(
           Level.WARNING,
@@ -402,6 +408,11 @@ public final class AdminServer implements AutoCloseable {
   /** Refused requests since start (401 and 403). */
   public long refused() {
     return refusedCount.get();
+  }
+
+  /** Refused requests since start with a valid credential of too low a role (403). */
+  public long forbidden() {
+    return forbiddenCount.get();
   }
 
   private static String remote(HttpExchange ex) {

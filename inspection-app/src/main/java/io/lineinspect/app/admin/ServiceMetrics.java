@@ -159,6 +159,23 @@ public final class ServiceMetrics {
     return out.toString(StandardCharsets.UTF_8);
   }
 
+  /**
+   * The admin endpoint's refused requests, by outcome: {@code UNAUTHENTICATED} (401: no or a wrong
+   * credential) and {@code FORBIDDEN} (403: a valid credential of too low a role).
+   */
+  void registerAdminRefusals(LongSupplier unauthenticated, LongSupplier forbidden) {
+    counter(
+        "inspection_admin_refused_total",
+        "admin requests refused since start: UNAUTHENTICATED (401, no or a wrong credential),"
+            + " FORBIDDEN (403, a role too low); each is also an admin-refused line in the audit"
+            + " chain (rate-limited there)",
+        cb -> {
+          cb.call(unauthenticated.getAsLong(), "UNAUTHENTICATED");
+          cb.call(forbidden.getAsLong(), "FORBIDDEN");
+        },
+        "outcome");
+  }
+
   private void counter(String name, String help, LongSupplier value) {
     counter(name, help, cb -> cb.call(value.getAsLong()));
   }

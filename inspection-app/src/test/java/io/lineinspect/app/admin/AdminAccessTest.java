@@ -122,6 +122,21 @@ class AdminAccessTest {
             401,
             call(HTTP, "http", port, "POST", "/models/rollback", "guess-" + i + "-0123456789"));
       }
+      String metrics =
+          HTTP.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                      .header("Authorization", "Bearer " + viewer)
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertTrue(
+          metrics.contains("inspection_admin_refused_total{outcome=\"FORBIDDEN\"} 2.0"), metrics);
+      assertTrue(
+          metrics.contains(
+              "inspection_admin_refused_total{outcome=\"UNAUTHENTICATED\"} "
+                  + (3 + refusals)
+                  + ".0"),
+          metrics);
     }
     AuditVerifier.Report report = AuditVerifier.verify(home.resolve("audit"), r -> {});
     assertTrue(report.ok(), report.problems().toString());
