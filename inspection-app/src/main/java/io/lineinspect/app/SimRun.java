@@ -72,7 +72,9 @@ public final class SimRun {
                 settings.defectRate(),
                 settings.seed() + i * 1_000_003L);
         String id = "cam-" + i;
-        cams.add(new SimulatedCamera(host, port, id, s, stats, null, secrets.tokenFor(id)));
+        cams.add(
+            new SimulatedCamera(
+                host, port, id, s, stats, null, secrets.tokenFor(id), secrets.tls()));
       }
       long start = System.nanoTime();
       for (int t = 1; t <= seconds; t++) {

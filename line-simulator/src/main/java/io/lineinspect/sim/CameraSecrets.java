@@ -27,11 +27,31 @@ public final class CameraSecrets {
   private final byte[] all;
   private final Map<String, byte[]> byId;
   private final String origin;
+  private final javax.net.ssl.SSLContext tls;
 
-  private CameraSecrets(byte[] all, Map<String, byte[]> byId, String origin) {
+  private CameraSecrets(
+      byte[] all, Map<String, byte[]> byId, String origin, javax.net.ssl.SSLContext tls) {
     this.all = all;
     this.byId = byId;
     this.origin = origin;
+    this.tls = tls;
+  }
+
+  private CameraSecrets(byte[] all, Map<String, byte[]> byId, String origin) {
+    this(all, byId, origin, null);
+  }
+
+  /**
+   * The same tokens, the cameras connecting over TLS with {@code tls} (its trust: the service's
+   * certificate or CA; its key: the cameras' client certificate for mutual TLS, or none).
+   */
+  public CameraSecrets withTls(javax.net.ssl.SSLContext tls) {
+    return new CameraSecrets(all, byId, origin, tls);
+  }
+
+  /** The cameras' TLS client context for a TLS camera port ({@code ingest.tls}), or null. */
+  public javax.net.ssl.SSLContext tls() {
+    return tls;
   }
 
   /** No token: for a service whose camera port is open (no {@code ingest.cameras}). */

@@ -149,13 +149,54 @@ public final class SimulatedCamera implements AutoCloseable {
       Traffic traffic,
       byte[] token)
       throws IOException {
+    this(host, port, cameraId, settings, stats, traffic, token, null);
+  }
+
+  /**
+   * As {@link #SimulatedCamera(String, int, String, Settings, SimStats, Traffic, byte[])}, over TLS
+   * when {@code tls} is not null ({@code ingest.tls}): the service's certificate is verified
+   * against the context's trust and must name {@code host}; the context's key, if any, is the
+   * camera's client certificate (mutual TLS).
+   *
+   * @throws IOException when the service cannot be reached, the TLS handshake fails (the message
+   *     says why), or the service refuses the camera
+   */
+  public SimulatedCamera(
+      String host,
+      int port,
+      String cameraId,
+      Settings settings,
+      SimStats stats,
+      Traffic traffic,
+      byte[] token,
+      javax.net.ssl.SSLContext tls)
+      throws IOException {
     this.cameraId = cameraId;
     this.settings = settings;
     this.stats = stats;
     this.traffic = traffic;
-    socket = new Socket();
-    socket.setTcpNoDelay(true);
-    socket.connect(new InetSocketAddress(host, port), 5_000);
+    Socket plain = new Socket();
+    plain.setTcpNoDelay(true);
+    plain.connect(new InetSocketAddress(host, port), 5_000);
+    if (tls != null) {
+      javax.net.ssl.SSLSocket s =
+          (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true);
+      javax.net.ssl.SSLParameters p = s.getSSLParameters();
+      p.setEndpointIdentificationAlgorithm("HTTPS");
+      s.setSSLParameters(p);
+      s.setSoTimeout(5_000);
+      try {
+        s.startHandshake();
+      } catch (IOException e) {
+        s.close();
+        throw new IOException(
+            "TLS handshake with " + host + ":" + port + " failed for camera " + cameraId + ": " + e,
+            e);
+      }
+      socket = s;
+    } else {
+      socket = plain;
+    }
     in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream(), 1 << 16));
     out = socket.getOutputStream();
     handshake(token);

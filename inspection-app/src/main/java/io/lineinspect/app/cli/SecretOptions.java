@@ -27,17 +27,58 @@ final class SecretOptions {
               + " 9f86d081...). Every simulated camera id must be listed.")
   Path credentials;
 
-  /** The tokens to send. */
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "FILE",
+      description =
+          "Connect over TLS (a service with ingest.tls), trusting the PEM certificates in FILE:"
+              + " the service's certificate or the CA that issued it. Its SAN must name the host"
+              + " dialled.")
+  Path tlsCa;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description =
+          "With --tls-ca, for mutual TLS (ingest.tls.clientCaFile): the cameras' client"
+              + " certificate chain, PEM, leaf first; every simulated camera presents it.")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "The private key of --tls-cert: PEM, unencrypted PKCS#8.")
+  Path tlsKey;
+
+  /** The tokens to send, and the TLS client context when {@code --tls-ca} is given. */
   CameraSecrets secrets() {
     if (secretFile != null && credentials != null) {
       throw new IllegalArgumentException("give --secret-file or --credentials, not both");
     }
+    CameraSecrets s;
     if (secretFile != null) {
-      return CameraSecrets.fromSecretFile(secretFile);
+      s = CameraSecrets.fromSecretFile(secretFile);
+    } else if (credentials != null) {
+      s = CameraSecrets.fromCredentialsFile(credentials);
+    } else {
+      s = CameraSecrets.none();
     }
-    if (credentials != null) {
-      return CameraSecrets.fromCredentialsFile(credentials);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("give --tls-cert and --tls-key together");
     }
-    return CameraSecrets.none();
+    if (tlsCa == null) {
+      if (tlsCert != null) {
+        throw new IllegalArgumentException(
+            "--tls-cert needs --tls-ca (the certificate or CA the service is trusted by)");
+      }
+      return s;
+    }
+    io.lineinspect.core.tls.PemTls.Identity identity =
+        tlsCert == null
+            ? null
+            : io.lineinspect.core.tls.PemTls.identity("--tls-cert", tlsCert, "--tls-key", tlsKey);
+    return s.withTls(
+        io.lineinspect.core.tls.PemTls.context(
+            identity, io.lineinspect.core.tls.PemTls.certificates("--tls-ca", tlsCa)));
   }
 }

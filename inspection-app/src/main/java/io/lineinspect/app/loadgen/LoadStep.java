@@ -67,7 +67,15 @@ final class LoadStep {
                 warm);
         String id = "load-" + (c + 1);
         cams.add(
-            new SimulatedCamera(plan.host(), port, id, s, stats, t, plan.secrets().tokenFor(id)));
+            new SimulatedCamera(
+                plan.host(),
+                port,
+                id,
+                s,
+                stats,
+                t,
+                plan.secrets().tokenFor(id),
+                plan.secrets().tls()));
       }
       budgetMs = cams.get(0).budgetMs();
       long endNs = startNs + warmNs + runNs;
