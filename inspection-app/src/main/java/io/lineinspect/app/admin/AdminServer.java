@@ -54,8 +54,11 @@ import javax.net.ssl.SSLParameters;
  */
 public final class AdminServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(AdminServer.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_BODY = 4096;
+  // A body naming a key twice is ambiguous: refused (400), not "last wins".
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  static final int MAX_BODY = 4096;
 
   private final InspectionService service;
   private final HttpServer http;
@@ -517,52 +520,60 @@ public final class AdminServer implements AutoCloseable {
 
   /**
    * {@code {"name": …, "version": …}} from the body (each also put into {@code params}, for the
-   * audit, as far as given), or null after answering 400.
+   * audit, as far as given), or null after answering 413 or 400.
    */
   private static String[] nameAndVersion(HttpExchange ex, Map<String, String> params)
       throws IOException {
-    JsonNode body = body(ex);
-    if (body == null) {
+    NameAndVersion b = parseNameAndVersion(ex.getRequestBody().readNBytes(MAX_BODY + 1));
+    if (b.name() != null) {
+      params.put("name", printable(b.name()));
+    }
+    if (b.version() != null) {
+      params.put("version", printable(b.version()));
+    }
+    if (b.error() != null) {
+      json(ex, b.status(), error(b.error()));
       return null;
     }
-    String name = text(body, "name");
-    String version = text(body, "version");
-    if (name != null) {
-      params.put("name", printable(name));
-    }
-    if (version != null) {
-      params.put("version", printable(version));
-    }
-    if (name == null || version == null) {
-      json(ex, 400, error("the body must be {\"name\": \"…\", \"version\": \"…\"}"));
-      return null;
-    }
-    return new String[] {name, version};
+    return new String[] {b.name(), b.version()};
   }
 
+  /**
+   * What a request body of {@code {"name": "…", "version": "…"}} says: both strings and no error,
+   * or the status (413, 400) and error to answer, with whichever of the two strings it did carry.
+   */
+  record NameAndVersion(String name, String version, int status, String error) {}
+
+  /** Parses a model request's body (at most {@link #MAX_BODY} bytes; never throws). */
+  static NameAndVersion parseNameAndVersion(byte[] bytes) {
+    if (bytes.length > MAX_BODY) {
+      return new NameAndVersion(null, null, 413, "request body larger than " + MAX_BODY + " bytes");
+    }
+    JsonNode n;
+    try {
+      n = JSON.readTree(bytes);
+    } catch (IOException e) {
+      String why = String.valueOf(e.getMessage());
+      int nl = why.indexOf('\n');
+      return new NameAndVersion(
+          null, null, 400, "the body is not JSON: " + (nl < 0 ? why : why.substring(0, nl)));
+    }
+    if (n == null || !n.isObject()) {
+      return new NameAndVersion(null, null, 400, "the body must be a JSON object");
+    }
+    String name = text(n, "name");
+    String version = text(n, "version");
+    if (name == null || version == null) {
+      return new NameAndVersion(
+          name, version, 400, "the body must be {\"name\": \"…\", \"version\": \"…\"}");
+    }
+    return new NameAndVersion(name, version, 200, null);
+  }
+
+  /** A field that is a JSON string, or null (absent, null, a number, an object …). */
   private static String text(JsonNode body, String field) {
     JsonNode n = body.get(field);
-    return n == null || n.isNull() ? null : n.asText();
-  }
-
-  /** The request's JSON body, or null after answering 400. */
-  private static JsonNode body(HttpExchange ex) throws IOException {
-    byte[] bytes = ex.getRequestBody().readNBytes(MAX_BODY + 1);
-    if (bytes.length > MAX_BODY) {
-      json(ex, 413, error("request body larger than " + MAX_BODY + " bytes"));
-      return null;
-    }
-    try {
-      JsonNode n = JSON.readTree(bytes);
-      if (n == null || !n.isObject()) {
-        json(ex, 400, error("the body must be a JSON object"));
-        return null;
-      }
-      return n;
-    } catch (IOException e) {
-      json(ex, 400, error("the body is not JSON: " + e.getMessage()));
-      return null;
-    }
+    return n != null && n.isTextual() ? n.textValue() : null;
   }
 
   private void metrics(HttpExchange ex) throws IOException {
