@@ -33,10 +33,12 @@ import java.util.concurrent.locks.LockSupport;
  *
  * ATTACK: {@code none}, {@code idle} (connect, send nothing), {@code partial} (HELLO, then 1.5 MiB
  * of a 2 MiB FRAME, held), {@code flood} (HELLO, then frames as fast as the socket takes them),
- * {@code slow} (HELLO, then one byte a second). COUNT connections spread over ADDRESSES loopback
- * source addresses 127.0.1.x; the real camera connects from 127.0.0.2 one second after the attack
- * started and streams 64×64 MONO8 frames at FPS (default 20) for SECONDS (default 10). Prints the
- * service's RSS (from /proc/PID/status) before and at its peak, and the real camera's verdicts.
+ * {@code bigflood} (HELLO, then raw frames of the largest size the line takes, {@code -Dbig.bytes},
+ * default 2 MiB as in {@code configs/demo-line.yaml}, as fast as the socket takes them), {@code
+ * slow} (HELLO, then one byte a second). COUNT connections spread over ADDRESSES loopback source
+ * addresses 127.0.1.x; the real camera connects from 127.0.0.2 one second after the attack started
+ * and streams 64×64 MONO8 frames at FPS (default 20) for SECONDS (default 10). Prints the service's
+ * RSS (from /proc/PID/status) before and at its peak, and the real camera's verdicts.
  *
  * <p>Threads: one per attacking connection (blocking sockets), a reader and a sender for the
  * camera, a sampler.
@@ -157,6 +159,19 @@ public final class HostileClients {
         }
         while (running.get()) {
           out.write(burst);
+        }
+      } else if ("bigflood".equals(attack)) {
+        // The largest raw frame the line takes (-Dbig.bytes, default 2 MiB: demo-line.yaml's
+        // ingest.maxMessageBytes), back to back.
+        int limit = Integer.getInteger("big.bytes", 2 << 20);
+        int w = 2048;
+        int h = (limit - FrameFlyweight.FIXED_BYTES) / w;
+        byte[] p = new byte[w * h];
+        java.util.Arrays.fill(p, (byte) 90);
+        byte[] big =
+            bytes(b -> FrameFlyweight.writeMessage(b, 1, 0, false, 0, w, h, 1, p, 0, p.length));
+        while (running.get()) {
+          out.write(big);
         }
       } else if ("slow".equals(attack)) {
         byte[] frame = frame(1, 64);
