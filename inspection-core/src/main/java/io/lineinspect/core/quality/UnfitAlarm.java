@@ -4,12 +4,12 @@ import io.lineinspect.core.config.QualityAlarmConfig;
 import io.lineinspect.core.decide.ReasonCode;
 import io.lineinspect.core.emit.VerdictListener;
 import io.lineinspect.core.emit.VerdictView;
+import io.lineinspect.core.health.BoundedCameras;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Raises a camera's "unfit image" alarm when it keeps sending frames that cannot be judged: after
@@ -29,17 +29,15 @@ public final class UnfitAlarm implements VerdictListener {
 
   private final int alarmAfter;
   private final int clearAfter;
-  private final Map<String, Camera> cameras = new ConcurrentHashMap<>();
-  private long untracked;
+  private final BoundedCameras<Camera> cameras = new BoundedCameras<>("unfit-image alarms");
 
   /**
-   * Cameras tracked at most: at this many, a new camera first evicts those whose alarm is not
-   * raised (their run restarts if they come back); if every one has its alarm raised, the new
-   * camera is not tracked (its frames are still failed safe UNFIT_IMAGE, only this alarm is
-   * missing) and that is logged. Ever new camera ids on an open port cannot grow this without
-   * bound.
+   * Cameras tracked at most ({@link BoundedCameras}): at this many, a new camera first evicts those
+   * whose alarm is not raised (their run restarts if they come back); if every one has its alarm
+   * raised, the new camera is not tracked (its frames are still failed safe UNFIT_IMAGE, only this
+   * alarm is missing) and that is logged.
    */
-  public static final int MAX_CAMERAS = 4096;
+  public static final int MAX_CAMERAS = BoundedCameras.MAX_CAMERAS;
 
   private static final class Camera {
     long unfitRun;
@@ -60,12 +58,9 @@ public final class UnfitAlarm implements VerdictListener {
       return;
     }
     String id = v.cameraId();
-    Camera c = cameras.get(id);
+    Camera c = cameras.track(id, Camera::new, k -> !k.alarm);
     if (c == null) {
-      c = track(id);
-      if (c == null) {
-        return;
-      }
+      return;
     }
     String raisedDetail = null;
     boolean cleared = false;
@@ -102,26 +97,6 @@ public final class UnfitAlarm implements VerdictListener {
           id,
           String.valueOf(run));
     }
-  }
-
-  private synchronized Camera track(String id) {
-    if (cameras.size() >= MAX_CAMERAS && !cameras.containsKey(id)) {
-      cameras.values().removeIf(c -> !c.alarm);
-      if (cameras.size() >= MAX_CAMERAS) {
-        untracked++;
-        if (Long.bitCount(untracked) == 1) {
-          LOG.log(
-              Level.WARNING,
-              "{0} cameras have their unfit-image alarm raised; camera {1} is not tracked ({2}"
-                  + " times so far)",
-              String.valueOf(MAX_CAMERAS),
-              id,
-              untracked);
-        }
-        return null;
-      }
-    }
-    return cameras.computeIfAbsent(id, k -> new Camera());
   }
 
   /** How many cameras are tracked now (at most {@link #MAX_CAMERAS}). */

@@ -1,8 +1,8 @@
 package io.lineinspect.core.time;
 
+import io.lineinspect.core.health.BoundedCameras;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -31,21 +31,18 @@ public final class CameraClocks {
   private static final long LIMIT_US = 1L << 62;
 
   /**
-   * Cameras tracked at most: at this many, a new camera first evicts those without a sample in the
-   * window (their estimate is unknown anyway); if none is stale the new camera is not tracked (its
-   * offset stays unknown) and that is logged. An open port that sees ever new camera ids cannot
-   * grow this without bound.
+   * Cameras tracked at most ({@link BoundedCameras}): at this many, a new camera first evicts those
+   * without a sample in the window (their estimate is unknown anyway); if none is stale the new
+   * camera is not tracked (its offset stays unknown) and that is logged.
    */
-  public static final int MAX_CAMERAS = 4096;
-
-  private static final System.Logger LOG = System.getLogger(CameraClocks.class.getName());
+  public static final int MAX_CAMERAS = BoundedCameras.MAX_CAMERAS;
 
   /** Samples kept per camera; the window may hold fewer. */
   static final int SAMPLES = 16;
 
   private final long windowUs;
   private final LongSupplier epochMicros;
-  private final ConcurrentHashMap<String, Camera> cameras = new ConcurrentHashMap<>();
+  private final BoundedCameras<Camera> cameras = new BoundedCameras<>("camera clocks");
 
   /**
    * @param windowMs how long a heartbeat sample counts ({@code actuators.timing.clockWindowMs})
@@ -84,36 +81,11 @@ public final class CameraClocks {
       offset = cameraTimeUs < 0 ? LIMIT_US : -LIMIT_US; // an absurd timestamp: off by "forever"
     }
     offset = Math.max(-LIMIT_US, Math.min(LIMIT_US, offset));
-    Camera c = cameras.get(cameraId);
-    if (c == null) {
-      c = track(cameraId, receivedUs);
-      if (c == null) {
-        return;
-      }
+    Camera c =
+        cameras.track(cameraId, Camera::new, s -> s.estimate(receivedUs, windowUs) == UNKNOWN);
+    if (c != null) {
+      c.add(offset, receivedUs);
     }
-    c.add(offset, receivedUs);
-  }
-
-  private long untracked;
-
-  private synchronized Camera track(String cameraId, long nowUs) {
-    if (cameras.size() >= MAX_CAMERAS && !cameras.containsKey(cameraId)) {
-      cameras.values().removeIf(c -> c.estimate(nowUs, windowUs) == UNKNOWN);
-      if (cameras.size() >= MAX_CAMERAS) {
-        untracked++;
-        if (Long.bitCount(untracked) == 1) {
-          LOG.log(
-              System.Logger.Level.WARNING,
-              "camera clocks: {0} cameras sent timestamps within the window; camera {1} is not"
-                  + " tracked ({2} times so far): its clock offset stays unknown",
-              String.valueOf(MAX_CAMERAS),
-              cameraId,
-              untracked);
-        }
-        return null;
-      }
-    }
-    return cameras.computeIfAbsent(cameraId, id -> new Camera());
   }
 
   /** How many cameras have clock samples now (at most {@link #MAX_CAMERAS}). */
