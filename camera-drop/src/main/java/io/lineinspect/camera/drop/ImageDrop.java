@@ -88,6 +88,8 @@ public final class ImageDrop implements AutoCloseable {
   private final AtomicLong quotaRefusals = new AtomicLong();
   private final AtomicLong resultsWritten = new AtomicLong();
   private final AtomicLong resultErrors = new AtomicLong();
+  private final AtomicLong publishLagNsTotal = new AtomicLong();
+  private final AtomicLong publishLagNsMax = new AtomicLong();
 
   private volatile boolean running;
   private volatile boolean overQuota;
@@ -210,6 +212,21 @@ public final class ImageDrop implements AutoCloseable {
   /** Result files that could not be written (the verdict still reached audit and actuators). */
   public long resultErrors() {
     return resultErrors.get();
+  }
+
+  /**
+   * Mean time from an image's receipt (the upload closed or renamed, or the hot-folder file taken)
+   * to its publish into the ring, nanoseconds: reading the file and its header. Counts against the
+   * budget like the time a FRAME takes to arrive.
+   */
+  public long meanPublishLagNs() {
+    long n = images.get();
+    return n == 0 ? 0 : publishLagNsTotal.get() / n;
+  }
+
+  /** Longest time from receipt to publish, nanoseconds. */
+  public long maxPublishLagNs() {
+    return publishLagNsMax.get();
   }
 
   /** Bytes under the drop directory (measured every second, plus SFTP writes since). */
@@ -403,6 +420,9 @@ public final class ImageDrop implements AutoCloseable {
     source.expect(file);
     pipeline.publish(source, translator);
     translator.clear();
+    long lag = clock.nanoTime() - receivedNs;
+    publishLagNsTotal.addAndGet(lag);
+    publishLagNsMax.accumulateAndGet(lag, Math::max);
   }
 
   private void reject(String cameraId, Path file, String why) {
