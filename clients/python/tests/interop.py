@@ -412,6 +412,40 @@ def scenario_tls(args):
     result(sent=100, verdicts=100, notInspected=0, refusals=refusals)
 
 
+def scenario_latency(args):
+    """Measurement, not a check: what the client adds around the service's own time. Sends one
+    640x480 MONO8 frame (300 KiB) at a time, N times; per frame: round trip (send_frame called ->
+    result() returned) and the verdict's latencyUs (service time from the frame's first byte read);
+    their difference is the client, the kernel and loopback, both directions."""
+    n = args.frames
+    payload = bytes(range(256)) * (640 * 480 // 256)
+    with li.Client("127.0.0.1", args.port, "cam-lat", heartbeat=False) as c:
+        c.connect()
+        rtt, service = [], []
+        for i in range(n + 50):
+            t0 = time.monotonic_ns()
+            v = c.send_frame(payload, 640, 480, li.MONO8).result(WAIT_S)
+            t1 = time.monotonic_ns()
+            if i >= 50:  # warm-up
+                rtt.append((t1 - t0) / 1e6)
+                service.append(v.latency_us / 1e3)
+    added = sorted(r - s for r, s in zip(rtt, service))
+    rtt.sort()
+    service.sort()
+
+    def pct(xs, p):
+        return round(xs[min(len(xs) - 1, int(p * len(xs)))], 3)
+
+    result(
+        frames=n,
+        rttP50Ms=pct(rtt, 0.5),
+        rttP99Ms=pct(rtt, 0.99),
+        serviceP50Ms=pct(service, 0.5),
+        addedP50Ms=pct(added, 0.5),
+        addedP99Ms=pct(added, 0.99),
+    )
+
+
 SCENARIOS = {
     name[len("scenario_") :]: fn for name, fn in globals().items() if name.startswith("scenario_")
 }
@@ -426,6 +460,7 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--secret-file")
+    ap.add_argument("--frames", type=int, default=500)
     ap.add_argument(
         "--doc", default=os.path.join(HERE, "..", "..", "..", "docs", "protocol.md")
     )

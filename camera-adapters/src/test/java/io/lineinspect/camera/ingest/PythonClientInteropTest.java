@@ -244,6 +244,19 @@ class PythonClientInteropTest {
     assertEveryFrameDecidedOnce(sent);
   }
 
+  /**
+   * Measurement (docs/protocol.md §11), not part of the normal run: {@code -Dmeasure.clients=true}.
+   * Prints what the Python client adds around the service's own time per frame.
+   */
+  @Test
+  @org.junit.jupiter.api.condition.EnabledIfSystemProperty(
+      named = "measure.clients",
+      matches = "true")
+  void measureWhatThePythonClientAdds() throws Exception {
+    start(new IngestConfig("127.0.0.1", 0, 1 << 20, 10_000, 1, "auto", null));
+    run("latency", "--frames", "1000");
+  }
+
   @Test
   void shouldSpeakMutualTlsWithTheCaAndAClientCertificate() throws Exception {
     start(ingest(10_000, null).withTls(TestTls.server(true)));

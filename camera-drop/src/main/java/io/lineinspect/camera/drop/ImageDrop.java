@@ -88,6 +88,7 @@ public final class ImageDrop implements AutoCloseable {
   private final AtomicLong quotaRefusals = new AtomicLong();
   private final AtomicLong resultsWritten = new AtomicLong();
   private final AtomicLong resultErrors = new AtomicLong();
+  private final AtomicLong leftovers = new AtomicLong();
   private final AtomicLong publishLagNsTotal = new AtomicLong();
   private final AtomicLong publishLagNsMax = new AtomicLong();
 
@@ -133,6 +134,7 @@ public final class ImageDrop implements AutoCloseable {
             ex);
       }
     }
+    setAsideLeftovers();
     scanUsage();
     running = true;
     writer = threads.newThread(this::writeResults);
@@ -366,7 +368,11 @@ public final class ImageDrop implements AutoCloseable {
     String name = file.getFileName().toString();
     Matcher m = IMAGE.matcher(name);
     if (source == null || !m.matches()) {
-      reject(cameraId, file, "its name has no part identity (<name>-<sequence>.jpg|jpeg|png)");
+      reject(
+          cameraId,
+          file,
+          "its name has no part identity (<name>-<sequence>.jpg|jpeg|png)",
+          unrecognised.incrementAndGet());
       return;
     }
     if (!taken.add(file)) {
@@ -425,8 +431,42 @@ public final class ImageDrop implements AutoCloseable {
     publishLagNsMax.accumulateAndGet(lag, Math::max);
   }
 
-  private void reject(String cameraId, Path file, String why) {
-    long n = unrecognised.incrementAndGet();
+  /**
+   * Start-up: an image left in an SFTP camera's directory without its result was uploaded before
+   * the service stopped, maybe only in part (a crash mid-upload leaves no trace of being partial).
+   * It is not judged: moved to {@code rejected/}, counted, logged; that part has no result file, so
+   * the camera side treats it as not inspected. Hot-folder files are complete by their writer's
+   * rename and are taken as usual.
+   */
+  private void setAsideLeftovers() throws IOException {
+    for (Map.Entry<String, DropCameraConfig> e : config.cameras().entrySet()) {
+      if (!e.getValue().isSftp()) {
+        continue;
+      }
+      Path dir = dirs.get(e.getKey());
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+        for (Path f : files) {
+          String name = f.getFileName().toString();
+          if (Files.isRegularFile(f) && !isTemporary(name)) {
+            reject(
+                e.getKey(),
+                f,
+                "left over from before the service started: maybe partial",
+                leftovers.incrementAndGet());
+          } else if (Files.isRegularFile(f) && name.startsWith(".") && name.endsWith(".tmp")) {
+            Files.deleteIfExists(f); // a result file interrupted before its rename
+          }
+        }
+      }
+    }
+  }
+
+  /** SFTP uploads found at start-up without a result and set aside (see {@link #start()}). */
+  public long leftoverFiles() {
+    return leftovers.get();
+  }
+
+  private void reject(String cameraId, Path file, String why, long n) {
     Path dir = file.getParent().resolve(REJECTED_DIR);
     try {
       Files.createDirectories(dir);

@@ -310,6 +310,20 @@ class ImageDropTest {
   }
 
   @Test
+  void shouldSetAsideAnUploadLeftFromBeforeARestart() throws Exception {
+    drop.close();
+    Path left = drop.directory("cam-s").resolve("part-60.jpg");
+    Files.write(left, Arrays.copyOf(jpeg, jpeg.length / 2)); // a crash mid-upload looks like this
+    drop.start();
+    assertEquals(1, drop.leftoverFiles());
+    assertFalse(Files.exists(left));
+    assertTrue(Files.exists(drop.directory("cam-s").resolve("rejected").resolve("part-60.jpg")));
+    Thread.sleep(200);
+    assertEquals(0, drop.images(), "never judged");
+    assertTrue(seen.isEmpty());
+  }
+
+  @Test
   void shouldJudgeAHotFolderFileOnceItIsCompleteAndSettled() throws Exception {
     Path dir = drop.directory("cam-f");
     Path tmp = dir.resolve(".part-9.png.tmp");
