@@ -84,7 +84,8 @@ class AravisGatewayTest {
           }
         };
     line =
-        LoopbackServer.of(new PipelineConfig(256, 1, 8, 1.0, 1 << 19), 10_000, new ScriptedBackend(8))
+        LoopbackServer.of(
+                new PipelineConfig(256, 1, 8, 1.0, 1 << 19), 10_000, new ScriptedBackend(8))
             .ingest(new IngestConfig("127.0.0.1", 0, 1 << 20, 10_000, 1, "auto", null))
             .listener(counter)
             .start();
@@ -207,7 +208,9 @@ class AravisGatewayTest {
    * -Dmeasure.aravis=true}. 500 frames of 512x512 MONO8 at 50 frames/s.
    */
   @Test
-  @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "measure.aravis", matches = "true")
+  @org.junit.jupiter.api.condition.EnabledIfSystemProperty(
+      named = "measure.aravis",
+      matches = "true")
   void measureWhatTheGatewayAdds() throws Exception {
     startCamera(0);
     Map<String, Long> c = result(gateway("--frames", "500", "--measure"));
