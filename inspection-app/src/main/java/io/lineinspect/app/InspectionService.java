@@ -8,6 +8,8 @@ import io.lineinspect.app.models.ModelState;
 import io.lineinspect.app.models.ShadowControl;
 import io.lineinspect.camera.actuator.ActuatorOutputs;
 import io.lineinspect.camera.auth.CameraAuth;
+import io.lineinspect.camera.drop.DropConfig;
+import io.lineinspect.camera.drop.ImageDrop;
 import io.lineinspect.camera.ingest.CameraServer;
 import io.lineinspect.camera.ingest.CameraTls;
 import io.lineinspect.camera.ingest.IngestWarmUp;
@@ -56,6 +58,7 @@ public final class InspectionService implements AutoCloseable {
   private final InferenceBackend backend;
   private final InspectionPipeline pipeline;
   private final CameraServer server;
+  private ImageDrop drop;
   private final RejectScheduler rejects;
   private final CameraClocks clocks;
   private final AuditLog audit;
@@ -360,8 +363,31 @@ public final class InspectionService implements AutoCloseable {
     healthMonitor.start();
     warmUpLine();
     port = server.start();
+    drop = startDrop();
     ready = true;
     return port;
+  }
+
+  /** The image drop ({@code drop:}, hot folder and SFTP), when enabled; after the camera port. */
+  private ImageDrop startDrop() {
+    DropConfig d = DropConfig.of(config);
+    if (!d.enabled()) {
+      return null;
+    }
+    ImageDrop dropped =
+        new ImageDrop(
+            d, home, config.ingest().maxImagePixels(), pipeline, NanoClock.SYSTEM, Thread::new);
+    try {
+      dropped.start();
+    } catch (java.io.IOException e) {
+      throw new ConfigException("drop: cannot start the image drop: " + e.getMessage(), e);
+    }
+    return dropped;
+  }
+
+  /** The image drop ({@code drop:}), or null when it is off. */
+  public ImageDrop drop() {
+    return drop;
   }
 
   /**
@@ -564,6 +590,9 @@ public final class InspectionService implements AutoCloseable {
     healthMonitor.close();
     models.stopping();
     server.close();
+    if (drop != null) {
+      drop.close(); // before the pipeline: the images in flight get their verdicts and results
+    }
     pipeline.close();
     models.close();
     if (rejects != null) {

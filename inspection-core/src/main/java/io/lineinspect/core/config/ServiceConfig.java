@@ -19,9 +19,15 @@ public record ServiceConfig(
     QualityAlarmConfig quality,
     WarmupConfig warmup,
     MetricsConfig metrics,
-    @ModuleSection.Key(ServiceConfig.KAFKA) ModuleSection kafka) {
+    @ModuleSection.Key(ServiceConfig.KAFKA) ModuleSection kafka,
+    @ModuleSection.Key(ServiceConfig.DROP) ModuleSection drop) {
   /** The key of the plant exporter's section, owned by module {@code plant-export}. */
   public static final String KAFKA = "kafka";
+
+  /**
+   * The key of the image drop's section (hot folder, SFTP), owned by module {@code camera-drop}.
+   */
+  public static final String DROP = "drop";
 
   public ServiceConfig {
     if (line == null) {
@@ -53,6 +59,36 @@ public record ServiceConfig(
     metrics = metrics == null ? MetricsConfig.defaults() : metrics;
     kafka = kafka == null ? ModuleSection.absent(KAFKA) : kafka;
     kafka.refuseIfGivenWithoutModule("plant-export");
+    drop = drop == null ? ModuleSection.absent(DROP) : drop;
+    drop.refuseIfGivenWithoutModule("camera-drop");
+  }
+
+  /** A configuration without the image drop's section (its defaults: off). */
+  public ServiceConfig(
+      LineConfig line,
+      IngestConfig ingest,
+      PipelineConfig pipeline,
+      InferenceConfig inference,
+      ActuatorsConfig actuators,
+      AuditConfig audit,
+      ArchiveConfig archive,
+      DriftConfig drift,
+      AdminConfig admin,
+      ModelsConfig models,
+      QualityAlarmConfig quality,
+      WarmupConfig warmup,
+      MetricsConfig metrics,
+      ModuleSection kafka) {
+    this(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, metrics, kafka, null);
+  }
+
+  /** The same configuration with another image drop section (module {@code camera-drop}). */
+  public ServiceConfig withDrop(ModuleSection other) {
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, metrics, kafka, other);
   }
 
   /** A configuration without the plant exporter's section (its defaults: off). */
@@ -79,7 +115,7 @@ public record ServiceConfig(
   public ServiceConfig withKafka(ModuleSection other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, other);
+        warmup, metrics, other, drop);
   }
 
   /** A configuration with the default per-camera metrics limits. */
@@ -133,49 +169,49 @@ public record ServiceConfig(
   public ServiceConfig withIngest(IngestConfig other) {
     return new ServiceConfig(
         line, other, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, drop);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, drop);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, drop);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, drop);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, drop);
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, drop);
   }
 
   /** The same configuration with other per-camera metrics limits. */
   public ServiceConfig withMetrics(MetricsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, other, kafka);
+        warmup, other, kafka, drop);
   }
 
   /**
@@ -199,7 +235,7 @@ public record ServiceConfig(
   public ServiceConfig withWarmup(WarmupConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        other, metrics, kafka);
+        other, metrics, kafka, drop);
   }
 
   /**
