@@ -273,19 +273,19 @@
   }
 
   function renderModel(m) {
-    if (!m) { $('model').textContent = 'no model lifecycle'; return; }
-    const parts = [];
-    const served = m.served || m.servedId || m.model;
-    parts.push('served <b>' + esc(typeof served === 'object' ? JSON.stringify(served) : served) + '</b>');
-    const sh = m.shadow;
-    if (sh && typeof sh === 'object' && (sh.candidate || sh.model)) {
-      const st = sh.stats || sh;
+    const el = $('model');
+    if (!m) { el.textContent = 'no model lifecycle'; return; }
+    const sv = m.served || {};
+    const parts = ['served <b>' + esc(sv.id || 'none') + '</b>' + (sv.how ? ' (' + esc(sv.how) + (sv.since ? ' ' + esc(String(sv.since).slice(0, 19).replace('T', ' ')) : '') + ')' : '')];
+    parts.push('rollback to ' + (m.rollbackTo ? '<b>' + esc(m.rollbackTo) + '</b>' : 'none'));
+    const sh = m.shadow && m.shadow.candidate ? m.shadow : null;
+    if (sh) {
+      const st = sh.stats || {};
       const agree = st.judged ? (100 * st.agreed / st.judged).toFixed(1) + ' %' : '–';
-      parts.push('shadow <b>' + esc(sh.candidate || sh.model) + '</b> agreement <b>' + agree + '</b>');
+      parts.push('shadow <b>' + esc(sh.candidate) + '</b>: agreement <b id="shadow-agreement">' + agree + '</b> of ' + (st.judged || 0));
     } else parts.push('shadow: none');
-    if (m.last) parts.push('last operation: ' + esc(m.last.outcome) + ' – ' + esc(m.last.message));
-    if (m.since || m.how) parts.push('since ' + esc(m.since || '') + ' ' + esc(m.how || ''));
-    $('model').innerHTML = parts.join('<br>');
+    if (m.last) parts.push('last operation: <b>' + esc(m.last.outcome) + '</b> ' + esc(m.last.message));
+    el.innerHTML = parts.join('<br>');
   }
 
   // ------------------------------------------------------------------ detail and labels
