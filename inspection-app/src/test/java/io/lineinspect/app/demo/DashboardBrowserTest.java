@@ -193,7 +193,7 @@ class DashboardBrowserTest {
             number(b.findElement(By.id("shift-ng")).getText())
                 + number(b.findElement(By.id("shift-failsafe")).getText()));
         // Offline within two seconds of the cameras leaving.
-        wait.withTimeout(Duration.ofSeconds(3))
+        wait.withTimeout(Duration.ofSeconds(2))
             .until(d -> d.findElements(By.cssSelector("#cameras .camera.offline")).size() == 2);
         fitsWithoutScrolling(b);
         shot(b, "after");

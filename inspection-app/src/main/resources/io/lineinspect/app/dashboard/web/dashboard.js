@@ -126,8 +126,9 @@
       }
       el.querySelector('.name').textContent = c.id;
       const st = el.querySelector('.state');
-      st.textContent = (c.connected ? 'online' : 'OFFLINE') + ' · ' + c.fps + ' fps';
-      st.className = 'state ' + (c.connected ? 'online' : 'offline');
+      const silent = c.connected && c.lastAgeMs != null && c.lastAgeMs > 2000;
+      st.textContent = !c.connected ? 'OFFLINE' : silent ? 'online · no frames for ' + Math.round(c.lastAgeMs / 1000) + ' s' : 'online · ' + c.fps + ' fps';
+      st.className = 'state ' + (!c.connected ? 'offline' : silent ? 'silent' : 'online');
       el.classList.toggle('offline', !c.connected);
       const b = el.querySelector('.banner');
       const l = c.last;
