@@ -6,8 +6,10 @@
 # Usage: benchmarks/dashboard-load.sh [CONFIG]
 #   CLIENTS=chromium  three headless Debian chromium browsers on /dashboard, on this machine
 #                     (they take CPU from the service: the pessimistic case of a 2-core box)
-#   CLIENTS=curl      three event-stream readers fetching each camera's frame twice a second:
-#                     the service's own cost of three browsers that run elsewhere (default)
+#   CLIENTS=http      three HTTP clients doing what the page does (the event stream on one
+#                     connection; each camera's frame and the newest filmstrip image per snapshot on
+#                     another, keep-alive): the service's own cost of three browsers that run on
+#                     other machines, as at a line (default)
 #   RATE=<fps>        the load (default: 0.8 x the highest rate 'loadgen --find-max' finds)
 #   SECONDS_PER_RUN=20 ROUNDS=3 CAMERAS=4
 # The demo line runs as 'bin/inspect serve' on ports 17600 / 17601 (no actuators, audit, archive
@@ -15,7 +17,7 @@
 set -euo pipefail
 HOME_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONFIG="${1:-$HOME_DIR/configs/demo-line.yaml}"
-CLIENTS="${CLIENTS:-curl}"
+CLIENTS="${CLIENTS:-http}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-20}"
 ROUNDS="${ROUNDS:-3}"
 CAMERAS="${CAMERAS:-4}"
@@ -36,6 +38,29 @@ c.setdefault("archive", {})["dir"] = sys.argv[2] + "/archive"
 c.setdefault("models", {})["state"] = sys.argv[2] + "/state.json"
 c.setdefault("dashboard", {})["labelsDir"] = sys.argv[2] + "/labels"
 yaml.safe_dump(c, open(sys.argv[2] + "/line.yaml", "w"))
+PY
+cat >"$WORK/client.py" <<'PY'
+# One dashboard's requests: the event stream, and per snapshot each camera's frame and the newest
+# filmstrip image, over one keep-alive connection (as dashboard.js does).
+import http.client, json, sys, threading
+port, cameras = int(sys.argv[1]), int(sys.argv[2])
+fetch = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def get(path):
+    fetch.request("GET", path); r = fetch.getresponse(); r.read()
+stream = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+stream.request("GET", "/dashboard/api/events")
+r = stream.getresponse()
+assert r.status == 200, r.status
+for line in r:
+    if not line.startswith(b"data: "):
+        continue
+    s = json.loads(line[6:])
+    for c in s["cameras"]:
+        if c["imageSeq"] is not None:
+            get("/dashboard/api/frame?camera=" + c["id"])
+    if s["filmstrip"]:
+        p = s["filmstrip"][0]
+        get("/dashboard/api/image?camera=%s&seq=%d&captureUs=%d" % (p["camera"], p["seq"], p["captureUs"]))
 PY
 "$HOME_DIR/bin/inspect" serve --config "$WORK/line.yaml" --status-every 0 >"$WORK/service.log" 2>&1 &
 SERVICE=$!
@@ -66,12 +91,7 @@ start_clients() {
         "$URL" >/dev/null 2>&1 &
       CLIENT_PIDS+=($!)
     else
-      curl -sN "$URL/api/events" >/dev/null &
-      CLIENT_PIDS+=($!)
-      ( while true; do
-          for c in $(seq 1 "$CAMERAS"); do curl -s -o /dev/null "$URL/api/frame?camera=cam-$c"; done
-          curl -s -o /dev/null "$URL/api/snapshot"; sleep 0.5
-        done ) &
+      /usr/bin/python3 "$WORK/client.py" 17601 "$CAMERAS" &
       CLIENT_PIDS+=($!)
     fi
   done
@@ -90,7 +110,7 @@ for r in $(seq 1 "$ROUNDS"); do
   a="$(loadgen "$RATE")"; echo "$r none $a"; NONE+=("${a%% *}")
   start_clients
   b="$(loadgen "$RATE")"; echo "$r three-$CLIENTS $b"; THREE+=("${b%% *}")
-  curl -s "$URL/api/snapshot" | /usr/bin/python3 -c 'import sys, json; s = json.load(sys.stdin); print("   dashboard: dropped", s["dropped"])'
+  curl -s "$URL/api/snapshot" | /usr/bin/python3 -c 'import sys, json; s = json.load(sys.stdin); print("   dashboard: dropped", s["dropped"], "frames seen", s["shift"]["total"])' || echo "   dashboard: no snapshot"
   stop_clients
 done
 /usr/bin/python3 - "${NONE[*]}" "${THREE[*]}" "$RATE" "$CLIENTS" <<'PY'

@@ -44,7 +44,10 @@ import javax.net.ssl.SSLParameters;
  *       ({@link AdminAuth}; reads: viewer, changes: engineer): {@code GET /models} (served version,
  *       rollback target, registry), {@code POST /models/activate} with {@code
  *       {"name":…,"version":…}}, {@code POST /models/rollback}, {@code GET /models/status}, {@code
- *       POST /models/shadow} (same body) and {@code DELETE /models/shadow}.
+ *       POST /models/shadow} (same body) and {@code DELETE /models/shadow};
+ *   <li>{@code /dashboard...}: the operator dashboard ({@link Dashboard}, {@code
+ *       docs/dashboard.md}): its route's role is checked here like every route's, its writes
+ *       (labels, alarm acknowledgements, shift reset: operator) audited here like model operations.
  * </ul>
  *
  * Every route needs a {@link Role} ({@link Route#required}), checked by {@link AdminAuth} before

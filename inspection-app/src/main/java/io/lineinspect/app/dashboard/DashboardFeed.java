@@ -53,6 +53,18 @@ public final class DashboardFeed implements VerdictListener, AutoCloseable {
   /** Score histogram bins over 0..1. */
   public static final int SCORE_BINS = 20;
 
+  /**
+   * Cameras shown at most (the first seen): a camera id is whatever a peer sends in its HELLO, so
+   * the per-camera state is bounded; further cameras count in the shift, timing and trend only.
+   */
+  static final int MAX_CAMERAS = 64;
+
+  /**
+   * Slots for latest-frame copies: each grows to the largest frame and is kept (4 × a 1920×1200 BGR
+   * frame = 28 MB of heap at most); when all are busy a copy is skipped.
+   */
+  static final int IMAGE_SLOTS = 4;
+
   /** Largest side of a latest-frame image sent to browsers (raw frames are scaled down). */
   static final int THUMB_SIDE = 480;
 
@@ -110,7 +122,7 @@ public final class DashboardFeed implements VerdictListener, AutoCloseable {
   private final LongSupplier epochUs;
   private final ArchiveLookup archive;
   private final HandOffRing<VerdictCopy> ring = new HandOffRing<>(VerdictCopy::new, SLOTS);
-  private final HandOffRing<ImageCopy> images = new HandOffRing<>(ImageCopy::new, 8);
+  private final HandOffRing<ImageCopy> images = new HandOffRing<>(ImageCopy::new, IMAGE_SLOTS);
   private final ConcurrentHashMap<String, AtomicLong> nextImageNs = new ConcurrentHashMap<>();
   private final AtomicInteger clients = new AtomicInteger();
   private final LongAdder dropped = new LongAdder();
@@ -172,6 +184,9 @@ public final class DashboardFeed implements VerdictListener, AutoCloseable {
     if (clients.get() > 0 && ImageCopy.hasImage(v)) {
       AtomicLong next = nextImageNs.get(v.cameraId());
       if (next == null) {
+        if (nextImageNs.size() >= MAX_CAMERAS) {
+          return;
+        }
         next = nextImageNs.computeIfAbsent(v.cameraId(), k -> new AtomicLong(v.emittedNs()));
       }
       long due = next.get();
@@ -227,10 +242,12 @@ public final class DashboardFeed implements VerdictListener, AutoCloseable {
 
   /** One verdict into the state. Holds {@link #lock}. */
   private void fold(VerdictCopy c) {
-    CameraState cam = cameras.computeIfAbsent(c.camera, CameraState::new);
+    CameraState cam = camera(c.camera);
     Part p = Part.of(c, epochUs.getAsLong());
-    cam.last = p;
-    cam.frames.add(c.emittedNs);
+    if (cam != null) {
+      cam.last = p;
+      cam.frames.add(c.emittedNs);
+    }
     long latencyNs = c.emittedNs - c.receivedNs;
     boolean late = c.reason == ReasonCode.DEADLINE || latencyNs > budgetNs;
     latency.record(c.emittedNs, latencyNs / 1_000, late);
@@ -246,13 +263,25 @@ public final class DashboardFeed implements VerdictListener, AutoCloseable {
     c.clear();
   }
 
+  /** The state of {@code id}, created unless {@link #MAX_CAMERAS} are shown; null then. */
+  private CameraState camera(String id) {
+    CameraState c = cameras.get(id);
+    if (c == null && cameras.size() < MAX_CAMERAS) {
+      c = new CameraState(id);
+      cameras.put(id, c);
+    }
+    return c;
+  }
+
   /** The latest frame of a camera, scaled down to a JPEG (or the camera's own JPEG or PNG). */
   private void thumb(ImageCopy img) {
     try {
       Thumb t = Thumb.of(img, THUMB_SIDE);
       synchronized (lock) {
-        CameraState cam = cameras.computeIfAbsent(img.camera(), CameraState::new);
-        cam.image = t;
+        CameraState cam = camera(img.camera());
+        if (cam != null) {
+          cam.image = t;
+        }
       }
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "dashboard: latest frame of " + img.camera() + " not shown: " + e);
@@ -268,7 +297,7 @@ public final class DashboardFeed implements VerdictListener, AutoCloseable {
     synchronized (lock) {
       lastReadings = r;
       for (String id : connected) {
-        cameras.computeIfAbsent(id, CameraState::new);
+        camera(id);
       }
       long atUs = epochUs.getAsLong();
       s.put("atUs", atUs);

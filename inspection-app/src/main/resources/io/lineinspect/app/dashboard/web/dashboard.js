@@ -90,10 +90,18 @@
   function pill(text, on) { const p = $('stream'); p.textContent = text; p.className = 'pill ' + (on ? 'on' : 'off'); }
   function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
 
-  async function blobUrl(path) {
-    const r = await fetch(path, { headers: headers() });
-    if (r.status !== 200) return null;
-    return URL.createObjectURL(await r.blob());
+  // Images are fetched one after the other, so that a page holds at most two connections to the
+  // admin endpoint (the stream and one keep-alive connection): several pages must never take the
+  // connections /health and /metrics need.
+  let queue = Promise.resolve();
+  function blobUrl(path) {
+    const p = queue.then(async () => {
+      const r = await fetch(path, { headers: headers() });
+      if (r.status !== 200) return null;
+      return URL.createObjectURL(await r.blob());
+    });
+    queue = p.catch(() => null);
+    return p;
   }
 
   // ------------------------------------------------------------------ render
