@@ -186,24 +186,39 @@
     }
   }
 
+  // Alarms are updated in place, keyed by id (never rebuilt), so that an Ack click is never lost
+  // to a snapshot arriving at the same moment.
+  const alarmEls = {};
   function renderAlarms(alarms) {
     const ul = $('alarms');
     $('alarm-count').textContent = alarms.filter((a) => a.active && !a.ackedBy).length + ' unacknowledged';
-    ul.innerHTML = '';
-    for (const a of alarms) {
-      const li = document.createElement('li');
-      li.className = 'alarm' + (a.active ? '' : ' cleared') + (a.ackedBy ? ' acked' : '');
-      li.dataset.alarm = a.id; li.dataset.kind = a.kind;
-      li.innerHTML = '<span class="text">' + esc(a.text) + ' <small>' + time(a.sinceUs) + (a.active ? '' : ' · cleared') +
-        (a.ackedBy ? ' · ack ' + esc(a.ackedBy) : '') + '</small></span>';
-      if (!a.ackedBy) {
+    const keep = new Set();
+    alarms.forEach((a, i) => {
+      keep.add(a.id);
+      let li = alarmEls[a.id];
+      if (!li) {
+        li = document.createElement('li');
+        li.dataset.alarm = a.id;
+        li.innerHTML = '<span class="text"></span>';
         const btn = document.createElement('button');
-        btn.className = 'ack'; btn.textContent = 'Ack'; btn.disabled = !canWrite();
-        btn.title = canWrite() ? 'acknowledge (audited)' : 'sign in as operator to acknowledge';
+        btn.className = 'ack'; btn.textContent = 'Ack';
         btn.onclick = () => post('/dashboard/api/alarms/ack', { id: a.id }).then(() => say('acknowledged ' + a.id)).catch((e) => say(e.message, true));
         li.appendChild(btn);
+        alarmEls[a.id] = li;
       }
-      ul.appendChild(li);
+      li.dataset.kind = a.kind;
+      li.className = 'alarm' + (a.active ? '' : ' cleared') + (a.ackedBy ? ' acked' : '');
+      li.querySelector('.text').innerHTML = esc(a.text) + ' <small>' + time(a.sinceUs) + (a.active ? '' : ' · cleared') +
+        (a.ackedBy ? ' · ack ' + esc(a.ackedBy) : '') + '</small>';
+      const btn = li.querySelector('.ack');
+      if (a.ackedBy) { btn.remove(); } else {
+        btn.disabled = !canWrite();
+        btn.title = canWrite() ? 'acknowledge (audited)' : 'sign in as operator to acknowledge';
+      }
+      if (ul.children[i] !== li) ul.insertBefore(li, ul.children[i] || null);
+    });
+    for (const id of Object.keys(alarmEls)) {
+      if (!keep.has(id)) { alarmEls[id].remove(); delete alarmEls[id]; }
     }
   }
 
