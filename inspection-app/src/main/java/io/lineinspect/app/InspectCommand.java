@@ -5,6 +5,7 @@ import io.lineinspect.app.cli.CameraSimCommand;
 import io.lineinspect.app.cli.DatasetCommand;
 import io.lineinspect.app.cli.DemoCommand;
 import io.lineinspect.app.cli.GateCommand;
+import io.lineinspect.app.cli.LabelsCommand;
 import io.lineinspect.app.cli.LoadgenCommand;
 import io.lineinspect.app.cli.ModelsCommand;
 import io.lineinspect.app.cli.PlantCommand;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Command;
       ModelsCommand.class,
       LoadgenCommand.class,
       GateCommand.class,
-      PlantCommand.class
+      PlantCommand.class,
+      LabelsCommand.class
     })
 public final class InspectCommand implements Runnable {
 

@@ -76,6 +76,7 @@ public final class InspectionService implements AutoCloseable {
   private boolean closed;
   private volatile boolean ready;
   private AdminServer admin;
+  private final io.lineinspect.app.dashboard.Dashboard dashboard;
   private final HealthMonitor healthMonitor;
 
   /**
@@ -139,13 +140,23 @@ public final class InspectionService implements AutoCloseable {
       kafka.modelEvent("served", backend.model(), null, "served at start");
     }
     ShadowControl.ShadowTap shadowTap = new ShadowControl.ShadowTap();
+    this.dashboard =
+        io.lineinspect.app.dashboard.ServiceDashboard.create(
+            io.lineinspect.app.dashboard.DashboardConfig.of(config), config, home, this);
     this.pipeline =
         new InspectionPipeline(
             config.pipeline(),
             TimeUnit.MILLISECONDS.toNanos(config.line().budgetMs()),
             config.line().failSafeVerdict(),
             backend,
-            VerdictListener.all(rejects, audit, archive, drift, unfit, shadowTap),
+            VerdictListener.all(
+                rejects,
+                audit,
+                archive,
+                drift,
+                unfit,
+                shadowTap,
+                dashboard == null ? null : dashboard.feed()),
             clock,
             Thread::new);
     CameraSeries cameraSeries =
@@ -364,6 +375,9 @@ public final class InspectionService implements AutoCloseable {
     warmUpLine();
     port = server.start();
     drop = startDrop();
+    if (dashboard != null) {
+      dashboard.feed().start();
+    }
     ready = true;
     return port;
   }
@@ -587,6 +601,9 @@ public final class InspectionService implements AutoCloseable {
     if (admin != null) {
       admin.stopping();
     }
+    if (dashboard != null) {
+      dashboard.close();
+    }
     healthMonitor.close();
     models.stopping();
     server.close();
@@ -625,6 +642,11 @@ public final class InspectionService implements AutoCloseable {
   /** True once the model is warmed up and cameras are accepted, until the service stops. */
   public boolean ready() {
     return ready;
+  }
+
+  /** The operator dashboard (served on the admin endpoint), or null when it is off. */
+  public io.lineinspect.app.dashboard.Dashboard dashboard() {
+    return dashboard;
   }
 
   /** The admin endpoint's port, or -1 when it is disabled or not started. */

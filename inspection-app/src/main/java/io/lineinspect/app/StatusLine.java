@@ -14,6 +14,18 @@ public final class StatusLine {
   private StatusLine() {}
 
   /** ", metrics on http://…/metrics" or "" when the admin endpoint is off. */
+  /** The operator dashboard's address ({@code http://host:port/dashboard}), or "" when none. */
+  public static String dashboardUrl(InspectionService service) {
+    if (service.adminPort() < 0 || service.dashboard() == null) {
+      return "";
+    }
+    return (service.config().admin().tls().enabled() ? "https://" : "http://")
+        + service.config().admin().host()
+        + ":"
+        + service.adminPort()
+        + "/dashboard";
+  }
+
   public static String adminUrl(InspectionService service) {
     return service.adminPort() < 0
         ? ""

@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import io.lineinspect.app.InspectionService;
+import io.lineinspect.app.dashboard.Dashboard;
 import io.lineinspect.core.actuate.RejectScheduler;
 import io.lineinspect.core.audit.AuditLog;
 import io.lineinspect.core.config.AdminConfig;
@@ -43,7 +44,10 @@ import javax.net.ssl.SSLParameters;
  *       ({@link AdminAuth}; reads: viewer, changes: engineer): {@code GET /models} (served version,
  *       rollback target, registry), {@code POST /models/activate} with {@code
  *       {"name":…,"version":…}}, {@code POST /models/rollback}, {@code GET /models/status}, {@code
- *       POST /models/shadow} (same body) and {@code DELETE /models/shadow}.
+ *       POST /models/shadow} (same body) and {@code DELETE /models/shadow};
+ *   <li>{@code /dashboard...}: the operator dashboard ({@link Dashboard}, {@code
+ *       docs/dashboard.md}): its route's role is checked here like every route's, its writes
+ *       (labels, alarm acknowledgements, shift reset: operator) audited here like model operations.
  * </ul>
  *
  * Every route needs a {@link Role} ({@link Route#required}), checked by {@link AdminAuth} before
@@ -221,6 +225,10 @@ public final class AdminServer implements AutoCloseable {
     try (ex) {
       long atUs = RejectScheduler.systemEpochMicros();
       String rawPath = ex.getRequestURI().getRawPath();
+      if (service.dashboard() != null && Dashboard.owns(rawPath)) {
+        dashboard(ex, rawPath, atUs);
+        return;
+      }
       Route r = route(ex.getRequestMethod(), rawPath);
       // Anything under /models needs a credential first, so a stranger learns nothing of it.
       boolean models = r.modelOperation() || (rawPath != null && rawPath.startsWith("/models"));
@@ -456,6 +464,40 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code /dashboard...} ({@link Dashboard}): the role its route needs checked here, like every
+   * route's, then answered by the dashboard; its writes audited here like model operations.
+   */
+  private void dashboard(HttpExchange ex, String rawPath, long atUs) throws IOException {
+    Dashboard d = service.dashboard();
+    Dashboard.Route r = Dashboard.route(ex.getRequestMethod(), rawPath);
+    Role role = null;
+    if (r.required() != null) {
+      AdminAuth.Access a =
+          auth.check(
+              ex.getRequestHeaders().getFirst("Authorization"),
+              ex.getRemoteAddress().getAddress(),
+              r.required(),
+              r.openRead());
+      if (a.decision() != AdminAuth.Decision.ALLOWED) {
+        refuse(ex, a, r.required(), atUs);
+        return;
+      }
+      role = a.role();
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    String outcome = "INTERNAL_ERROR";
+    try {
+      outcome = d.handle(ex, r, role, remote(ex), params);
+    } catch (RuntimeException e) {
+      json(ex, 500, error("internal error: " + e));
+    } finally {
+      if (r.write()) {
+        audit(ex, role, params, outcome, atUs);
+      }
+    }
+  }
+
   /** {@code /models...}, the role checked: answered by its {@link #route route}. */
   private void models(HttpExchange ex, Route route, Role role, long atUs) throws IOException {
     Map<String, String> params = new LinkedHashMap<>();
@@ -622,6 +664,9 @@ public final class AdminServer implements AutoCloseable {
 
   public void stopping() {
     stopping = true;
+    if (service.dashboard() != null) {
+      service.dashboard().stopping();
+    }
   }
 
   @Override

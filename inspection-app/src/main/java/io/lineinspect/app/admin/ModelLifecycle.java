@@ -277,7 +277,7 @@ public final class ModelLifecycle implements AutoCloseable {
   }
 
   /** What is served, what can be rolled back to, the last operation; for status and metrics. */
-  Map<String, Object> status() {
+  public Map<String, Object> status() {
     Map<String, Object> m = new LinkedHashMap<>(served.status());
     m.put("shadow", shadows.status());
     m.put("operation", step);

@@ -74,6 +74,13 @@ public final class DemoCommand implements Callable<Integer> {
               + " at it with 'inspect plant --kafka HOST:PORT'.")
   String kafka;
 
+  @Option(
+      names = "--linger",
+      description =
+          "Keep the service and its dashboard up after the cameras stop, until Ctrl-C"
+              + " (docs/dashboard.md).")
+  boolean linger;
+
   @CommandLine.Mixin CameraOptions options;
 
   @Override
@@ -95,7 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
             schedulerFifo,
             simPlcPriority,
             openPort);
-    DemoLine.Run run = new DemoLine(plan, home, System.out, kafka).run();
+    DemoLine.Run run = new DemoLine(plan, home, System.out, kafka).linger(linger).run();
     return o.report(run.result(), run.extra());
   }
 }

@@ -45,6 +45,10 @@ public final class ServeCommand implements Callable<Integer> {
         service.server().transport(),
         cfg.line().budgetMs(),
         StatusLine.adminUrl(service));
+    String dashboard = StatusLine.dashboardUrl(service);
+    if (!dashboard.isEmpty()) {
+      System.out.println("dashboard: " + dashboard);
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

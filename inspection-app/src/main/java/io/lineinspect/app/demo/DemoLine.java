@@ -76,6 +76,16 @@ public final class DemoLine {
     this.out = out;
   }
 
+  private boolean linger;
+
+  /**
+   * With {@code true}, the service and its dashboard stay up after the cameras stop, until Ctrl-C.
+   */
+  public DemoLine linger(boolean linger) {
+    this.linger = linger;
+    return this;
+  }
+
   /** Runs the demo; the caller prints the cameras' summary. */
   public Run run() throws Exception {
     SimulatedCamera.Settings settings = plan.settings();
@@ -118,6 +128,17 @@ public final class DemoLine {
                   + plan.cameras()
                   + " each prove their id with a secret made at start (ingest.cameras; 16 random"
                   + " bytes each, never written anywhere)");
+      String dashboard = StatusLine.dashboardUrl(service);
+      if (!dashboard.isEmpty()) {
+        out.println(
+            "dashboard: "
+                + dashboard
+                + (cfg.admin().operatorTokenFile() == null
+                    ? ""
+                    : " (labels, acknowledgements and shift reset need the operator token in "
+                        + home.resolve(cfg.admin().operatorTokenFile()).normalize()
+                        + ")"));
+      }
       actuators.describe(out);
       SimRun.Result r =
           new SimRun("127.0.0.1", port, plan.cameras(), settings, plan.seconds(), out)
@@ -144,6 +165,19 @@ public final class DemoLine {
               + String.format(Locale.ROOT, "%.1f", m.meanBatchSize())
               + "; "
               + StatusLine.stages(m));
+      if (linger && !dashboard.isEmpty()) {
+        out.println("dashboard stays up at " + dashboard + " (--linger): Ctrl-C to stop");
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      service.close();
+                      stopped.countDown();
+                    },
+                    "demo-linger-stop"));
+        stopped.await();
+      }
       // Fire the rejects still on their way to the gate, then see what left the belt.
       io.lineinspect.plant.KafkaExporter exporter = service.kafka();
       boolean drained = exporter == null || exporter.awaitDrained(10_000);
@@ -211,7 +245,7 @@ public final class DemoLine {
             loaded.models(),
             loaded.quality(),
             loaded.warmup());
-    cfg = cfg.withKafka(loaded.kafka());
+    cfg = cfg.withKafka(loaded.kafka()).withDashboard(loaded.dashboard());
     if (kafka != null) {
       // --kafka: the plant exporter towards that broker, its spool beside the demo's audit trail
       cfg =

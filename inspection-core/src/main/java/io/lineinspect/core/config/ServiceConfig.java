@@ -20,7 +20,8 @@ public record ServiceConfig(
     WarmupConfig warmup,
     MetricsConfig metrics,
     @ModuleSection.Key(ServiceConfig.KAFKA) ModuleSection kafka,
-    @ModuleSection.Key(ServiceConfig.DROP) ModuleSection drop) {
+    @ModuleSection.Key(ServiceConfig.DROP) ModuleSection drop,
+    @ModuleSection.Key(ServiceConfig.DASHBOARD) ModuleSection dashboard) {
   /** The key of the plant exporter's section, owned by module {@code plant-export}. */
   public static final String KAFKA = "kafka";
 
@@ -28,6 +29,9 @@ public record ServiceConfig(
    * The key of the image drop's section (hot folder, SFTP), owned by module {@code camera-drop}.
    */
   public static final String DROP = "drop";
+
+  /** The key of the operator dashboard's section, owned by module {@code inspection-app}. */
+  public static final String DASHBOARD = "dashboard";
 
   public ServiceConfig {
     if (line == null) {
@@ -61,9 +65,11 @@ public record ServiceConfig(
     kafka.refuseIfGivenWithoutModule("plant-export");
     drop = drop == null ? ModuleSection.absent(DROP) : drop;
     drop.refuseIfGivenWithoutModule("camera-drop");
+    dashboard = dashboard == null ? ModuleSection.absent(DASHBOARD) : dashboard;
+    dashboard.refuseIfGivenWithoutModule("inspection-app");
   }
 
-  /** A configuration without the image drop's section (its defaults: off). */
+  /** A configuration without the image drop's and the dashboard's sections (their defaults). */
   public ServiceConfig(
       LineConfig line,
       IngestConfig ingest,
@@ -81,14 +87,21 @@ public record ServiceConfig(
       ModuleSection kafka) {
     this(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, null);
+        warmup, metrics, kafka, null, null);
   }
 
   /** The same configuration with another image drop section (module {@code camera-drop}). */
   public ServiceConfig withDrop(ModuleSection other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, other);
+        warmup, metrics, kafka, other, dashboard);
+  }
+
+  /** The same configuration with another dashboard section (module {@code inspection-app}). */
+  public ServiceConfig withDashboard(ModuleSection other) {
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, metrics, kafka, drop, other);
   }
 
   /** A configuration without the plant exporter's section (its defaults: off). */
@@ -115,7 +128,7 @@ public record ServiceConfig(
   public ServiceConfig withKafka(ModuleSection other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, other, drop);
+        warmup, metrics, other, drop, dashboard);
   }
 
   /** A configuration with the default per-camera metrics limits. */
@@ -169,49 +182,49 @@ public record ServiceConfig(
   public ServiceConfig withIngest(IngestConfig other) {
     return new ServiceConfig(
         line, other, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop);
+        warmup, metrics, kafka, drop, dashboard);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop);
+        warmup, metrics, kafka, drop, dashboard);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop);
+        warmup, metrics, kafka, drop, dashboard);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality,
-        warmup, metrics, kafka, drop);
+        warmup, metrics, kafka, drop, dashboard);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models, quality,
-        warmup, metrics, kafka, drop);
+        warmup, metrics, kafka, drop, dashboard);
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality,
-        warmup, metrics, kafka, drop);
+        warmup, metrics, kafka, drop, dashboard);
   }
 
   /** The same configuration with other per-camera metrics limits. */
   public ServiceConfig withMetrics(MetricsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, other, kafka, drop);
+        warmup, other, kafka, drop, dashboard);
   }
 
   /**
@@ -235,7 +248,7 @@ public record ServiceConfig(
   public ServiceConfig withWarmup(WarmupConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        other, metrics, kafka, drop);
+        other, metrics, kafka, drop, dashboard);
   }
 
   /**
