@@ -297,6 +297,11 @@ public final class CameraServer implements AutoCloseable {
     return cameras.size();
   }
 
+  /** The ids of the cameras connected now (HELLO done): a copy. */
+  public java.util.Set<String> connectedCameraIds() {
+    return java.util.Set.copyOf(cameras.keySet());
+  }
+
   /**
    * Stops accepting and reading, waits (bounded) until every frame already received has its verdict
    * on the wire, tells the cameras the service is shutting down, and closes.

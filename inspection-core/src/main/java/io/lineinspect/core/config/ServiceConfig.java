@@ -19,9 +19,13 @@ public record ServiceConfig(
     QualityAlarmConfig quality,
     WarmupConfig warmup,
     MetricsConfig metrics,
-    @ModuleSection.Key(ServiceConfig.KAFKA) ModuleSection kafka) {
+    @ModuleSection.Key(ServiceConfig.KAFKA) ModuleSection kafka,
+    @ModuleSection.Key(ServiceConfig.OPCUA) ModuleSection opcua) {
   /** The key of the plant exporter's section, owned by module {@code plant-export}. */
   public static final String KAFKA = "kafka";
+
+  /** The key of the OPC UA server's section, owned by module {@code opcua-server}. */
+  public static final String OPCUA = "opcua";
 
   public ServiceConfig {
     if (line == null) {
@@ -53,6 +57,36 @@ public record ServiceConfig(
     metrics = metrics == null ? MetricsConfig.defaults() : metrics;
     kafka = kafka == null ? ModuleSection.absent(KAFKA) : kafka;
     kafka.refuseIfGivenWithoutModule("plant-export");
+    opcua = opcua == null ? ModuleSection.absent(OPCUA) : opcua;
+    opcua.refuseIfGivenWithoutModule("opcua-server");
+  }
+
+  /** A configuration without the OPC UA server's section (its defaults: off). */
+  public ServiceConfig(
+      LineConfig line,
+      IngestConfig ingest,
+      PipelineConfig pipeline,
+      InferenceConfig inference,
+      ActuatorsConfig actuators,
+      AuditConfig audit,
+      ArchiveConfig archive,
+      DriftConfig drift,
+      AdminConfig admin,
+      ModelsConfig models,
+      QualityAlarmConfig quality,
+      WarmupConfig warmup,
+      MetricsConfig metrics,
+      ModuleSection kafka) {
+    this(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, metrics, kafka, null);
+  }
+
+  /** The same configuration with another OPC UA server section (module {@code opcua-server}). */
+  public ServiceConfig withOpcUa(ModuleSection other) {
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, metrics, kafka, other);
   }
 
   /** A configuration without the plant exporter's section (its defaults: off). */
@@ -79,7 +113,7 @@ public record ServiceConfig(
   public ServiceConfig withKafka(ModuleSection other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, other);
+        warmup, metrics, other, opcua);
   }
 
   /** A configuration with the default per-camera metrics limits. */
@@ -133,49 +167,49 @@ public record ServiceConfig(
   public ServiceConfig withIngest(IngestConfig other) {
     return new ServiceConfig(
         line, other, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, opcua);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, opcua);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, opcua);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, opcua);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, opcua);
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality,
-        warmup, metrics, kafka);
+        warmup, metrics, kafka, opcua);
   }
 
   /** The same configuration with other per-camera metrics limits. */
   public ServiceConfig withMetrics(MetricsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, other, kafka);
+        warmup, other, kafka, opcua);
   }
 
   /**
@@ -199,7 +233,7 @@ public record ServiceConfig(
   public ServiceConfig withWarmup(WarmupConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        other, metrics, kafka);
+        other, metrics, kafka, opcua);
   }
 
   /**
