@@ -378,4 +378,85 @@ class VisionServerTest {
                     SecurityPolicy.None));
     assertEquals(StatusCodes.Bad_ConfigurationError, e.getStatusCode().value(), e.toString());
   }
+
+  @Test
+  void shouldAdmitAClientCertificateCopiedIntoTheTrustListWhileRunning() throws Exception {
+    start(config());
+    UaTestClient.Identity later = UaTestClient.Identity.generate("later");
+    String pw = Files.readString(home.resolve("var/opcua/engineer.password")).strip();
+    assertThrows(
+        UaException.class,
+        () ->
+            UaTestClient.connect(
+                server.endpointUrl(),
+                server.certificateFile(),
+                later,
+                "engineer",
+                pw,
+                SecurityPolicy.Basic256Sha256));
+    later.trustAt(home.resolve("var/opcua"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try (UaTestClient c =
+          UaTestClient.connect(
+              server.endpointUrl(),
+              server.certificateFile(),
+              later,
+              "engineer",
+              pw,
+              SecurityPolicy.Basic256Sha256)) {
+        String[] uris = c.raw().getNamespaceTable().toArray();
+        assertTrue(List.of(uris).contains(VisionNamespace.URI));
+        assertTrue(List.of(uris).contains(VisionNamespace.MV_URI));
+        return;
+      } catch (UaException e) {
+        if (System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  @Test
+  void shouldServeOnlyAnUnsecuredEndpointWhenConfigured() throws Exception {
+    start(config().withSecurityPolicy("None"));
+    String pw = Files.readString(home.resolve("var/opcua/engineer.password")).strip();
+    try (UaTestClient c =
+        UaTestClient.connect(
+            server.endpointUrl(),
+            server.certificateFile(),
+            me,
+            "engineer",
+            pw,
+            SecurityPolicy.None)) {
+      assertEquals("demo:1", c.value("VisionSystem/Line/ModelVersion"));
+    }
+    assertThrows(
+        UaException.class,
+        () ->
+            UaTestClient.connect(
+                server.endpointUrl(),
+                server.certificateFile(),
+                me,
+                "engineer",
+                pw,
+                SecurityPolicy.Basic256Sha256));
+  }
+
+  @Test
+  void shouldRefuseAPasswordFileOthersCanRead() throws Exception {
+    Path f = home.resolve("var/opcua/engineer.password");
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, "a-long-enough-password\n");
+    Files.setPosixFilePermissions(
+        f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    String m =
+        assertThrows(
+                io.lineinspect.core.config.ConfigException.class,
+                () -> new VisionServer(config(), home, "line-1", line))
+            .getMessage();
+    assertTrue(m.startsWith("opcua.users.engineer.passwordFile: "), m);
+    assertTrue(m.contains("chmod 600"), m);
+  }
 }
