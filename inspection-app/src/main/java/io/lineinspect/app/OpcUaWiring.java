@@ -1,5 +1,7 @@
 package io.lineinspect.app;
 
+import io.lineinspect.app.admin.OpcUaRecipes;
+import io.lineinspect.app.models.ModelRegistry;
 import io.lineinspect.core.audit.AuditLog;
 import io.lineinspect.core.config.ServiceConfig;
 import io.lineinspect.core.inference.ModelInfo;
@@ -25,7 +27,15 @@ final class OpcUaWiring {
     if (!c.enabled()) {
       return null;
     }
-    return new VisionServer(c, home, config.line().name(), new Status(service));
+    return new VisionServer(
+        c,
+        home,
+        config.line().name(),
+        new Status(service),
+        new OpcUaRecipes(
+            new ModelRegistry(home.resolve(config.models().registry())),
+            service::models,
+            service::audit));
   }
 
   /** Both listeners (either may be null), or null when there is none. */
@@ -66,7 +76,7 @@ final class OpcUaWiring {
     @Override
     public String servedModel() {
       ModelInfo m = service.servedModel();
-      return m == null ? "" : m.name() + ":" + m.version();
+      return m == null ? "" : m.id();
     }
 
     @Override

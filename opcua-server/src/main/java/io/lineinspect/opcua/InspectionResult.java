@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
  * @param reason {@code NONE} when the model judged the part, else the fail-safe reason
  * @param score the defect score, NaN when not scored
  * @param label the model's label, "" when none
- * @param model {@code name:version} of the model that judged, "" when none did
+ * @param model {@code name@version} of the model that judged, "" when none did
  * @param latencyUs receipt to verdict
  * @param stagesUs queue, preprocess, batch wait, inference, emit (µs; -1 when a stage did not run)
  * @param detail the fail-safe detail text, "" when none
@@ -74,7 +74,7 @@ public record InspectionResult(
     JsonNode score = n.path("score");
     String model = n.path("model").isTextual() ? n.path("model").asText() : "";
     if (!model.isEmpty() && n.path("version").isTextual()) {
-      model = model + ":" + n.path("version").asText();
+      model = model + "@" + n.path("version").asText();
     }
     return new InspectionResult(
         n.path("n").asLong(),

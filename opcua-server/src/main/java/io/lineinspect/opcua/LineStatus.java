@@ -39,7 +39,7 @@ public interface LineStatus {
   /** The camera ids connected now (HELLO done). */
   Set<String> connectedCameras();
 
-  /** The model judging now as {@code name:version}, "" when none. */
+  /** The model judging now as {@code name@version}, "" when none. */
   String servedModel();
 
   /** Active alarms and unhealthy conditions, as texts; empty when all is well. */

@@ -69,6 +69,7 @@ final class VisionNamespace extends ManagedNamespaceWithLifecycle implements Res
 
   private final OpcUaConfig config;
   private final LineStatus status;
+  private final Recipes recipes;
   private final Map<String, Boolean> engineers;
   private final SubscriptionModel subscriptions;
   private final int mv;
@@ -111,10 +112,15 @@ final class VisionNamespace extends ManagedNamespaceWithLifecycle implements Res
   private NodeId eventType;
 
   VisionNamespace(
-      OpcUaServer server, OpcUaConfig config, LineStatus status, Map<String, Boolean> engineers) {
+      OpcUaServer server,
+      OpcUaConfig config,
+      LineStatus status,
+      Recipes recipes,
+      Map<String, Boolean> engineers) {
     super(server, URI);
     this.config = config;
     this.status = status;
+    this.recipes = recipes;
     this.engineers = engineers;
     this.mv = server.getNamespaceTable().add(MV_URI).intValue();
     this.failuresOnly = config.events().equals("failures");
@@ -326,6 +332,86 @@ final class VisionNamespace extends ManagedNamespaceWithLifecycle implements Res
             new Variant(status.simulated()));
 
     camerasFolder = object(visionSystem, "VisionSystem/Cameras", newQualifiedName("Cameras"));
+    if (recipes != null) {
+      buildRecipeManagement();
+    }
+  }
+
+  private UaVariableNode activeRecipe;
+
+  /** RecipeManagement over the model registry ({@link Recipes}). */
+  private void buildRecipeManagement() {
+    String base = "VisionSystem/RecipeManagement";
+    UaObjectNode rcm = object(visionSystem, base, mvName("RecipeManagement"));
+    activeRecipe =
+        variable(
+            rcm,
+            base + "/ActiveRecipe",
+            newQualifiedName("ActiveRecipe"),
+            NodeIds.String,
+            new Variant(status.servedModel()));
+    method(
+        rcm,
+        base + "/GetRecipeListFiltered",
+        mvName("GetRecipeListFiltered"),
+        new Argument[] {arg("Name", NodeIds.String, "only this model's versions; \"\" = all")},
+        new Argument[] {
+          arg("RecipeIds", NodeIds.String, -2, "name@version, sorted"),
+          arg("Problems", NodeIds.String, -2, "why each cannot be served; \"\" = servable"),
+          arg("Error", NodeIds.Int32, "0, or 1 when the registry cannot be read")
+        },
+        false,
+        (ctx, in) -> {
+          String name = in[0].value() == null ? "" : in[0].value().toString();
+          List<String> ids = new ArrayList<>();
+          List<String> problems = new ArrayList<>();
+          try {
+            for (Recipes.Recipe r : recipes.list()) {
+              if (name.isEmpty() || r.id().startsWith(name + "@")) {
+                ids.add(r.id());
+                problems.add(r.problem());
+              }
+            }
+          } catch (java.io.IOException e) {
+            return new Variant[] {
+              new Variant(new String[0]), new Variant(new String[] {e.getMessage()}), new Variant(1)
+            };
+          }
+          return new Variant[] {
+            new Variant(ids.toArray(String[]::new)),
+            new Variant(problems.toArray(String[]::new)),
+            new Variant(0)
+          };
+        });
+    method(
+        rcm,
+        base + "/ActivateRecipe",
+        mvName("ActivateRecipe"),
+        new Argument[] {arg("RecipeId", NodeIds.String, "name@version of a registered model")},
+        new Argument[] {
+          arg("Outcome", NodeIds.String, "ACTIVATED, UNCHANGED, REFUSED, INVALID, BUSY or FAILED"),
+          arg("Message", NodeIds.String, "what happened (the gate's findings when it refused)"),
+          arg("Error", NodeIds.Int32, "0 when the recipe is served now, else 1")
+        },
+        true,
+        (ctx, in) -> {
+          String id = in[0].value() == null ? "" : in[0].value().toString().strip();
+          int at = id.lastIndexOf('@');
+          if (at <= 0 || at == id.length() - 1) {
+            throw new UaException(StatusCodes.Bad_InvalidArgument, "RecipeId: name@version");
+          }
+          Session session = ctx.getSession().orElse(null);
+          String user =
+              session != null && session.getIdentity() instanceof Identity.UsernameIdentity u
+                  ? u.getUsername()
+                  : "?";
+          String client = session == null ? "?" : String.valueOf(session.getClientAddress());
+          Recipes.Activation a =
+              recipes.activate(user, client, id.substring(0, at), id.substring(at + 1));
+          return new Variant[] {
+            new Variant(a.outcome()), new Variant(a.message()), new Variant(a.ok() ? 0 : 1)
+          };
+        });
   }
 
   /** ResultReadyEventType: a subtype of BaseEventType with the result's fields as properties. */
@@ -697,6 +783,9 @@ final class VisionNamespace extends ManagedNamespaceWithLifecycle implements Res
     setIfChanged(lineFailSafe, new Variant(failSafe));
     setIfChanged(lineYield, new Variant(all == 0 ? Double.NaN : (double) ok / all));
     setIfChanged(lineModel, new Variant(status.servedModel()));
+    if (activeRecipe != null) {
+      setIfChanged(activeRecipe, new Variant(status.servedModel()));
+    }
     setIfChanged(lineP99, new Variant(p99Ms(nowNs)));
     setIfChanged(lineAlarms, new Variant(status.alarms().toArray(String[]::new)));
     setIfChanged(lineSimulated, new Variant(status.simulated()));

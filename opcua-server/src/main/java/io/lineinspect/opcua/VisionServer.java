@@ -83,6 +83,15 @@ public final class VisionServer implements AutoCloseable {
    * @throws ConfigException naming the key of a file that cannot be read or written
    */
   public VisionServer(OpcUaConfig config, Path home, String lineName, LineStatus status) {
+    this(config, home, lineName, status, null);
+  }
+
+  /**
+   * As {@link #VisionServer(OpcUaConfig, Path, String, LineStatus)}, with RecipeManagement over
+   * {@code recipes} (null: no RecipeManagement object).
+   */
+  public VisionServer(
+      OpcUaConfig config, Path home, String lineName, LineStatus status, Recipes recipes) {
     this.config = config;
     Map<String, byte[]> passwords = new LinkedHashMap<>();
     Map<String, Boolean> engineers = new LinkedHashMap<>();
@@ -195,7 +204,7 @@ public final class VisionServer implements AutoCloseable {
     } catch (Exception e) {
       throw new ConfigException("opcua.dir: " + dir + ": " + e.getMessage(), e);
     }
-    this.namespace = new VisionNamespace(server, config, status, Map.copyOf(engineers));
+    this.namespace = new VisionNamespace(server, config, status, recipes, Map.copyOf(engineers));
     this.feed =
         new ResultFeed(config.queueSize(), config.updateIntervalMs(), namespace, System::nanoTime);
     if (config.securityPolicy().equals("None")) {

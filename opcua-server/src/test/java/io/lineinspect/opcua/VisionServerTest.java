@@ -48,7 +48,7 @@ class VisionServerTest {
 
     @Override
     public String servedModel() {
-      return "demo:1";
+      return "demo@1";
     }
 
     @Override
@@ -190,7 +190,7 @@ class VisionServerTest {
       assertEquals("cam-2/1", e.get("mv:PartId"));
       assertEquals("DEADLINE", e.get("li:Reason"));
       assertEquals("FAIL", e.get("li:Verdict"));
-      assertEquals("demo:1", e.get("li:ModelVersion"));
+      assertEquals("demo@1", e.get("li:ModelVersion"));
       assertEquals("h3", e.get("li:AuditHash"));
       assertEquals(Boolean.TRUE, e.get("mv:IsSimulated"));
       Double[] times = (Double[]) e.get("mv:ProcessingTimes");
@@ -209,7 +209,7 @@ class VisionServerTest {
           },
           "line counters");
       assertEquals(1L / 3.0, (Double) c.value("VisionSystem/Line/Yield"), 1e-9);
-      assertEquals("demo:1", c.value("VisionSystem/Line/ModelVersion"));
+      assertEquals("demo@1", c.value("VisionSystem/Line/ModelVersion"));
       assertEquals(1L, c.value("VisionSystem/Cameras/cam-1/Ok"));
       assertEquals(1L, c.value("VisionSystem/Cameras/cam-1/Ng"));
       assertEquals(1L, c.value("VisionSystem/Cameras/cam-2/FailSafe"));
@@ -430,7 +430,7 @@ class VisionServerTest {
             "engineer",
             pw,
             SecurityPolicy.None)) {
-      assertEquals("demo:1", c.value("VisionSystem/Line/ModelVersion"));
+      assertEquals("demo@1", c.value("VisionSystem/Line/ModelVersion"));
     }
     assertThrows(
         UaException.class,
@@ -458,5 +458,54 @@ class VisionServerTest {
             .getMessage();
     assertTrue(m.startsWith("opcua.users.engineer.passwordFile: "), m);
     assertTrue(m.contains("chmod 600"), m);
+  }
+
+  @Test
+  void shouldListRecipesAndLetOnlyEngineersActivateOne() throws Exception {
+    List<String> activated = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Recipes recipes =
+        new Recipes() {
+          @Override
+          public List<Recipe> list() {
+            return List.of(
+                new Recipe("demo@1", ""),
+                new Recipe("demo@2", ""),
+                new Recipe("other@1", "checksum mismatch"));
+          }
+
+          @Override
+          public Activation activate(String user, String client, String name, String version) {
+            activated.add(user + " " + name + "@" + version);
+            return version.equals("2")
+                ? new Activation("ACTIVATED", "demo@2 serves", "demo@2")
+                : new Activation("REFUSED", "golden set: 9/10", "demo@1");
+          }
+        };
+    me = UaTestClient.Identity.generate("plc");
+    me.trustAt(home.resolve("var/opcua"));
+    server = new VisionServer(config(), home, "line-1", line, recipes);
+    server.start();
+    String rm = "VisionSystem/RecipeManagement";
+    try (UaTestClient op = as("operator")) {
+      var list = op.call(rm, rm + "/GetRecipeListFiltered", new Variant("demo"));
+      assertEquals(
+          List.of("demo@1", "demo@2"), List.of((String[]) list.getOutputArguments()[0].value()));
+      var all = op.call(rm, rm + "/GetRecipeListFiltered", new Variant(""));
+      assertEquals("checksum mismatch", ((String[]) all.getOutputArguments()[1].value())[2]);
+      var denied = op.call(rm, rm + "/ActivateRecipe", new Variant("demo@2"));
+      assertEquals(StatusCodes.Bad_UserAccessDenied, UaTestClient.status(denied));
+      assertEquals("demo@1", op.value(rm + "/ActiveRecipe"));
+    }
+    try (UaTestClient eng = engineer()) {
+      var ok = eng.call(rm, rm + "/ActivateRecipe", new Variant("demo@2"));
+      assertEquals("ACTIVATED", ok.getOutputArguments()[0].value());
+      assertEquals(0, ok.getOutputArguments()[2].value());
+      var refused = eng.call(rm, rm + "/ActivateRecipe", new Variant("demo@1"));
+      assertEquals("REFUSED", refused.getOutputArguments()[0].value());
+      assertEquals(1, refused.getOutputArguments()[2].value());
+      var bad = eng.call(rm, rm + "/ActivateRecipe", new Variant("demo"));
+      assertEquals(StatusCodes.Bad_InvalidArgument, UaTestClient.status(bad));
+    }
+    assertEquals(List.of("engineer demo@2", "engineer demo@1"), activated);
   }
 }

@@ -98,9 +98,7 @@ class OpcUaServerTest {
           assertEquals(Boolean.FALSE, c.value("VisionSystem/Cameras/" + cam + "/Connected"));
           okByCamera.put(cam, ok);
         }
-        assertEquals(
-            service.servedModel().name() + ":" + service.servedModel().version(),
-            c.value("VisionSystem/Line/ModelVersion"));
+        assertEquals(service.servedModel().id(), c.value("VisionSystem/Line/ModelVersion"));
         assertTrue(((Double) c.value("VisionSystem/Line/LatencyP99Ms")) > 0);
         String lastId = (String) events.get(events.size() - 1).get("mv:ResultId");
         var r =
@@ -111,6 +109,17 @@ class OpcUaServerTest {
         assertTrue(UaTestClient.isGood(r));
         JsonNode rec = JSON.readTree((String) r.getOutputArguments()[0].value());
         assertEquals(lastId, rec.path("n").asText());
+
+        // RecipeManagement goes through the model lifecycle: the builtin backend has no registry
+        // models, so the activation fails there, and is audited like one over the admin endpoint.
+        var a =
+            c.call(
+                "VisionSystem/RecipeManagement",
+                "VisionSystem/RecipeManagement/ActivateRecipe",
+                new Variant("demo-defects@2"));
+        assertTrue(UaTestClient.isGood(a), a.getStatusCode().toString());
+        assertEquals("FAILED", a.getOutputArguments()[0].value(), "" + a.getOutputArguments()[1]);
+        assertEquals(1, a.getOutputArguments()[2].value());
       }
     }
     // After close, compare every event with the audit trail written for the same part.
@@ -146,6 +155,24 @@ class OpcUaServerTest {
             .filter(n -> n.path("verdict").asText().equals("PASS"))
             .count();
     assertEquals(ok, okByCamera.values().stream().mapToLong(Long::longValue).sum());
+    List<String> admin = new java.util.ArrayList<>();
+    try (Stream<Path> files = Files.list(home.resolve("var/audit"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
+        for (String line : Files.readAllLines(f)) {
+          if (line.contains("\"type\":\"admin\"")) {
+            admin.add(line);
+          }
+        }
+      }
+    }
+    assertEquals(1, admin.size(), String.valueOf(admin));
+    JsonNode act = JSON.readTree(admin.get(0));
+    assertEquals("/opcua/RecipeManagement/ActivateRecipe", act.path("path").asText());
+    assertEquals("OPCUA", act.path("method").asText());
+    assertEquals("engineer", act.path("role").asText());
+    assertEquals("FAILED", act.path("outcome").asText());
+    assertEquals("demo-defects", act.path("params").path("name").asText());
+    assertTrue(act.path("remote").asText().startsWith("opcua:engineer@"), act.toString());
   }
 
   private static void awaitState(UaTestClient c, String state) throws Exception {
