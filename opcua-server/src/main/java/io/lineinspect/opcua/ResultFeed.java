@@ -94,6 +94,7 @@ public final class ResultFeed implements AuditLog.ChainListener, AutoCloseable {
   }
 
   private void run() {
+    LowPriority.lowerCallingThread();
     nextTickNs = nanoTime.getAsLong();
     while (running) {
       boolean work = drain();

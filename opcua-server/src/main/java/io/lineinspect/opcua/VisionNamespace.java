@@ -405,7 +405,10 @@ final class VisionNamespace extends ManagedNamespaceWithLifecycle implements Res
               session != null && session.getIdentity() instanceof Identity.UsernameIdentity u
                   ? u.getUsername()
                   : "?";
-          String client = session == null ? "?" : String.valueOf(session.getClientAddress());
+          String client =
+              session == null || session.getClientAddress() == null
+                  ? "?"
+                  : session.getClientAddress().getHostAddress();
           Recipes.Activation a =
               recipes.activate(user, client, id.substring(0, at), id.substring(at + 1));
           return new Variant[] {

@@ -71,6 +71,13 @@ public final class VisionServer implements AutoCloseable {
   private final KeyStoreCertificateStore store;
   private final FileBasedTrustListManager trust;
   private final Path certificateFile;
+  private final java.util.concurrent.ExecutorService executor =
+      java.util.concurrent.Executors.newFixedThreadPool(4, new LowPriority("opcua-worker-"));
+  private final java.util.concurrent.ScheduledExecutorService timer =
+      java.util.concurrent.Executors.newScheduledThreadPool(1, new LowPriority("opcua-timer-"));
+  private final io.netty.channel.EventLoopGroup eventLoop =
+      new io.netty.channel.MultiThreadIoEventLoopGroup(
+          2, new LowPriority("opcua-io-"), io.netty.channel.nio.NioIoHandler.newFactory());
   private final String endpointUrl;
   private boolean started;
   private boolean closed;
@@ -193,12 +200,18 @@ public final class VisionServer implements AutoCloseable {
               .setCertificateManager(certificates)
               .setIdentityValidator(identities)
               .setProductUri("urn:lineinspect:opcua")
+              .setExecutor(executor)
+              .setScheduledExecutor(timer)
               .build();
       this.server =
           new OpcUaServer(
               serverConfig,
               profile ->
-                  new OpcTcpServerTransport(OpcTcpServerTransportConfig.newBuilder().build()));
+                  new OpcTcpServerTransport(
+                      OpcTcpServerTransportConfig.newBuilder()
+                          .setExecutor(executor)
+                          .setEventLoop(eventLoop)
+                          .build()));
     } catch (ConfigException e) {
       throw e;
     } catch (Exception e) {
@@ -388,6 +401,9 @@ public final class VisionServer implements AutoCloseable {
     } catch (IOException e) {
       LOG.log(Level.WARNING, "opcua: closing the trust list: " + e);
     }
+    eventLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    executor.shutdown();
+    timer.shutdownNow();
   }
 
   /** Password files: read, or created random and owner-only; refused when others may read them. */
