@@ -39,6 +39,7 @@ import io.lineinspect.core.time.NanoClock;
 import io.lineinspect.inference.djl.DjlBackend;
 import io.lineinspect.inference.djl.DjlBackendConfig;
 import io.lineinspect.inference.djl.ModelException;
+import io.lineinspect.opcua.VisionServer;
 import io.lineinspect.plant.KafkaExportConfig;
 import io.lineinspect.plant.KafkaExporter;
 import java.nio.file.Path;
@@ -63,6 +64,7 @@ public final class InspectionService implements AutoCloseable {
   private final CameraClocks clocks;
   private final AuditLog audit;
   private final KafkaExporter kafka;
+  private final VisionServer opcua;
   private final ImageArchive archive;
   private final DriftMonitor drift;
   private final UnfitAlarm unfit;
@@ -73,7 +75,7 @@ public final class InspectionService implements AutoCloseable {
   private volatile LineWarmUp.Result warmUp;
   private volatile long warmUpMs = -1;
   private int port;
-  private boolean closed;
+  private volatile boolean closed;
   private volatile boolean ready;
   private AdminServer admin;
   private final io.lineinspect.app.dashboard.Dashboard dashboard;
@@ -121,7 +123,11 @@ public final class InspectionService implements AutoCloseable {
                 RejectScheduler::systemEpochMicros,
                 clocks);
     this.kafka = openKafka(config, home); // before the audit trail: it feeds the exporter
-    this.audit = config.audit().enabled() ? openAudit(config, home, kafka) : null;
+    this.opcua = OpcUaWiring.open(config, home, this); // the same: fed from the audit chain
+    this.audit =
+        config.audit().enabled()
+            ? openAudit(config, home, OpcUaWiring.both(kafka, opcua == null ? null : opcua.feed()))
+            : null;
     this.archive = config.archive().enabled() ? openArchive(config, home) : null;
     this.drift = config.drift().enabled() ? new DriftMonitor(config.drift()) : null;
     this.unfit = new UnfitAlarm(config.quality());
@@ -273,10 +279,11 @@ public final class InspectionService implements AutoCloseable {
     }
   }
 
-  private static AuditLog openAudit(ServiceConfig config, Path home, KafkaExporter kafka) {
+  private static AuditLog openAudit(
+      ServiceConfig config, Path home, AuditLog.ChainListener chainListener) {
     Path dir = home.resolve(config.audit().dir());
     try {
-      return new AuditLog(config.audit(), dir, RejectScheduler::systemEpochMicros, kafka);
+      return new AuditLog(config.audit(), dir, RejectScheduler::systemEpochMicros, chainListener);
     } catch (java.io.IOException e) {
       throw new ConfigException(
           "audit.dir: cannot write the audit trail in " + dir + ": " + e.getMessage(), e);
@@ -362,11 +369,17 @@ public final class InspectionService implements AutoCloseable {
     try {
       // A camera port in use is a configuration error now, not after the gate and the warm-up.
       CameraServer.checkPortFree(config.ingest());
+      if (opcua != null) {
+        opcua.start(); // Preoperational during the gate and the warm-up
+      }
       gateAtStartup();
     } catch (RuntimeException e) {
       if (admin != null) {
         admin.close();
         admin = null;
+      }
+      if (opcua != null) {
+        opcua.close();
       }
       throw e;
     }
@@ -604,6 +617,9 @@ public final class InspectionService implements AutoCloseable {
     if (dashboard != null) {
       dashboard.close();
     }
+    if (opcua != null) {
+      opcua.halting();
+    }
     healthMonitor.close();
     models.stopping();
     server.close();
@@ -624,9 +640,22 @@ public final class InspectionService implements AutoCloseable {
     if (kafka != null) {
       kafka.close(); // after the audit trail: its last lines go to the spool
     }
+    if (opcua != null) {
+      opcua.close(); // after the audit trail: its last results are still published
+    }
     if (admin != null) {
       admin.close();
     }
+  }
+
+  /** The OPC UA server ({@code opcua:}), or null when it is off. */
+  public VisionServer opcua() {
+    return opcua;
+  }
+
+  /** True once {@link #close()} has begun. */
+  boolean closing() {
+    return closed;
   }
 
   /** The plant exporter ({@code kafka:}), or null when it is off. */

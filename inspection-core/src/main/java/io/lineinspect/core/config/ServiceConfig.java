@@ -21,7 +21,8 @@ public record ServiceConfig(
     MetricsConfig metrics,
     @ModuleSection.Key(ServiceConfig.KAFKA) ModuleSection kafka,
     @ModuleSection.Key(ServiceConfig.DROP) ModuleSection drop,
-    @ModuleSection.Key(ServiceConfig.DASHBOARD) ModuleSection dashboard) {
+    @ModuleSection.Key(ServiceConfig.DASHBOARD) ModuleSection dashboard,
+    @ModuleSection.Key(ServiceConfig.OPCUA) ModuleSection opcua) {
   /** The key of the plant exporter's section, owned by module {@code plant-export}. */
   public static final String KAFKA = "kafka";
 
@@ -32,6 +33,9 @@ public record ServiceConfig(
 
   /** The key of the operator dashboard's section, owned by module {@code inspection-app}. */
   public static final String DASHBOARD = "dashboard";
+
+  /** The key of the OPC UA server's section, owned by module {@code opcua-server}. */
+  public static final String OPCUA = "opcua";
 
   public ServiceConfig {
     if (line == null) {
@@ -67,9 +71,14 @@ public record ServiceConfig(
     drop.refuseIfGivenWithoutModule("camera-drop");
     dashboard = dashboard == null ? ModuleSection.absent(DASHBOARD) : dashboard;
     dashboard.refuseIfGivenWithoutModule("inspection-app");
+    opcua = opcua == null ? ModuleSection.absent(OPCUA) : opcua;
+    opcua.refuseIfGivenWithoutModule("opcua-server");
   }
 
-  /** A configuration without the image drop's and the dashboard's sections (their defaults). */
+  /**
+   * A configuration without the image drop's, the dashboard's and the OPC UA server's sections
+   * (their defaults).
+   */
   public ServiceConfig(
       LineConfig line,
       IngestConfig ingest,
@@ -87,21 +96,28 @@ public record ServiceConfig(
       ModuleSection kafka) {
     this(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, null, null);
+        warmup, metrics, kafka, null, null, null);
   }
 
   /** The same configuration with another image drop section (module {@code camera-drop}). */
   public ServiceConfig withDrop(ModuleSection other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, other, dashboard);
+        warmup, metrics, kafka, other, dashboard, opcua);
   }
 
   /** The same configuration with another dashboard section (module {@code inspection-app}). */
   public ServiceConfig withDashboard(ModuleSection other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, other);
+        warmup, metrics, kafka, drop, other, opcua);
+  }
+
+  /** The same configuration with another OPC UA server section (module {@code opcua-server}). */
+  public ServiceConfig withOpcUa(ModuleSection other) {
+    return new ServiceConfig(
+        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
+        warmup, metrics, kafka, drop, dashboard, other);
   }
 
   /** A configuration without the plant exporter's section (its defaults: off). */
@@ -128,7 +144,7 @@ public record ServiceConfig(
   public ServiceConfig withKafka(ModuleSection other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, other, drop, dashboard);
+        warmup, metrics, other, drop, dashboard, opcua);
   }
 
   /** A configuration with the default per-camera metrics limits. */
@@ -182,49 +198,49 @@ public record ServiceConfig(
   public ServiceConfig withIngest(IngestConfig other) {
     return new ServiceConfig(
         line, other, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, dashboard);
+        warmup, metrics, kafka, drop, dashboard, opcua);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, dashboard);
+        warmup, metrics, kafka, drop, dashboard, opcua);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, dashboard);
+        warmup, metrics, kafka, drop, dashboard, opcua);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, dashboard);
+        warmup, metrics, kafka, drop, dashboard, opcua);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models, quality,
-        warmup, metrics, kafka, drop, dashboard);
+        warmup, metrics, kafka, drop, dashboard, opcua);
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality,
-        warmup, metrics, kafka, drop, dashboard);
+        warmup, metrics, kafka, drop, dashboard, opcua);
   }
 
   /** The same configuration with other per-camera metrics limits. */
   public ServiceConfig withMetrics(MetricsConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, other, kafka, drop, dashboard);
+        warmup, other, kafka, drop, dashboard, opcua);
   }
 
   /**
@@ -248,7 +264,7 @@ public record ServiceConfig(
   public ServiceConfig withWarmup(WarmupConfig other) {
     return new ServiceConfig(
         line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        other, metrics, kafka, drop, dashboard);
+        other, metrics, kafka, drop, dashboard, opcua);
   }
 
   /**
