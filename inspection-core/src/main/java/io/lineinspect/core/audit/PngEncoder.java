@@ -14,8 +14,8 @@ import java.util.zip.Deflater;
  *
  * <p>It replaces {@code ImageIO.write(..., "png", ...)}, whose writer tries all five PNG filters on
  * every row and deflates at level 4: 2.9 ms per 256x256 MONO8 part image on this machine, the
- * largest non-model cost per FAIL frame (benchmarks/README.md#levers). Lossless like any PNG; files
- * are read by any PNG decoder ({@code ImageCopyTest} reads them back with ImageIO).
+ * largest non-model cost per FAIL frame (benchmarks/README.md#levers-issue-16). Lossless like any
+ * PNG; files are read by any PNG decoder ({@code ImageCopyTest} reads them back with ImageIO).
  *
  * <p>Not thread-safe; one per writing thread (the buffers are reused between images).
  */

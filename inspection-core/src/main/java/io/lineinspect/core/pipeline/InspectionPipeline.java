@@ -55,7 +55,7 @@ public final class InspectionPipeline implements AutoCloseable {
   /**
    * Longest nap of an idle hand-off thread's back-off (20 µs doubling up to this; {@link
    * ParkingTimeoutWaitStrategy}): system property {@code inspect.idleParkMaxUs}, 20..1000, default
-   * 200 (20 = the fixed 20 µs nap of before). Measured in benchmarks/README.md#levers.
+   * 200 (20 = the fixed 20 µs nap of before). Measured in benchmarks/README.md#levers-issue-16.
    */
   static final long IDLE_PARK_MAX_NS =
       TimeUnit.MICROSECONDS.toNanos(
