@@ -59,11 +59,22 @@ public final class GateCommand implements Callable<Integer> {
               + " preprocessor (env INSPECT_GATE_INJECT_HANDOFF_US; default 0).")
   long injectHandoffUs;
 
-  @Option(names = "--skip-handoff", description = "Only the end-to-end check.")
+  @Option(
+      names = "--inject-frame-cpu-ms",
+      defaultValue = "${env:INSPECT_GATE_INJECT_FRAME_CPU_MS:-0}",
+      description =
+          "Deliberate slowdown: burn this much CPU in the preprocessing of every frame of the"
+              + " efficiency run (env INSPECT_GATE_INJECT_FRAME_CPU_MS; default 0).")
+  double injectFrameCpuMs;
+
+  @Option(names = "--skip-handoff", description = "Skip the hand-off check.")
   boolean skipHandoff;
 
-  @Option(names = "--skip-end-to-end", description = "Only the hand-off check.")
+  @Option(names = "--skip-end-to-end", description = "Skip the end-to-end check.")
   boolean skipEndToEnd;
+
+  @Option(names = "--skip-efficiency", description = "Skip the efficiency check.")
+  boolean skipEfficiency;
 
   private final PrintStream out = System.out;
   private final List<String> verdicts = new ArrayList<>();
@@ -74,15 +85,20 @@ public final class GateCommand implements Callable<Integer> {
     Path home = InspectCommand.home();
     Path file = thresholds != null ? thresholds : home.resolve("configs/latency-gate.yaml");
     JsonNode t = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
-    if (injectDelayMs > 0 || injectHandoffUs > 0) {
+    if (injectDelayMs > 0 || injectHandoffUs > 0 || injectFrameCpuMs > 0) {
       out.printf(
           Locale.ROOT,
-          "gate: INJECTED SLOWDOWN: %.1f ms per inference batch, %d us per hand-off frame%n",
+          "gate: INJECTED SLOWDOWN: %.1f ms per inference batch, %d us per hand-off frame,"
+              + " %.1f ms CPU per frame of the efficiency run%n",
           injectDelayMs,
-          injectHandoffUs);
+          injectHandoffUs,
+          injectFrameCpuMs);
     }
     if (!skipEndToEnd) {
       endToEnd(required(t, "endToEnd", file), home, file);
+    }
+    if (!skipEfficiency) {
+      efficiency(required(t, "efficiency", file), home, file);
     }
     if (!skipHandoff) {
       handoff(required(t, "handoff", file), home, file);
@@ -169,6 +185,106 @@ public final class GateCommand implements Callable<Integer> {
         "%",
         100 * maxFailSafe,
         pass || bestFailSafe <= maxFailSafe);
+    if (!pass) {
+      failed = true;
+    }
+    if (!promises) {
+      verdicts.add(
+          "gate: FAIL  " + what + ": a frame got no verdict (or a duplicate/out of order)");
+      failed = true;
+    }
+  }
+
+  /**
+   * The efficiency floor: in one loadgen run, the bare model's best frames/s is measured, then the
+   * service is offered {@code minEfficiency} x that rate; the check passes when the service keeps
+   * the step within its budget (camera-side p99, at most 1 % fail-safe, every frame answered), i.e.
+   * its efficiency is at least the floor, a ratio of two figures measured minutes apart at most.
+   */
+  private void efficiency(JsonNode e, Path home, Path file) throws Exception {
+    Path config = home.resolve(required(e, "config", file).asText());
+    double floor = required(e, "minEfficiency", file).asDouble();
+    if (!(floor > 0 && floor <= 1)) {
+      throw new IllegalArgumentException(file + ": efficiency.minEfficiency must be in (0, 1]");
+    }
+    int reps = required(e, "repetitions", file).asInt();
+    int cameras = required(e, "cameras", file).asInt();
+    String format = required(e, "format", file).asText();
+    int side = required(e, "frameSide", file).asInt();
+    String what =
+        String.format(
+            Locale.ROOT,
+            "efficiency (%s, %d camera(s), %dx%d %s, offered %.2f x bare model)",
+            config.getFileName(),
+            cameras,
+            side,
+            side,
+            format,
+            floor);
+    boolean promises = true;
+    boolean pass = false;
+    for (int rep = 1; rep <= reps && !pass; rep++) {
+      List<String> args =
+          List.of(
+              "--config=" + config,
+              "--cameras=" + cameras,
+              "--rate-share=" + floor,
+              "--frames=parts",
+              "--format=" + format,
+              "--size=" + side,
+              "--model-seconds=" + required(e, "modelSeconds", file).asDouble(),
+              "--warmup-seconds=" + required(e, "warmupSeconds", file).asDouble(),
+              "--seconds=" + required(e, "seconds", file).asDouble(),
+              "--inject-frame-cpu-ms=" + injectFrameCpuMs,
+              "--json");
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      int rc =
+          new CommandLine(new LoadgenCommand(new PrintStream(bytes, true, StandardCharsets.UTF_8)))
+              .execute(args.toArray(String[]::new));
+      List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+      JsonNode j;
+      try {
+        j = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+        j.get("service").get("judgedFps").asDouble(); // present, or the report is not there
+        j.get("bareModel").get("fps").asDouble();
+      } catch (IOException | RuntimeException ex) {
+        lines.forEach(out::println);
+        throw new IllegalStateException("loadgen did not report (exit " + rc + ")", ex);
+      }
+      JsonNode s = j.get("service");
+      double bare = j.get("bareModel").get("fps").asDouble();
+      double judged = s.get("judgedFps").asDouble();
+      boolean kept = s.get("framesWithoutVerdict").asLong() == 0 && rc != 3;
+      promises &= kept;
+      boolean within = kept && s.get("withinBudget").asBoolean();
+      // Within budget at floor x bare: the efficiency is at least the floor. Judged frames/s over
+      // the bare model's is printed as measured (fail-safe verdicts do not count in it).
+      pass = within;
+      out.printf(
+          Locale.ROOT,
+          "gate: %s run %d/%d: bare model %.1f frames/s (batch %d), offered %.1f, judged %.1f"
+              + " frames/s (%.3f x bare), p99 %.2f ms, fail-safe %.2f%%, without verdict %d: %s%n",
+          what,
+          rep,
+          reps,
+          bare,
+          j.get("bareModel").get("bestBatch").asInt(),
+          s.get("offeredFps").asDouble(),
+          judged,
+          judged / bare,
+          s.get("latencyP99Ms").asDouble(),
+          100 * s.get("failSafeShare").asDouble(),
+          s.get("framesWithoutVerdict").asLong(),
+          within ? "within" : "over");
+    }
+    verdicts.add(
+        String.format(
+            Locale.ROOT,
+            "gate: %-4s %s: %s, threshold efficiency >= %.2f",
+            pass ? "PASS" : "FAIL",
+            what,
+            pass ? "within budget at that rate" : "over budget in every run",
+            floor));
     if (!pass) {
       failed = true;
     }

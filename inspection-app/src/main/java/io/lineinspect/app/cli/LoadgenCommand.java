@@ -148,6 +148,22 @@ public final class LoadgenCommand implements Callable<Integer> {
   double modelSeconds;
 
   @Option(
+      names = "--rate-share",
+      description =
+          "Offer this share of the bare model's best frames/s measured in the same run (instead of"
+              + " --rate; with --find-max the first step). Needs --model-seconds > 0.")
+  Double rateShare;
+
+  @Option(
+      names = "--inject-frame-cpu-ms",
+      defaultValue = "0",
+      description =
+          "In-process service only: burn this much CPU in the preprocessing of every frame (a"
+              + " deliberate non-model slowdown, to show that the efficiency gate fails; default"
+              + " ${DEFAULT-VALUE}).")
+  double injectFrameCpuMs;
+
+  @Option(
       names = "--inject-delay-ms",
       defaultValue = "0",
       description =
@@ -195,7 +211,9 @@ public final class LoadgenCommand implements Callable<Integer> {
             findMax,
             steps,
             modelSeconds,
+            rateShare,
             injectDelayMs,
+            injectFrameCpuMs,
             json,
             secretOptions.secrets());
     return new Loadgen(plan, InspectCommand.home(), out).run();
@@ -221,8 +239,21 @@ public final class LoadgenCommand implements Callable<Integer> {
     if (steps < 1 || steps > 50) {
       throw new IllegalArgumentException("--steps must be 1..50, got " + steps);
     }
-    if (!(injectDelayMs >= 0)) {
-      throw new IllegalArgumentException("--inject-delay-ms must be >= 0");
+    if (!(injectDelayMs >= 0) || !(injectFrameCpuMs >= 0) || injectFrameCpuMs > 1000) {
+      throw new IllegalArgumentException(
+          "--inject-delay-ms must be >= 0 and --inject-frame-cpu-ms 0..1000");
+    }
+    if (rateShare != null) {
+      if (!(rateShare > 0) || rateShare > 10) {
+        throw new IllegalArgumentException("--rate-share must be > 0 and <= 10, got " + rateShare);
+      }
+      if (rateOption != null) {
+        throw new IllegalArgumentException("--rate-share and --rate exclude each other");
+      }
+      if (!(modelSeconds > 0)) {
+        throw new IllegalArgumentException(
+            "--rate-share needs the bare model measured: --model-seconds > 0");
+      }
     }
   }
 }

@@ -18,7 +18,11 @@ import java.nio.file.Path;
  * @param findMax step the rate to the highest one within the budget ({@link RateSearch})
  * @param steps rate steps with {@code findMax}
  * @param modelSeconds seconds for the bare-model and naive baselines, 0 to skip
+ * @param rateShare the rate as this share of the bare model's best frames/s measured in the same
+ *     run (instead of {@code rate}; with {@code findMax} the first step), or null
  * @param injectDelayMs a deliberate sleep in every inference batch (in-process service only)
+ * @param injectFrameCpuMs a deliberate CPU burn in the preprocessing of every frame (in-process
+ *     service only): a non-model regression, to show that the efficiency gate fails
  * @param json print the report as one JSON object on the last line
  * @param secrets the HELLO tokens of the cameras {@code load-1 … load-N} ({@link
  *     CameraSecrets#none()} for an open camera port)
@@ -42,7 +46,9 @@ public record LoadPlan(
     boolean findMax,
     int steps,
     double modelSeconds,
+    Double rateShare,
     double injectDelayMs,
+    double injectFrameCpuMs,
     boolean json,
     CameraSecrets secrets) {
 

@@ -45,6 +45,8 @@ final class LoadReport {
     json.put("warmupSeconds", plan.warmupSeconds());
     json.put("seconds", plan.seconds());
     json.put("injectDelayMs", plan.injectDelayMs());
+    json.put("injectFrameCpuMs", plan.injectFrameCpuMs());
+    json.put("rateShare", plan.rateShare());
   }
 
   void baselines(ModelBaselines.Bare bare, ModelBaselines.Naive naive) {

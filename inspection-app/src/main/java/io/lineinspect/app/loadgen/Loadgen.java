@@ -54,6 +54,8 @@ public final class Loadgen {
     LoadReport report = new LoadReport(plan, out);
     boolean noWork = "no-work".equals(plan.backend());
     double injectDelayMs = plan.injectDelayMs();
+    double injectFrameCpuMs = plan.injectFrameCpuMs();
+    boolean inject = injectDelayMs > 0 || injectFrameCpuMs > 0;
     InspectionService service = null;
     InferenceBackend modelBackend = null;
     try {
@@ -63,14 +65,15 @@ public final class Loadgen {
         UnaryOperator<InferenceBackend> base =
             noWork ? b -> new NoWorkBackend(b.maxBatch()) : UnaryOperator.identity();
         UnaryOperator<InferenceBackend> decorate =
-            injectDelayMs > 0 ? b -> new DelayedBackend(base.apply(b), injectDelayMs) : base;
+            inject ? b -> new DelayedBackend(base.apply(b), injectDelayMs, injectFrameCpuMs) : base;
         service = new InspectionService(cfg, home, decorate);
         targetPort = service.start();
         target = "in-process service on 127.0.0.1:" + targetPort;
         modelBackend = service.servedBackend();
       } else {
-        if (injectDelayMs > 0) {
-          throw new IllegalArgumentException("--inject-delay-ms needs the in-process service");
+        if (inject) {
+          throw new IllegalArgumentException(
+              "--inject-delay-ms / --inject-frame-cpu-ms need the in-process service");
         }
         targetPort = plan.port();
         target = "service at " + plan.host() + ":" + plan.port();
@@ -90,8 +93,12 @@ public final class Loadgen {
           plan.size(),
           pools.get(0).format(),
           model == null ? "(not loaded here)" : model.id(),
-          injectDelayMs > 0
-              ? String.format(Locale.ROOT, "; INJECTED SLOWDOWN %.1f ms per batch", injectDelayMs)
+          inject
+              ? String.format(
+                  Locale.ROOT,
+                  "; INJECTED SLOWDOWN %.1f ms per batch, %.1f ms CPU per frame",
+                  injectDelayMs,
+                  injectFrameCpuMs)
               : "");
       report.setUp(file, cfg, model, pools.get(0).format());
 
@@ -109,18 +116,25 @@ public final class Loadgen {
         modelBackend = null;
       }
 
+      if (plan.rateShare() != null && bare == null) {
+        throw new IllegalArgumentException(
+            "--rate-share needs the bare model measured (--model-seconds > 0, a model backend)");
+      }
+      Double shareRate = plan.rateShare() == null ? null : plan.rateShare() * bare.bestFps();
       LoadStep step = new LoadStep(plan, targetPort, pools, out);
       StepResult result;
       RateSearch.Search search = null;
       Double atBudget;
       if (plan.findMax()) {
         double first =
-            plan.rate() == null && bare != null ? 0.9 * bare.bestFps() : plan.rateOrDefault();
+            shareRate != null
+                ? shareRate
+                : plan.rate() == null && bare != null ? 0.9 * bare.bestFps() : plan.rateOrDefault();
         search = new RateSearch(step, plan.steps(), out).run(first);
         result = search.result();
         atBudget = search.best() == null ? null : search.best().judgedFps;
       } else {
-        result = step.run(plan.rateOrDefault(), true);
+        result = step.run(shareRate != null ? shareRate : plan.rateOrDefault(), true);
         atBudget = result.withinBudget() ? result.judgedFps : null;
       }
       if (service != null) {

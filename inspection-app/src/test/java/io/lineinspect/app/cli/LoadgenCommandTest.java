@@ -83,4 +83,69 @@ class LoadgenCommandTest {
     assertFalse(s.get("withinBudget").asBoolean(), r.text());
     assertTrue(s.get("failSafeShare").asDouble() > 0.5, r.text());
   }
+
+  @Test
+  void shouldOfferTheRateShareOfTheBareModelMeasuredInTheSameRun() throws Exception {
+    Run r =
+        loadgen(
+            "--config=../configs/demo-line.yaml",
+            "--backend=builtin",
+            "--frames=raw",
+            "--size=64",
+            "--cameras=1",
+            "--rate-share=0.002",
+            "--warmup-seconds=0.2",
+            "--seconds=0.5",
+            "--model-seconds=0.4",
+            "--json");
+    assertEquals(0, r.exitCode(), r.text());
+    double bare = r.json().get("bareModel").get("fps").asDouble();
+    double offered = r.json().get("service").get("offeredFps").asDouble();
+    assertEquals(0.002 * bare, offered, 0.01 * offered + 0.1, r.text());
+    assertEquals(0, r.json().get("service").get("framesWithoutVerdict").asLong(), r.text());
+  }
+
+  @Test
+  void shouldMissTheBudgetWhenEveryFrameBurnsInjectedCpuButStillAnswerEachFrame() throws Exception {
+    // 60 ms of CPU in the preprocessing of every frame against a 50 ms budget: the watchdog
+    // answers them fail-safe, none is lost, and the run does not count as within budget.
+    Run r =
+        loadgen(
+            "--config=../configs/demo-line.yaml",
+            "--backend=builtin",
+            "--frames=parts",
+            "--size=64",
+            "--cameras=1",
+            "--rate=10",
+            "--warmup-seconds=0.2",
+            "--seconds=1",
+            "--model-seconds=0",
+            "--inject-frame-cpu-ms=60",
+            "--json");
+    JsonNode s = r.json().get("service");
+    assertEquals(60.0, r.json().get("injectFrameCpuMs").asDouble(), r.text());
+    assertEquals(0, s.get("framesWithoutVerdict").asLong(), r.text());
+    assertEquals(s.get("framesSent").asLong(), s.get("verdictsReceived").asLong(), r.text());
+    assertFalse(s.get("withinBudget").asBoolean(), r.text());
+    assertTrue(s.get("failSafeShare").asDouble() > 0.5, r.text());
+  }
+
+  @Test
+  void shouldRefuseRateShareWithoutTheBareModel() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CommandLine cl =
+        new CommandLine(new LoadgenCommand(new PrintStream(bytes, true, StandardCharsets.UTF_8)));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+    int rc =
+        cl.execute(
+            "--config=../configs/demo-line.yaml",
+            "--backend=builtin",
+            "--rate-share=0.5",
+            "--model-seconds=0");
+    assertTrue(rc != 0, bytes.toString(StandardCharsets.UTF_8));
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8).contains("--rate-share needs the bare model"),
+        err.toString(StandardCharsets.UTF_8));
+  }
 }

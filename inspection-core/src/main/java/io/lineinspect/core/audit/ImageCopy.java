@@ -2,17 +2,12 @@ package io.lineinspect.core.audit;
 
 import io.lineinspect.core.emit.VerdictView;
 import io.lineinspect.core.frame.PixelFormat;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import javax.imageio.ImageIO;
-import javax.imageio.stream.ImageOutputStream;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * A frame's image and identity copied out of a reused {@link VerdictView}, to be written to disk
@@ -23,6 +18,9 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * then by the thread that takes it.
  */
 public final class ImageCopy {
+  /** One PNG encoder per writing thread (archive writer, shadow runner): buffers reused. */
+  private static final ThreadLocal<PngEncoder> PNG = ThreadLocal.withInitial(PngEncoder::new);
+
   private byte[] bytes = new byte[0];
   private int length;
   private int width;
@@ -91,12 +89,7 @@ public final class ImageCopy {
       OutputStream.nullOutputStream().write(bytes, 0, length);
       return;
     }
-    try (ImageOutputStream out =
-        new MemoryCacheImageOutputStream(OutputStream.nullOutputStream())) {
-      if (!ImageIO.write(raster(bytes, length, width, height, format), "png", out)) {
-        throw new IOException("no PNG writer");
-      }
-    }
+    PNG.get().write(bytes, length, width, height, format, OutputStream.nullOutputStream());
   }
 
   /** {@code <camera>_<frame>_<captureUs>.<png|jpg>}: the name this image is saved under. */
@@ -148,41 +141,13 @@ public final class ImageCopy {
         out.write(bytes, 0, length);
         return;
       }
-      BufferedImage img = raster(bytes, length, width, height, format);
-      try (ImageOutputStream png = new MemoryCacheImageOutputStream(out)) {
-        if (!ImageIO.write(img, "png", png)) {
-          throw new IOException("no PNG writer");
-        }
-      }
+      PNG.get().write(bytes, length, width, height, format, out);
     } catch (IOException | RuntimeException e) {
       if (created) {
         Files.deleteIfExists(file);
       }
       throw e;
     }
-  }
-
-  /** A raw MONO8/BGR8/RGB8 frame as an image (RGB8 reordered to BGR). */
-  private static BufferedImage raster(
-      byte[] bytes, int length, int width, int height, PixelFormat format) {
-    BufferedImage img =
-        new BufferedImage(
-            width,
-            height,
-            format == PixelFormat.MONO8
-                ? BufferedImage.TYPE_BYTE_GRAY
-                : BufferedImage.TYPE_3BYTE_BGR);
-    byte[] target = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
-    if (format == PixelFormat.RGB8) {
-      for (int i = 0; i + 2 < length && i + 2 < target.length; i += 3) {
-        target[i] = bytes[i + 2];
-        target[i + 1] = bytes[i + 1];
-        target[i + 2] = bytes[i];
-      }
-    } else {
-      System.arraycopy(bytes, 0, target, 0, Math.min(length, target.length));
-    }
-    return img;
   }
 
   public byte[] bytes() {

@@ -23,30 +23,43 @@ import java.util.concurrent.locks.LockSupport;
  * only parks. (Spinning again after every timeout cost an idle service 0.76 cores on 2 cores, CPU
  * that model work beside the line and the rest of the machine need.)
  *
+ * <p>The naps back off: the first nap waiting for a sequence is {@code parkNs}, each further one
+ * twice the last, up to {@code maxParkNs}, across timeouts for the same sequence; a new sequence
+ * starts again at {@code parkNs}. Between two frames a hand-off thread so wakes up a handful of
+ * times instead of every 50–70 µs (each wake-up costs CPU that the model beside it needs), and a
+ * frame that arrives during a long nap waits at most {@code maxParkNs} plus the timer slack for it.
+ *
  * <p>Shared by every consumer of the ring; the only state is one small per-thread record of the
- * sequence it last polled for and the one it last timed out on.
+ * sequence it last polled for, the one it last timed out on, and the current nap.
  */
 public final class ParkingTimeoutWaitStrategy implements WaitStrategy {
-  /** Per thread: [0] the sequence last polled for with yield, [1] the one last timed out on. */
+  /**
+   * Per thread: [0] the sequence last polled for with yield, [1] the one last timed out on, [2] the
+   * one the current nap length [3] belongs to.
+   */
   private static final ThreadLocal<long[]> LAST_POLLED =
-      ThreadLocal.withInitial(() -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE});
+      ThreadLocal.withInitial(() -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE, Long.MIN_VALUE, 0});
 
   private final int spinTries;
   private final long yieldNs;
   private final long parkNs;
+  private final long maxParkNs;
   private final long timeoutNs;
 
   /**
    * @param spinTries busy-spin iterations before anything else
    * @param yieldNs then poll with {@link Thread#yield()} for this long (0 = not at all), once per
    *     idle period
-   * @param parkNs length of one nap
+   * @param parkNs length of the first nap
+   * @param maxParkNs longest nap of the back-off ({@code <= parkNs}: every nap is {@code parkNs})
    * @param timeoutNs total wait after which {@link TimeoutException} is thrown
    */
-  public ParkingTimeoutWaitStrategy(int spinTries, long yieldNs, long parkNs, long timeoutNs) {
+  public ParkingTimeoutWaitStrategy(
+      int spinTries, long yieldNs, long parkNs, long maxParkNs, long timeoutNs) {
     this.spinTries = spinTries;
     this.yieldNs = yieldNs;
     this.parkNs = parkNs;
+    this.maxParkNs = Math.max(parkNs, maxParkNs);
     this.timeoutNs = timeoutNs;
   }
 
@@ -80,7 +93,14 @@ public final class ParkingTimeoutWaitStrategy implements WaitStrategy {
       if (poll && now - startNs < yieldNs) {
         Thread.yield();
       } else {
-        LockSupport.parkNanos(parkNs);
+        long nap = parkNs;
+        if (lastPolled[2] == sequence) {
+          nap = Math.min(maxParkNs, 2 * lastPolled[3]);
+        } else {
+          lastPolled[2] = sequence;
+        }
+        lastPolled[3] = nap;
+        LockSupport.parkNanos(nap);
       }
     }
     return available;

@@ -52,6 +52,15 @@ public final class InspectionPipeline implements AutoCloseable {
   /** How often the deadline watchdog scans the frames in flight. */
   static final long WATCHDOG_TICK_NS = 200_000;
 
+  /**
+   * Longest nap of an idle hand-off thread's back-off (20 µs doubling up to this; {@link
+   * ParkingTimeoutWaitStrategy}): system property {@code inspect.idleParkMaxUs}, 20..1000, default
+   * 200 (20 = the fixed 20 µs nap of before). Measured in benchmarks/README.md#levers-issue-16.
+   */
+  static final long IDLE_PARK_MAX_NS =
+      TimeUnit.MICROSECONDS.toNanos(
+          Math.max(20, Math.min(1_000, Long.getLong("inspect.idleParkMaxUs", 200))));
+
   private static final EventTranslatorThreeArg<
           FrameEvent, FrameTranslator, FrameSource, InspectionPipeline>
       TRANSLATOR =
@@ -129,7 +138,7 @@ public final class InspectionPipeline implements AutoCloseable {
             () -> new FrameEvent(initialBytes),
             config.ringSize(),
             new ParkingTimeoutWaitStrategy(
-                2_000, Math.round(config.idlePollUs() * 1_000), 20_000, 200_000));
+                2_000, Math.round(config.idlePollUs() * 1_000), 20_000, IDLE_PARK_MAX_NS, 200_000));
     SequenceBarrier ingestBarrier = ring.newBarrier();
     int workers = config.preprocessWorkers();
     // preprocessWorkers 0: the inference thread preprocesses each frame as it takes it.
