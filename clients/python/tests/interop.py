@@ -258,20 +258,22 @@ def scenario_bad_frames(args):
 
 
 def scenario_overload(args):
-    """A camera sending faster than ingest.maxFramesPerSecond: the excess gets OVERLOAD,
-    fail-safe, still one verdict per frame and in order."""
+    """A camera sending faster than ingest.maxFramesPerSecond (20, a bucket of 20 frames): the
+    service paces it by TCP, so the 80 frames above the bucket arrive at 20 a second; still one
+    verdict per frame, in order, each judged (their 10 s budget covers the wait)."""
     with li.Client("127.0.0.1", args.port, "cam-py") as c:
         c.connect()
+        t0 = time.monotonic()
         pending = [c.send_frame(mono8(10), 4, 2, li.MONO8) for _ in range(100)]
         reasons = []
         for n, p in enumerate(pending):
             v = expect_verdict_for(p, n + 1)
-            if not v.judged:
-                assert v.fail_safe and v.reject and v.reason_name == "OVERLOAD", v
+            assert v.judged or v.fail_safe, v
             reasons.append(v.reason_name)
-    overloaded = reasons.count("OVERLOAD")
-    assert 50 <= overloaded <= 90, reasons
-    result(sent=100, verdicts=100, notInspected=0, overloaded=overloaded)
+        elapsed = time.monotonic() - t0
+    assert reasons.count("NONE") == 100, reasons
+    assert elapsed >= 3.5, "80 frames above the bucket at 20/s take about 4 s, took %.2f s" % elapsed
+    result(sent=100, verdicts=100, notInspected=0, pacedSeconds=round(elapsed, 2))
 
 
 def scenario_fatal(args):

@@ -50,7 +50,7 @@ public final class Dashboard implements AutoCloseable {
     LABELS(Role.VIEWER, false),
     LABEL(Role.OPERATOR, true),
     ACK(Role.OPERATOR, true),
-    SHIFT_RESET(Role.OPERATOR, true),
+    SHIFT_RESET(Role.ENGINEER, true), // issue 19: resets need the engineer
     METHOD_NOT_ALLOWED(Role.VIEWER, false),
     NOT_FOUND(Role.VIEWER, false);
 

@@ -160,7 +160,8 @@ class DashboardLineTest {
 
       // Shift reset: operator only, counters from zero.
       assertEquals(401, line.post("/dashboard/api/shift/reset", null, "{}").statusCode());
-      assertEquals(200, line.post("/dashboard/api/shift/reset", "operator", "{}").statusCode());
+      assertEquals(403, line.post("/dashboard/api/shift/reset", "operator", "{}").statusCode());
+      assertEquals(200, line.post("/dashboard/api/shift/reset", "engineer", "{}").statusCode());
       assertEquals(
           0,
           line.awaitSnapshot(x -> x.path("shift").path("total").asLong() == 0, 3_000)
@@ -197,7 +198,8 @@ class DashboardLineTest {
     assertTrue(
         has(admin, "/dashboard/api/alarms/ack", "ACKNOWLEDGED", "operator"), admin.toString());
     assertTrue(
-        has(admin, "/dashboard/api/shift/reset", "SHIFT_RESET", "operator"), admin.toString());
+        has(admin, "/dashboard/api/shift/reset", "SHIFT_RESET", "engineer"), admin.toString());
+    assertTrue(has(admin, "/dashboard/api/shift/reset", "FORBIDDEN", "operator"), admin.toString());
     AuditVerifier.Report report = AuditVerifier.verify(home.resolve("audit"), rec -> {});
     assertTrue(report.ok(), report.toString());
   }
