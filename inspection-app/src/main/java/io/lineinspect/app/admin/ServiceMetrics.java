@@ -627,7 +627,9 @@ public final class ServiceMetrics {
         "1 while the camera keeps sending frames unfit to judge (quality.alarmAfter in a row);"
             + " camera=\"other\": 1 while any of those cameras has it raised",
         cb -> {
+          // A camera with its own series keeps it while the bounded alarm state holds none of it.
           Map<String, Boolean> byLabel = new TreeMap<>();
+          cameras.labels().forEach(cam -> byLabel.put(cam, false));
           unfit
               .alarmStates()
               .forEach((cam, on) -> byLabel.merge(cameras.label(cam), on, Boolean::logicalOr));
@@ -639,6 +641,7 @@ public final class ServiceMetrics {
         "times the camera's unfit-image alarm was raised",
         cb -> {
           Map<String, Long> byLabel = new TreeMap<>();
+          cameras.labels().forEach(cam -> byLabel.put(cam, 0L));
           unfit
               .alarmStates()
               .keySet()

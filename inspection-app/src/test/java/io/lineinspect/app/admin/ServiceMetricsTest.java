@@ -160,7 +160,8 @@ class ServiceMetricsTest {
           Set.of(
               "inspection_shadow_samples_total",
               "inspection_camera_clock_skew_total",
-              "inspection_model_output_errors_total");
+              "inspection_model_output_errors_total",
+              "inspection_admin_refused_total"); // registered by the admin endpoint serving it
       Map<String, String> missing = new LinkedHashMap<>();
       documented()
           .forEach(

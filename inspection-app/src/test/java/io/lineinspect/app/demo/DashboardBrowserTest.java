@@ -169,6 +169,7 @@ class DashboardBrowserTest {
                     .getText()
                     .contains("false-reject by operator"));
         b.findElement(By.id("detail-close")).click();
+        wait.until(d -> !d.findElement(By.id("detail")).isDisplayed());
 
         // Killing the PLC raises an alarm; the operator acknowledges it.
         line.killPlc();

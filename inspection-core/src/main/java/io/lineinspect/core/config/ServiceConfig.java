@@ -101,23 +101,23 @@ public record ServiceConfig(
 
   /** The same configuration with another image drop section (module {@code camera-drop}). */
   public ServiceConfig withDrop(ModuleSection other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, other, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.drop = other;
+    return c.build();
   }
 
   /** The same configuration with another dashboard section (module {@code inspection-app}). */
   public ServiceConfig withDashboard(ModuleSection other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, other, opcua);
+    Copy c = new Copy(this);
+    c.dashboard = other;
+    return c.build();
   }
 
   /** The same configuration with another OPC UA server section (module {@code opcua-server}). */
   public ServiceConfig withOpcUa(ModuleSection other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, dashboard, other);
+    Copy c = new Copy(this);
+    c.opcua = other;
+    return c.build();
   }
 
   /** A configuration without the plant exporter's section (its defaults: off). */
@@ -142,9 +142,9 @@ public record ServiceConfig(
 
   /** The same configuration with another plant exporter section (module {@code plant-export}). */
   public ServiceConfig withKafka(ModuleSection other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, other, drop, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.kafka = other;
+    return c.build();
   }
 
   /** A configuration with the default per-camera metrics limits. */
@@ -196,51 +196,51 @@ public record ServiceConfig(
 
   /** The same configuration with other camera-port settings. */
   public ServiceConfig withIngest(IngestConfig other) {
-    return new ServiceConfig(
-        line, other, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.ingest = other;
+    return c.build();
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, other, audit, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.actuators = other;
+    return c.build();
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, other, archive, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.audit = other;
+    return c.build();
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, other, drift, admin, models, quality,
-        warmup, metrics, kafka, drop, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.archive = other;
+    return c.build();
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, other, models, quality,
-        warmup, metrics, kafka, drop, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.admin = other;
+    return c.build();
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, other, quality,
-        warmup, metrics, kafka, drop, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.models = other;
+    return c.build();
   }
 
   /** The same configuration with other per-camera metrics limits. */
   public ServiceConfig withMetrics(MetricsConfig other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        warmup, other, kafka, drop, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.metrics = other;
+    return c.build();
   }
 
   /**
@@ -262,9 +262,56 @@ public record ServiceConfig(
 
   /** The same configuration with other warm-start settings. */
   public ServiceConfig withWarmup(WarmupConfig other) {
-    return new ServiceConfig(
-        line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models, quality,
-        other, metrics, kafka, drop, dashboard, opcua);
+    Copy c = new Copy(this);
+    c.warmup = other;
+    return c.build();
+  }
+
+  /** A mutable copy for the {@code with…} methods: each changes one part, then builds. */
+  private static final class Copy {
+    private LineConfig line;
+    private IngestConfig ingest;
+    private PipelineConfig pipeline;
+    private InferenceConfig inference;
+    private ActuatorsConfig actuators;
+    private AuditConfig audit;
+    private ArchiveConfig archive;
+    private DriftConfig drift;
+    private AdminConfig admin;
+    private ModelsConfig models;
+    private QualityAlarmConfig quality;
+    private WarmupConfig warmup;
+    private MetricsConfig metrics;
+    private ModuleSection kafka;
+    private ModuleSection drop;
+    private ModuleSection dashboard;
+    private ModuleSection opcua;
+
+    Copy(ServiceConfig c) {
+      line = c.line;
+      ingest = c.ingest;
+      pipeline = c.pipeline;
+      inference = c.inference;
+      actuators = c.actuators;
+      audit = c.audit;
+      archive = c.archive;
+      drift = c.drift;
+      admin = c.admin;
+      models = c.models;
+      quality = c.quality;
+      warmup = c.warmup;
+      metrics = c.metrics;
+      kafka = c.kafka;
+      drop = c.drop;
+      dashboard = c.dashboard;
+      opcua = c.opcua;
+    }
+
+    ServiceConfig build() {
+      return new ServiceConfig(
+          line, ingest, pipeline, inference, actuators, audit, archive, drift, admin, models,
+          quality, warmup, metrics, kafka, drop, dashboard, opcua);
+    }
   }
 
   /**

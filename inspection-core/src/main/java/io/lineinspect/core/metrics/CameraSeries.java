@@ -65,6 +65,11 @@ public final class CameraSeries {
     return cameraId;
   }
 
+  /** The ids that have their own series now: the named ones and the unnamed ones admitted. */
+  public java.util.List<String> labels() {
+    return java.util.List.copyOf(admitted.values());
+  }
+
   /** The ids that always get their own series (the configuration's cameras). */
   public Set<String> named() {
     return named;

@@ -58,7 +58,8 @@ public final class UnfitAlarm implements VerdictListener {
       return;
     }
     String id = v.cameraId();
-    Camera c = cameras.track(id, Camera::new, k -> !k.alarm);
+    // Only cameras that never raised it may go: the raised count is a counter on /metrics.
+    Camera c = cameras.track(id, Camera::new, k -> !k.alarm && k.raised == 0);
     if (c == null) {
       return;
     }

@@ -314,16 +314,23 @@
 
   // ------------------------------------------------------------------ detail and labels
   let shown = null;
+  // Each opening (and each close) gets a new generation: an opening still awaiting its record or
+  // image when the detail was closed or opened again does nothing when it resumes.
+  let detailGen = 0;
   async function openDetail(p) {
+    const gen = ++detailGen;
     const q = 'camera=' + encodeURIComponent(p.camera) + '&seq=' + p.seq + '&captureUs=' + p.captureUs;
     const r = await fetch('/dashboard/api/part?' + q, { headers: headers() });
     const d = await r.json();
+    if (gen !== detailGen) return;
     if (r.status !== 200) { say(d.error || r.status, true); return; }
     shown = { camera: p.camera, seq: p.seq, captureUs: p.captureUs };
     $('detail-title').textContent = p.camera + ' frame ' + p.seq;
     $('detail-record').textContent = JSON.stringify(d.record, null, 1);
     $('detail-labels').textContent = d.labels.length ? 'labels: ' + d.labels.map((l) => l.label + ' by ' + l.role).join(', ') : 'no label yet';
-    $('detail-image').src = d.image ? (await blobUrl(d.image)) || '' : '';
+    const src = d.image ? (await blobUrl(d.image)) || '' : '';
+    if (gen !== detailGen) return;
+    $('detail-image').src = src;
     document.querySelectorAll('#detail .actions button').forEach((b) => { b.disabled = !canWrite(); });
     $('detail').hidden = false;
   }
@@ -343,10 +350,11 @@
     resetArmed = 0; $('reset').textContent = 'Reset shift';
     post('/dashboard/api/shift/reset').then(() => say('new shift started')).catch((e) => say(e.message, true));
   };
-  $('detail-close').onclick = () => { $('detail').hidden = true; };
-  $('detail').onclick = (e) => { if (e.target === $('detail')) $('detail').hidden = true; };
+  $('detail-close').onclick = () => { detailGen++; $('detail').hidden = true; };
+  $('detail').onclick = (e) => { if (e.target === $('detail')) { detailGen++; $('detail').hidden = true; } };
   document.querySelectorAll('#detail .actions button').forEach((b) => {
-    b.onclick = () => { if (shown) label(b.dataset.label, shown).then(() => openDetail(shown)).catch(() => {}); };
+    // Refresh the detail after the label only if it is still open (a close meanwhile wins).
+    b.onclick = () => { if (shown) label(b.dataset.label, shown).then(() => { if (!$('detail').hidden) openDetail(shown); }).catch(() => {}); };
   });
   $('escaped').onsubmit = (e) => {
     e.preventDefault();
