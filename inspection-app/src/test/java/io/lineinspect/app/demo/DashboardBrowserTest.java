@@ -187,7 +187,17 @@ class DashboardBrowserTest {
         // When the cameras are done, the page shows the cameras' own counts.
         SimRun.Result r = line.cameras.get(60, TimeUnit.SECONDS);
         SimStats.Snapshot cams = r.stats();
-        wait.until(d -> number(d.findElement(By.id("shift-total")).getText()) == cams.sent());
+        wait.withMessage(
+                () ->
+                    "page total "
+                        + b.findElement(By.id("shift-total")).getText()
+                        + " vs cameras sent "
+                        + cams.sent()
+                        + "; stream "
+                        + b.findElement(By.id("stream")).getText()
+                        + "; panel errors "
+                        + b.executeScript("return window.dashboardPanelErrors"))
+            .until(d -> number(d.findElement(By.id("shift-total")).getText()) == cams.sent());
         assertEquals(cams.pass(), number(b.findElement(By.id("shift-ok")).getText()));
         assertEquals(
             cams.fail(),

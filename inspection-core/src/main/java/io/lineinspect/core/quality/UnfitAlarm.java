@@ -33,9 +33,9 @@ public final class UnfitAlarm implements VerdictListener {
 
   /**
    * Cameras tracked at most ({@link BoundedCameras}): at this many, a new camera first evicts those
-   * whose alarm is not raised (their run restarts if they come back); if every one has its alarm
-   * raised, the new camera is not tracked (its frames are still failed safe UNFIT_IMAGE, only this
-   * alarm is missing) and that is logged.
+   * that never raised their alarm (their run restarts if they come back; a raise count is a counter
+   * on /metrics, so it is kept); if none may go, the new camera is not tracked (its frames are
+   * still failed safe UNFIT_IMAGE, only this alarm is missing) and that is logged.
    */
   public static final int MAX_CAMERAS = BoundedCameras.MAX_CAMERAS;
 

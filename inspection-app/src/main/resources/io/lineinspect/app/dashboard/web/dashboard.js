@@ -105,19 +105,24 @@
   }
 
   // ------------------------------------------------------------------ render
+  // Each panel renders on its own: an error in one (logged to the console, counted in
+  // window.dashboardPanelErrors) never freezes the others or the stream.
+  window.dashboardPanelErrors = 0;
+  function panel(name, f) {
+    try { f(); } catch (e) { window.dashboardPanelErrors++; console.error('dashboard panel ' + name, e); }
+  }
   function render(s) {
     last = s;
     window.dashboardSnapshot = s; // for tests and the curious
-    $('line').textContent = s.line;
-    $('clock').textContent = time(s.atUs);
-    renderCameras(s);
-    renderShift(s.shift);
-    renderTiming(s.timing);
-    renderAlarms(s.alarms);
-    renderFilm(s.filmstrip);
-    drawTrend(s.trend);
-    drawHistogram(s.scores);
-    renderModel(s.model);
+    panel('line', () => { $('line').textContent = s.line; $('clock').textContent = time(s.atUs); });
+    panel('shift', () => renderShift(s.shift));
+    panel('cameras', () => renderCameras(s));
+    panel('timing', () => renderTiming(s.timing));
+    panel('alarms', () => renderAlarms(s.alarms));
+    panel('filmstrip', () => renderFilm(s.filmstrip));
+    panel('trend', () => drawTrend(s.trend));
+    panel('scores', () => drawHistogram(s.scores));
+    panel('model', () => renderModel(s.model));
   }
 
   function renderCameras(s) {
