@@ -4,6 +4,7 @@ import io.lineinspect.app.InspectCommand;
 import io.lineinspect.app.dashboard.DashboardConfig;
 import io.lineinspect.app.dashboard.LabelExport;
 import io.lineinspect.app.dashboard.LabelStore;
+import io.lineinspect.core.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,13 +35,27 @@ public final class LabelsCommand implements Runnable {
 
     @Option(
         names = "--dir",
-        description = "Labels directory (default: var/labels of the install, dashboard.labelsDir).")
+        description = "Labels directory (default: dashboard.labelsDir of --config).")
     Path dir;
+
+    @Option(
+        names = "--config",
+        description =
+            "Line configuration whose dashboard.labelsDir to read (default"
+                + " configs/demo-line.yaml).")
+    Path config;
 
     @Override
     public Integer call() throws Exception {
-      Path labels =
-          dir != null ? dir : InspectCommand.home().resolve(DashboardConfig.defaults().labelsDir());
+      Path labels = dir != null ? dir : labelsDir(config);
+      if (!java.nio.file.Files.isDirectory(labels)) {
+        System.err.println(
+            "labels: no labels directory at "
+                + labels
+                + " (no operator label given yet, or a different dashboard.labelsDir: use --config"
+                + " or --dir)");
+        return 2;
+      }
       LabelExport.Result r = LabelExport.write(new LabelStore(labels), out);
       System.out.printf(
           java.util.Locale.ROOT,
@@ -52,6 +67,13 @@ public final class LabelsCommand implements Runnable {
           r.defect(),
           r.unimaged());
       return 0;
+    }
+
+    /** {@code dashboard.labelsDir} of the configuration, against the install. */
+    static Path labelsDir(Path config) {
+      Path home = InspectCommand.home();
+      Path file = config != null ? config : home.resolve("configs/demo-line.yaml");
+      return home.resolve(DashboardConfig.of(ConfigLoader.load(file)).labelsDir());
     }
   }
 }
