@@ -104,6 +104,37 @@ class DashboardLineTest {
           line.post("/dashboard/api/labels", "operator", label.replace("false-reject", "maybe"))
               .statusCode());
 
+      // An escaped defect is reported by part id alone (the form on the page): on a PASS part it
+      // is stored with that part's audit identity; on a FAIL part it is a conflict; on a frame
+      // without a verdict record it is not found.
+      JsonNode passed = awaitPassRecord(home.resolve("audit"), 10_000);
+      String escaped =
+          "{\"camera\":\""
+              + passed.path("cam").asText()
+              + "\",\"seq\":"
+              + passed.path("frame").asLong()
+              + ",\"label\":\"escaped-defect\"}";
+      HttpResponse<String> esc = line.post("/dashboard/api/labels", "operator", escaped);
+      assertEquals(200, esc.statusCode(), esc.body());
+      JsonNode escStored = LiveLine.JSON.readTree(esc.body());
+      assertEquals("PASS", escStored.path("verdict").asText(), esc.body());
+      assertEquals(passed.path("captureUs").asLong(), escStored.path("captureUs").asLong());
+      assertEquals(passed.path("version").asText(), escStored.path("version").asText());
+      assertEquals(
+          409,
+          line.post(
+                  "/dashboard/api/labels",
+                  "operator",
+                  label.replace("false-reject", "escaped-defect"))
+              .statusCode());
+      assertEquals(
+          404,
+          line.post(
+                  "/dashboard/api/labels",
+                  "operator",
+                  "{\"camera\":\"no-such-cam\",\"seq\":1,\"label\":\"escaped-defect\"}")
+              .statusCode());
+
       // Killing the PLC raises an alarm; the operator acknowledges it.
       line.killPlc();
       JsonNode alarmed =
@@ -215,6 +246,24 @@ class DashboardLineTest {
       Thread.sleep(100);
     } while (System.nanoTime() - until < 0);
     return part;
+  }
+
+  /** The first PASS verdict record in the audit trail, waiting for the writer up to {@code ms}. */
+  private static JsonNode awaitPassRecord(Path audit, long ms) throws Exception {
+    long end = System.nanoTime() + ms * 1_000_000L;
+    do {
+      for (Path seg : AuditVerifier.segments(audit)) {
+        for (String l : Files.readAllLines(seg)) {
+          if (l.endsWith("}")
+              && l.contains("\"verdict\":\"PASS\"")
+              && l.contains("\"type\":\"record\"")) {
+            return LiveLine.JSON.readTree(l);
+          }
+        }
+      }
+      Thread.sleep(100);
+    } while (System.nanoTime() < end);
+    throw new AssertionError("no PASS record in " + audit + " within " + ms + " ms");
   }
 
   private static boolean has(List<JsonNode> lines, String path, String outcome, String role) {
