@@ -101,23 +101,17 @@ public record ServiceConfig(
 
   /** The same configuration with another image drop section (module {@code camera-drop}). */
   public ServiceConfig withDrop(ModuleSection other) {
-    Copy c = new Copy(this);
-    c.drop = other;
-    return c.build();
+    return with(c -> c.drop = other);
   }
 
   /** The same configuration with another dashboard section (module {@code inspection-app}). */
   public ServiceConfig withDashboard(ModuleSection other) {
-    Copy c = new Copy(this);
-    c.dashboard = other;
-    return c.build();
+    return with(c -> c.dashboard = other);
   }
 
   /** The same configuration with another OPC UA server section (module {@code opcua-server}). */
   public ServiceConfig withOpcUa(ModuleSection other) {
-    Copy c = new Copy(this);
-    c.opcua = other;
-    return c.build();
+    return with(c -> c.opcua = other);
   }
 
   /** A configuration without the plant exporter's section (its defaults: off). */
@@ -142,9 +136,7 @@ public record ServiceConfig(
 
   /** The same configuration with another plant exporter section (module {@code plant-export}). */
   public ServiceConfig withKafka(ModuleSection other) {
-    Copy c = new Copy(this);
-    c.kafka = other;
-    return c.build();
+    return with(c -> c.kafka = other);
   }
 
   /** A configuration with the default per-camera metrics limits. */
@@ -196,50 +188,43 @@ public record ServiceConfig(
 
   /** The same configuration with other camera-port settings. */
   public ServiceConfig withIngest(IngestConfig other) {
-    Copy c = new Copy(this);
-    c.ingest = other;
-    return c.build();
+    return with(c -> c.ingest = other);
   }
 
   /** The same configuration with other actuator settings. */
   public ServiceConfig withActuators(ActuatorsConfig other) {
-    Copy c = new Copy(this);
-    c.actuators = other;
-    return c.build();
+    return with(c -> c.actuators = other);
   }
 
   /** The same configuration with other audit settings. */
   public ServiceConfig withAudit(AuditConfig other) {
-    Copy c = new Copy(this);
-    c.audit = other;
-    return c.build();
+    return with(c -> c.audit = other);
   }
 
   /** The same configuration with other image archive settings. */
   public ServiceConfig withArchive(ArchiveConfig other) {
-    Copy c = new Copy(this);
-    c.archive = other;
-    return c.build();
+    return with(c -> c.archive = other);
   }
 
   /** The same configuration with other admin endpoint settings. */
   public ServiceConfig withAdmin(AdminConfig other) {
-    Copy c = new Copy(this);
-    c.admin = other;
-    return c.build();
+    return with(c -> c.admin = other);
   }
 
   /** The same configuration with other model lifecycle settings. */
   public ServiceConfig withModels(ModelsConfig other) {
-    Copy c = new Copy(this);
-    c.models = other;
-    return c.build();
+    return with(c -> c.models = other);
   }
 
   /** The same configuration with other per-camera metrics limits. */
   public ServiceConfig withMetrics(MetricsConfig other) {
+    return with(c -> c.metrics = other);
+  }
+
+  /** A copy with what {@code change} sets on it. */
+  private ServiceConfig with(java.util.function.Consumer<Copy> change) {
     Copy c = new Copy(this);
-    c.metrics = other;
+    change.accept(c);
     return c.build();
   }
 
@@ -262,9 +247,7 @@ public record ServiceConfig(
 
   /** The same configuration with other warm-start settings. */
   public ServiceConfig withWarmup(WarmupConfig other) {
-    Copy c = new Copy(this);
-    c.warmup = other;
-    return c.build();
+    return with(c -> c.warmup = other);
   }
 
   /** A mutable copy for the {@code with…} methods: each changes one part, then builds. */
