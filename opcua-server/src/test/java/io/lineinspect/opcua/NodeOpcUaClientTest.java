@@ -245,8 +245,9 @@ class NodeOpcUaClientTest {
       assertEquals(w[7], e.path("AuditHash").asText(), "" + e);
       assertEquals("demo@1", e.path("ModelVersion").asText(), "" + e);
       assertTrue(e.path("IsSimulated").asBoolean(), "" + e);
+      assertEquals(new int[] {100, 500, 700}[i], e.path("Severity").asInt(), "" + e);
+      assertTrue(e.path("EventType").asText().endsWith(";s=Types/ResultReadyEventType"), "" + e);
     }
-    assertEquals(new int[] {100, 500, 700}[2], events.get(2).path("Severity").asInt());
     assertEquals(0, cam.path("ok").asLong(), "" + cam);
     assertEquals(1, cam.path("ng").asLong(), "" + cam);
     assertEquals(1, cam.path("failSafe").asLong(), "" + cam);
