@@ -67,28 +67,7 @@ class KafkaExporterTest {
 
     /** {@code n} verdicts per camera, frames {@code from..from+n-1}, every 7th a FAIL. */
     void verdicts(int from, int n, String... cameras) {
-      TestVerdict v = new TestVerdict();
-      v.model = MODEL;
-      for (int i = from; i < from + n; i++) {
-        for (String cam : cameras) {
-          v.cameraId = cam;
-          v.sequence = i;
-          v.receivedNs = System.nanoTime();
-          v.emittedNs = v.receivedNs + 3_000_000;
-          v.verdict = i % 7 == 0 ? Verdict.FAIL : Verdict.PASS;
-          v.reason = i % 50 == 0 ? ReasonCode.DEADLINE : ReasonCode.NONE;
-          v.score = i % 7 == 0 ? 0.9f : 0.1f;
-          audit.onVerdict(v);
-          if (v.verdict == Verdict.FAIL) {
-            audit.rejectOutcome("plc", cam, i, i % 49 == 0 ? "LATE" : "DELIVERED");
-          }
-        }
-        if (i % 200 == 0) {
-          while (audit.backlog() > 0) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-          }
-        }
-      }
+      feed(audit, from, n, cameras);
       assertEquals(0, audit.dropped());
     }
 
@@ -96,6 +75,61 @@ class KafkaExporterTest {
     public void close() {
       audit.close();
       exporter.close();
+    }
+  }
+
+  /** {@code n} verdicts per camera into {@code audit}, frames {@code from..from+n-1}. */
+  static void feed(AuditLog audit, int from, int n, String... cameras) {
+    TestVerdict v = new TestVerdict();
+    v.model = MODEL;
+    for (int i = from; i < from + n; i++) {
+      for (String cam : cameras) {
+        v.cameraId = cam;
+        v.sequence = i;
+        v.receivedNs = System.nanoTime();
+        v.emittedNs = v.receivedNs + 3_000_000;
+        v.verdict = i % 7 == 0 ? Verdict.FAIL : Verdict.PASS;
+        v.reason = i % 50 == 0 ? ReasonCode.DEADLINE : ReasonCode.NONE;
+        v.score = i % 7 == 0 ? 0.9f : 0.1f;
+        audit.onVerdict(v);
+        if (v.verdict == Verdict.FAIL) {
+          audit.rejectOutcome("plc", cam, i, i % 49 == 0 ? "LATE" : "DELIVERED");
+        }
+      }
+      if (i % 200 == 0) {
+        while (audit.backlog() > 0) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+      }
+    }
+  }
+
+  /**
+   * The child process of {@link #aServiceKilledWhileTheBrokerIsDownDrainsItsSpoolOnRestart}: a line
+   * on {@code args[0]} exporting to {@code args[1]} feeds frames {@code args[2]..+args[3]} of two
+   * cameras, says FED once the audit trail wrote them, and waits to be killed.
+   */
+  static final class Killed {
+    public static void main(String[] args) throws Exception {
+      Path dir = Path.of(args[0]);
+      KafkaExporter exporter =
+          new KafkaExporter(
+              KafkaExportConfig.to(args[1]),
+              "killed",
+              dir.resolve("spool"),
+              dir.resolve("audit"),
+              KafkaExporterTest::nowUs);
+      AuditLog audit =
+          new AuditLog(audit(), dir.resolve("audit"), KafkaExporterTest::nowUs, exporter);
+      feed(audit, Integer.parseInt(args[2]), Integer.parseInt(args[3]), "cam-1", "cam-2");
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (audit.backlog() > 0 && System.nanoTime() < until) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      }
+      Thread.sleep(500); // the exporter's spool thread appends what the trail handed it
+      System.out.println("FED " + exporter.spoolRecords() + " " + audit.dropped());
+      System.out.flush();
+      Thread.sleep(TimeUnit.MINUTES.toMillis(2)); // bounded: the test kills it long before
     }
   }
 
@@ -205,6 +239,64 @@ class KafkaExporterTest {
     Map<String, Object> l = lineReport(plant("restart"), 0);
     assertEquals("VERIFIED", chain(l).get("status"), String.valueOf(l));
     assertEquals(600L, l.get("verdicts"));
+  }
+
+  @Test
+  void aServiceKilledWhileTheBrokerIsDownDrainsItsSpoolOnRestart() throws Exception {
+    try (Line line = new Line("killed", tmp, config())) {
+      line.verdicts(0, 100, "cam-1", "cam-2");
+      assertTrue(line.exporter.awaitDrained(20_000));
+    }
+    broker.stop();
+    try {
+      // a real process, SIGKILLed (destroyForcibly) with its records in the spool, never closed
+      Process p =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  Killed.class.getName(),
+                  tmp.toString(),
+                  broker.bootstrap(),
+                  "100",
+                  "400")
+              .redirectErrorStream(true)
+              .start();
+      String fed = null;
+      try (java.io.BufferedReader out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        StringBuilder seen = new StringBuilder();
+        for (String l; System.nanoTime() < until && (l = out.readLine()) != null; ) {
+          seen.append(l).append('\n');
+          if (l.startsWith("FED ")) {
+            fed = l;
+            break;
+          }
+        }
+        p.destroyForcibly();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the child died");
+        assertTrue(fed != null, "the child fed its verdicts: " + seen);
+      }
+      System.out.println("killed child: " + fed);
+      assertEquals(" 0", fed.substring(fed.lastIndexOf(' ')), "child audit drops: " + fed);
+    } finally {
+      broker.restart();
+    }
+    try (Line line = new Line("killed", tmp, config())) {
+      assertTrue(line.exporter.spoolRecords() >= 800, "resumed: " + line.exporter.spoolRecords());
+      line.verdicts(500, 100, "cam-1", "cam-2");
+      assertTrue(line.exporter.awaitDrained(30_000));
+    }
+    Map<String, List<Long>> frames = framesByCamera("killed");
+    assertEquals(2, frames.size());
+    assertEveryFrameOnceInOrder(frames, 600);
+    Map<String, Object> l = lineReport(plant("killed"), 0);
+    assertEquals("VERIFIED", chain(l).get("status"), String.valueOf(l));
+    assertEquals(1200L, l.get("verdicts"));
+    assertEquals(0L, chain(l).get("duplicates"));
   }
 
   @Test

@@ -20,6 +20,7 @@ import io.lineinspect.core.metrics.PipelineMetrics;
 import io.lineinspect.core.model.ShadowRunner;
 import io.lineinspect.core.quality.UnfitAlarm;
 import io.lineinspect.core.time.CameraClocks;
+import io.lineinspect.plant.KafkaExporter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.MetricWithFixedMetadata;
@@ -131,6 +132,9 @@ public final class ServiceMetrics {
     }
     if (service.audit() != null) {
       registerAudit(service.audit());
+    }
+    if (service.kafka() != null) {
+      registerKafka(service.kafka());
     }
   }
 
@@ -712,5 +716,37 @@ public final class ServiceMetrics {
         "inspection_audit_write_errors_total",
         "audit write errors (disk full, I/O)",
         audit::writeErrors);
+  }
+
+  private void registerKafka(KafkaExporter kafka) {
+    counter(
+        "inspection_kafka_records_total",
+        "plant-export records: exported (acknowledged by the broker), spooled (written to the"
+            + " spool, catch-up included), refused (spool full), queue_dropped (exporter queue"
+            + " full); refused and queue_dropped are recorded as gap records",
+        cb -> {
+          cb.call(kafka.exported(), "exported");
+          cb.call(kafka.spooled(), "spooled");
+          cb.call(kafka.refused(), "refused");
+          cb.call(kafka.queueDropped(), "queue_dropped");
+        },
+        "result");
+    counter(
+        "inspection_kafka_send_failures_total",
+        "times the Kafka producer failed and was replaced (its records are sent again)",
+        kafka::sendFailures);
+    gauge("inspection_kafka_spool_bytes", "bytes the Kafka spool takes on disk", kafka::spoolBytes);
+    gauge(
+        "inspection_kafka_spool_records",
+        "spooled records not yet acknowledged by the broker",
+        kafka::spoolRecords);
+    gauge(
+        "inspection_kafka_broker_unreachable",
+        "1 while the broker is considered unreachable (records waiting, no acknowledgement 3 s)",
+        () -> kafka.outage() ? 1 : 0);
+    gauge(
+        "inspection_kafka_spool_alarm",
+        "1 while the spool is at or above kafka.spoolAlarmPercent, or full",
+        () -> kafka.alarmActive() ? 1 : 0);
   }
 }

@@ -80,7 +80,24 @@ class ServiceMetricsTest {
             c.models(),
             c.quality(),
             c.warmup())
-        .withMetrics(metrics);
+        .withMetrics(metrics)
+        // Plant export to a broker that is not there: the exporter spools, its metrics appear.
+        .withKafka(
+            io.lineinspect.core.config.ModuleSection.of(
+                ServiceConfig.KAFKA,
+                new io.lineinspect.plant.KafkaExportConfig(
+                    true,
+                    "127.0.0.1:1",
+                    "line-m",
+                    null,
+                    dir.resolve("spool").toString(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null)));
   }
 
   private static void verdicts(InspectionService service, String camera, int n) {

@@ -12,6 +12,7 @@ import io.lineinspect.core.config.WarmupConfig;
 import io.lineinspect.core.frame.PixelFormat;
 import io.lineinspect.plant.KafkaExportConfig;
 import io.lineinspect.plant.PlantView;
+import io.lineinspect.plant.TestBroker;
 import io.lineinspect.sim.SimulatedCamera;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
