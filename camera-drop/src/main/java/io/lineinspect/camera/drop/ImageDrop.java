@@ -20,6 +20,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -70,6 +71,8 @@ public final class ImageDrop implements AutoCloseable {
   private final NanoClock clock;
   private final ThreadFactory threads;
   private final Map<String, DropSource> sources = new LinkedHashMap<>();
+  // The same sources, immutable: iterated by the camera server's periodic recount.
+  private final List<DropSource> recounted;
   private final Map<String, Path> dirs = new LinkedHashMap<>();
   private final LinkedBlockingQueue<Arrival> arrivals = new LinkedBlockingQueue<>();
   private final LinkedBlockingQueue<DropResult> results = new LinkedBlockingQueue<>();
@@ -121,6 +124,7 @@ public final class ImageDrop implements AutoCloseable {
       sources.put(id, new DropSource(id, results::add));
       dirs.put(id, root.resolve(id));
     }
+    recounted = List.copyOf(sources.values());
   }
 
   /** Creates the directories, starts the threads and (when configured) the SFTP server. */
@@ -136,6 +140,7 @@ public final class ImageDrop implements AutoCloseable {
     }
     setAsideLeftovers();
     scanUsage();
+    pipeline.addRecountedSources(recounted); // the camera server's recount counts them too
     running = true;
     writer = threads.newThread(this::writeResults);
     writer.setName("drop-results");
@@ -577,6 +582,7 @@ public final class ImageDrop implements AutoCloseable {
    * images in flight and writes their results, then stops. Call before the pipeline closes.
    */
   public synchronized void close(long drainMs) {
+    pipeline.removeRecountedSources(recounted);
     if (sftp != null) {
       sftp.close();
       sftp = null;

@@ -1,6 +1,7 @@
 package io.lineinspect.app.admin;
 
 import io.lineinspect.app.InspectionService;
+import io.lineinspect.camera.drop.ImageDrop;
 import io.lineinspect.camera.ingest.IngestMetrics;
 import io.lineinspect.camera.protocol.ErrorCode;
 import io.lineinspect.core.actuate.ActuatorMetrics;
@@ -136,6 +137,7 @@ public final class ServiceMetrics {
     if (service.kafka() != null) {
       registerKafka(service.kafka());
     }
+    registerDrop();
   }
 
   /** Writes the exposition of every metric now (Prometheus text format 0.0.4). */
@@ -748,5 +750,58 @@ public final class ServiceMetrics {
         "inspection_kafka_spool_alarm",
         "1 while the spool is at or above kafka.spoolAlarmPercent, or full",
         () -> kafka.alarmActive() ? 1 : 0);
+  }
+
+  /**
+   * The image drop's counters ({@code drop:}, hot folder and SFTP). Read at each scrape, since the
+   * drop starts after the admin endpoint; no samples while the drop is off.
+   */
+  private void registerDrop() {
+    counter(
+        "inspection_drop_files_total",
+        "files seen by the image drop, by outcome: judged (published, one verdict and one result"
+            + " file each), bad (judged BAD_IMAGE by the drop), partial (upload not closed, never"
+            + " judged), unrecognised (no part identity, moved to rejected/), leftover (uploads"
+            + " set aside at start-up)",
+        cb -> {
+          ImageDrop d = service.drop();
+          if (d != null) {
+            cb.call(d.images(), "judged");
+            cb.call(d.badFiles(), "bad");
+            cb.call(d.partialUploads(), "partial");
+            cb.call(d.unrecognisedFiles(), "unrecognised");
+            cb.call(d.leftoverFiles(), "leftover");
+          }
+        },
+        "outcome");
+    counter(
+        "inspection_drop_quota_refused_total",
+        "SFTP writes refused because the drop directory was at its quota",
+        cb -> {
+          ImageDrop d = service.drop();
+          if (d != null) {
+            cb.call(d.quotaRefusals());
+          }
+        });
+    counter(
+        "inspection_drop_results_total",
+        "result files: written, failed (the verdict still reached audit and actuators)",
+        cb -> {
+          ImageDrop d = service.drop();
+          if (d != null) {
+            cb.call(d.resultsWritten(), "written");
+            cb.call(d.resultErrors(), "failed");
+          }
+        },
+        "result");
+    gauge(
+        "inspection_drop_used_bytes",
+        "bytes under the drop directory (against drop.maxBytes)",
+        cb -> {
+          ImageDrop d = service.drop();
+          if (d != null) {
+            cb.call(d.usedBytes());
+          }
+        });
   }
 }

@@ -178,7 +178,12 @@ class ServiceMetricsTest {
               "inspection_shadow_samples_total",
               "inspection_camera_clock_skew_total",
               "inspection_model_output_errors_total",
-              "inspection_admin_refused_total"); // registered by the admin endpoint serving it
+              "inspection_admin_refused_total", // registered by the admin endpoint serving it
+              // Only with drop.enabled (DropServiceTest reads them).
+              "inspection_drop_files_total",
+              "inspection_drop_quota_refused_total",
+              "inspection_drop_results_total",
+              "inspection_drop_used_bytes");
       Map<String, String> missing = new LinkedHashMap<>();
       documented()
           .forEach(

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lineinspect.app.InspectionService;
+import io.lineinspect.app.admin.ServiceMetrics;
 import io.lineinspect.core.config.ConfigException;
 import io.lineinspect.core.config.ConfigLoader;
 import io.lineinspect.core.config.ServiceConfig;
+import io.lineinspect.core.model.ShadowRunner;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,34 @@ import org.junit.jupiter.api.io.TempDir;
  * trail as a camera frame.
  */
 class DropServiceTest {
+  private static final ServiceMetrics.Models NO_MODELS =
+      new ServiceMetrics.Models() {
+        @Override
+        public long switches() {
+          return 0;
+        }
+
+        @Override
+        public long refusals() {
+          return 0;
+        }
+
+        @Override
+        public ShadowRunner shadow() {
+          return null;
+        }
+
+        @Override
+        public ServiceMetrics.StartupGate startupGate() {
+          return null;
+        }
+
+        @Override
+        public long outputErrors() {
+          return 0;
+        }
+      };
+
   private static String yaml(Path home, String drop) {
     return """
         line: {name: drop-line, budgetMs: 200}
@@ -91,6 +121,17 @@ class DropServiceTest {
       String r = Files.readString(result);
       assertTrue(r.startsWith("{\"camera\":\"cam-f\",\"sequence\":77,"), r);
       assertEquals(1, service.drop().images());
+      String metrics = new ServiceMetrics(service, NO_MODELS).render();
+      for (String line :
+          new String[] {
+            "inspection_drop_files_total{outcome=\"judged\"} 1.0",
+            "inspection_drop_files_total{outcome=\"bad\"} 0.0",
+            "inspection_drop_files_total{outcome=\"partial\"} 0.0",
+            "inspection_drop_quota_refused_total 0.0",
+            "inspection_drop_results_total{result=\"written\"} 1.0",
+          }) {
+        assertTrue(metrics.contains(line + "\n"), "on /metrics: " + line + "\n" + metrics);
+      }
     }
     StringBuilder audit = new StringBuilder();
     try (Stream<Path> files = Files.walk(home.resolve("audit"))) {

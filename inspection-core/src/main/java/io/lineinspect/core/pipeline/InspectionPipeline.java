@@ -99,6 +99,9 @@ public final class InspectionPipeline implements AutoCloseable {
   private volatile boolean started;
 
   /** Sources that published within {@link #ACTIVE_WINDOW_NS} (recounted by the ingest adapter). */
+  private final java.util.List<Iterable<? extends FrameSource>> recountedSources =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private final java.util.concurrent.atomic.AtomicInteger activeSources =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -317,6 +320,33 @@ public final class InspectionPipeline implements AutoCloseable {
    */
   public void recountActiveSources(Iterable<? extends FrameSource> sources) {
     long now = clock.nanoTime();
+    int n = countActive(sources, now);
+    for (Iterable<? extends FrameSource> other : recountedSources) {
+      n += countActive(other, now);
+    }
+    activeSources.set(n);
+  }
+
+  /**
+   * Adds the sources of an adapter without its own recount (the image drop) to every {@link
+   * #recountActiveSources} recount, so the fair share counts them exactly; {@code sources} must be
+   * safe to iterate from the recounting thread.
+   */
+  public void addRecountedSources(Iterable<? extends FrameSource> sources) {
+    recountedSources.add(sources);
+  }
+
+  /** Undoes {@link #addRecountedSources} (the adapter closing). */
+  public void removeRecountedSources(Iterable<? extends FrameSource> sources) {
+    recountedSources.remove(sources);
+  }
+
+  /** The sources counted active now (the divisor of the fair share). */
+  int activeSources() {
+    return activeSources.get();
+  }
+
+  private static int countActive(Iterable<? extends FrameSource> sources, long now) {
     int n = 0;
     for (FrameSource s : sources) {
       boolean active = s.activeAt(now, ACTIVE_WINDOW_NS);
@@ -325,7 +355,7 @@ public final class InspectionPipeline implements AutoCloseable {
         n++;
       }
     }
-    activeSources.set(n);
+    return n;
   }
 
   private void refuse(FrameSource source, FrameTranslator frame, long arrival, long now) {

@@ -61,6 +61,23 @@ class InspectionPipelineTest {
   }
 
   @Test
+  void shouldCountTheSourcesOfAnotherAdapterInTheRecount() throws Exception {
+    start(new ScriptedBackend(8), 64, 8, LONG_BUDGET_NS, NanoClock.SYSTEM);
+    RecordingSource camera = new RecordingSource("cam-tcp");
+    RecordingSource dropped = new RecordingSource("cam-drop");
+    pipeline.addRecountedSources(List.of(dropped));
+    TestFrame f = new TestFrame();
+    pipeline.publish(camera, f.set(1, System.nanoTime(), 1));
+    pipeline.publish(dropped, f.set(1, System.nanoTime(), 1));
+    pipeline.recountActiveSources(List.of(camera)); // the camera server knows only its own
+    assertEquals(2, pipeline.activeSources(), "the drop's source is counted in the recount");
+    pipeline.removeRecountedSources(List.of(dropped));
+    pipeline.recountActiveSources(List.of(camera));
+    assertEquals(1, pipeline.activeSources(), "removed with its adapter");
+    await(() -> camera.written().size() == 1 && dropped.written().size() == 1, "both verdicts");
+  }
+
+  @Test
   void shouldEmitExactlyOneVerdictPerFrameInArrivalOrderForEverySource() throws Exception {
     start(new ScriptedBackend(8), 64, 8, LONG_BUDGET_NS, NanoClock.SYSTEM);
     int sources = 3;
